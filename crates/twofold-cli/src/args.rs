@@ -1,0 +1,179 @@
+//! The command line: every subcommand, flag and environment variable of `twofold`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Twofold: two-factor codes from an encrypted vault shared with the desktop app.
+#[derive(Debug, Parser)]
+#[command(name = "twofold", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The vault file [default: the desktop app's vault in your data directory].
+    #[arg(long, global = true, env = "TWOFOLD_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+
+    /// Read the passphrase from the first line of this file (for scripts).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// Never use the OS keychain: vaults must be protected by a passphrase.
+    #[arg(long, global = true, env = "TWOFOLD_NO_KEYCHAIN")]
+    pub no_keychain: bool,
+
+    /// Print JSON for scripts instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add an account from an otpauth:// URI or from fields.
+    Add(AddArgs),
+    /// Add every account found in QR codes in images (PNG, JPEG, …).
+    Scan(ScanArgs),
+    /// List the accounts (never their secrets).
+    List,
+    /// Show the current code of an account and the seconds it has left.
+    Code(CodeArgs),
+    /// Remove an account.
+    Rm(RmArgs),
+    /// Change an account's issuer or account name.
+    Rename(RenameArgs),
+    /// Print an account as a QR code in the terminal, to move it to a phone.
+    ShowQr(ShowQrArgs),
+    /// Protect the vault with a passphrase, or move its key back to the OS keychain.
+    Passphrase {
+        /// `set` or `remove`.
+        #[command(subcommand)]
+        action: PassphraseAction,
+    },
+}
+
+/// `twofold add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// An otpauth:// URI (or an otpauth-migration:// export). Omit it to use the flags below.
+    pub uri: Option<String>,
+    /// Who issued the secret (e.g. GitHub).
+    #[arg(long, conflicts_with = "uri")]
+    pub issuer: Option<String>,
+    /// The account name at the issuer (e.g. alice@example.com).
+    #[arg(long, conflicts_with = "uri")]
+    pub account: Option<String>,
+    /// The base32 secret.
+    #[arg(long, conflicts_with = "uri")]
+    pub secret: Option<String>,
+    /// Digits per code (4–10).
+    #[arg(long, default_value_t = 6, conflicts_with = "uri")]
+    pub digits: u8,
+    /// Seconds per code (TOTP and Steam).
+    #[arg(long, default_value_t = 30, conflicts_with = "uri")]
+    pub period: u32,
+    /// HMAC algorithm.
+    #[arg(long, value_enum, default_value_t = AlgorithmArg::Sha1, conflicts_with = "uri")]
+    pub algorithm: AlgorithmArg,
+    /// Kind of code.
+    #[arg(long = "type", value_enum, default_value_t = KindArg::Totp, conflicts_with = "uri")]
+    pub kind: KindArg,
+    /// Counter of the next HOTP code.
+    #[arg(long, default_value_t = 0, conflicts_with = "uri")]
+    pub counter: u64,
+}
+
+/// HMAC algorithms on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AlgorithmArg {
+    /// SHA-1.
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-512.
+    Sha512,
+}
+
+/// Kinds of code on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    /// Time-based.
+    Totp,
+    /// Counter-based.
+    Hotp,
+    /// Steam Guard.
+    Steam,
+}
+
+/// `twofold scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Image files.
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    /// Add without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// `twofold code`.
+#[derive(Debug, Args)]
+pub struct CodeArgs {
+    /// Part of the issuer or account name, or the id.
+    pub query: String,
+    /// Also show the next code.
+    #[arg(long)]
+    pub next: bool,
+    /// Compute for this Unix time instead of now (TOTP and Steam).
+    #[arg(long, value_name = "UNIX-TIME")]
+    pub at: Option<u64>,
+}
+
+/// `twofold rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Part of the issuer or account name, or the id.
+    pub query: String,
+    /// Remove without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// `twofold rename`.
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// Part of the issuer or account name, or the id.
+    pub query: String,
+    /// The new issuer.
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// The new account name.
+    #[arg(long)]
+    pub account: Option<String>,
+}
+
+/// `twofold show-qr`.
+#[derive(Debug, Args)]
+pub struct ShowQrArgs {
+    /// Part of the issuer or account name, or the id.
+    pub query: String,
+    /// Print the otpauth:// URI instead of the QR code.
+    #[arg(long)]
+    pub uri: bool,
+}
+
+/// `twofold passphrase`.
+#[derive(Debug, Subcommand)]
+pub enum PassphraseAction {
+    /// Set or change the passphrase (the new one comes from --new-passphrase-file,
+    /// TWOFOLD_NEW_PASSPHRASE or a prompt).
+    Set {
+        /// Read the new passphrase from the first line of this file.
+        #[arg(long, value_name = "PATH")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Remove the passphrase and keep the key in the OS keychain.
+    Remove,
+}

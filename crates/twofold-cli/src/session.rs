@@ -1,0 +1,170 @@
+//! Opening the vault for one command: where it is, where its passphrase comes from, whether the OS
+//! keychain may be used, and creating it on first use.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use twofold_core::keychain::{KeyStore, Keychain, KeyStoreError, NoKeyStore};
+use twofold_core::vault::{Contents, KdfParams, Protection, Vault, VaultError};
+use twofold_core::{OsEntropy, Secret};
+
+use crate::args::Cli;
+
+/// The data-directory folder the desktop app uses (its Tauri identifier), so both share a vault.
+pub const APP_ID: &str = "dev.twofold.app";
+
+/// Everything a command needs to reach the vault.
+pub struct Session {
+    pub path: PathBuf,
+    passphrase_file: Option<PathBuf>,
+    keystore: Box<dyn KeyStore>,
+}
+
+impl Session {
+    pub fn new(cli: &Cli) -> Result<Self> {
+        let path = match &cli.vault {
+            Some(p) => p.clone(),
+            None => dirs::data_dir()
+                .context("cannot find your data directory; pass --vault or set TWOFOLD_VAULT")?
+                .join(APP_ID)
+                .join("vault.tfv"),
+        };
+        let keystore: Box<dyn KeyStore> = if cli.no_keychain {
+            Box::new(NoKeyStore)
+        } else {
+            match Keychain::open_os() {
+                Ok(k) => Box::new(k),
+                Err(_) => Box::new(NoKeyStore),
+            }
+        };
+        Ok(Self { path, passphrase_file: cli.passphrase_file.clone(), keystore })
+    }
+
+    pub fn keystore(&self) -> &dyn KeyStore {
+        self.keystore.as_ref()
+    }
+
+    /// Opens the existing vault, asking for the passphrase when it has one.
+    pub fn open(&self) -> Result<(Vault, Contents)> {
+        if !self.path.exists() {
+            bail!(
+                "no vault at {} (add an account first, or pass --vault)",
+                self.path.display()
+            );
+        }
+        match Vault::open(&self.path, self.keystore(), None) {
+            Err(VaultError::PassphraseRequired) => {}
+            other => return other.map_err(|e| self.explain(e)),
+        }
+        let passphrase = self.passphrase("Passphrase: ")?;
+        Vault::open(&self.path, self.keystore(), Some(&passphrase)).map_err(|e| self.explain(e))
+    }
+
+    /// Opens the vault, creating it first when it does not exist: in the keychain when one is
+    /// available and no passphrase was given, otherwise with a passphrase.
+    pub fn open_or_create(&self) -> Result<(Vault, Contents)> {
+        if self.path.exists() {
+            return self.open();
+        }
+        if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_private_dir(parent)?;
+        }
+        let given = self.given_passphrase()?;
+        let created = match given {
+            Some(passphrase) => Vault::create(
+                &self.path,
+                Protection::Passphrase { passphrase: &passphrase, kdf: KdfParams::DEFAULT },
+                &mut OsEntropy,
+            ),
+            None => match Vault::create(&self.path, Protection::Keychain(self.keystore()), &mut OsEntropy) {
+                Err(VaultError::Keychain(KeyStoreError::Unavailable { reason })) => {
+                    if !std::io::stdin().is_terminal() {
+                        bail!(
+                            "no keychain is available ({reason}); to create a vault protected by a \
+                             passphrase instead, set TWOFOLD_PASSPHRASE or pass --passphrase-file"
+                        );
+                    }
+                    eprintln!("No keychain is available ({reason}).");
+                    eprintln!("Choose a passphrase to protect the new vault.");
+                    let passphrase = new_passphrase_prompt()?;
+                    Vault::create(
+                        &self.path,
+                        Protection::Passphrase { passphrase: &passphrase, kdf: KdfParams::DEFAULT },
+                        &mut OsEntropy,
+                    )
+                }
+                other => other,
+            },
+        };
+        let opened = created.map_err(|e| self.explain(e))?;
+        eprintln!("Created a new vault at {}", self.path.display());
+        Ok(opened)
+    }
+
+    /// The passphrase from --passphrase-file, TWOFOLD_PASSPHRASE, or a prompt.
+    pub fn passphrase(&self, prompt: &str) -> Result<Secret> {
+        if let Some(p) = self.given_passphrase()? {
+            return Ok(p);
+        }
+        if !std::io::stdin().is_terminal() {
+            bail!("this vault is locked with a passphrase: set TWOFOLD_PASSPHRASE or pass --passphrase-file");
+        }
+        let text = rpassword::prompt_password(prompt).context("reading the passphrase")?;
+        Ok(Secret::new(text.into_bytes()))
+    }
+
+    fn given_passphrase(&self) -> Result<Option<Secret>> {
+        if let Some(file) = &self.passphrase_file {
+            return read_passphrase_file(file).map(Some);
+        }
+        match std::env::var("TWOFOLD_PASSPHRASE") {
+            Ok(p) if !p.is_empty() => Ok(Some(Secret::new(p.into_bytes()))),
+            _ => Ok(None),
+        }
+    }
+
+    fn explain(&self, e: VaultError) -> anyhow::Error {
+        match e {
+            VaultError::WrongPassphrase => anyhow::anyhow!("wrong passphrase for {}", self.path.display()),
+            VaultError::Keychain(KeyStoreError::Unavailable { reason }) => anyhow::anyhow!(
+                "this vault keeps its key in the OS keychain, which is not available ({reason})"
+            ),
+            other => anyhow::Error::new(other).context(format!("vault {}", self.path.display())),
+        }
+    }
+}
+
+/// Reads the first line of a passphrase file (without its line ending).
+pub fn read_passphrase_file(path: &Path) -> Result<Secret> {
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("reading the passphrase file {}", path.display()))?,
+    );
+    let line = text.lines().next().unwrap_or("");
+    if line.is_empty() {
+        bail!("the passphrase file {} is empty", path.display());
+    }
+    Ok(Secret::new(line.as_bytes().to_vec()))
+}
+
+/// Asks twice for a new passphrase.
+pub fn new_passphrase_prompt() -> Result<Secret> {
+    let first = rpassword::prompt_password("New passphrase: ").context("reading the passphrase")?;
+    if first.is_empty() {
+        bail!("the passphrase must not be empty");
+    }
+    let second = rpassword::prompt_password("Repeat it: ").context("reading the passphrase")?;
+    if first != second {
+        bail!("the two passphrases differ");
+    }
+    Ok(Secret::new(first.into_bytes()))
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).with_context(|| format!("creating {}", dir.display()))
+}
