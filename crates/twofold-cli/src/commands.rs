@@ -35,7 +35,10 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn add(session: &Session, args: AddArgs, json: bool) -> Result<()> {
@@ -52,7 +55,15 @@ fn add(session: &Session, args: AddArgs, json: bool) -> Result<()> {
     let added = save_drafts(session, drafts)?;
     report_added(&added, json);
     if added.iter().all(|a| a.1.is_err()) {
-        bail!("nothing added: {}", added.iter().filter_map(|a| a.1.as_ref().err()).cloned().collect::<Vec<_>>().join("; "));
+        bail!(
+            "nothing added: {}",
+            added
+                .iter()
+                .filter_map(|a| a.1.as_ref().err())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
     }
     Ok(())
 }
@@ -69,9 +80,15 @@ fn draft_from_flags(args: &AddArgs) -> Result<AccountDraft> {
         AlgorithmArg::Sha512 => Algorithm::Sha512,
     };
     let method = match args.kind {
-        KindArg::Totp => Method::Totp { period: args.period },
-        KindArg::Hotp => Method::Hotp { counter: args.counter },
-        KindArg::Steam => Method::Steam { period: args.period },
+        KindArg::Totp => Method::Totp {
+            period: args.period,
+        },
+        KindArg::Hotp => Method::Hotp {
+            counter: args.counter,
+        },
+        KindArg::Steam => Method::Steam {
+            period: args.period,
+        },
     };
     let params = OtpParams::new(method, algorithm, args.digits).map_err(|e| anyhow!("{e}"))?;
     let issuer = args.issuer.clone().unwrap_or_default().trim().to_owned();
@@ -79,7 +96,13 @@ fn draft_from_flags(args: &AddArgs) -> Result<AccountDraft> {
     if issuer.is_empty() && name.is_empty() {
         bail!("issuer/account: give at least one of --issuer and --account");
     }
-    Ok(AccountDraft { issuer, name, secret, params, extra: Vec::new() })
+    Ok(AccountDraft {
+        issuer,
+        name,
+        secret,
+        params,
+        extra: Vec::new(),
+    })
 }
 
 type Added = (String, Result<AccountId, String>);
@@ -88,15 +111,21 @@ type Added = (String, Result<AccountId, String>);
 fn save_drafts(session: &Session, drafts: Vec<AccountDraft>) -> Result<Vec<Added>> {
     let (mut vault, _) = session.open_or_create()?;
     let now = now();
-    let result = vault.update(&mut OsEntropy, |contents: &mut Contents| -> Result<Vec<Added>> {
-        let mut out = Vec::new();
-        for draft in drafts {
-            let name = draft.display_name();
-            let r = contents.add(draft, &mut OsEntropy, now)?;
-            out.push((name, r.map_err(|dup| format!("{} is already in the vault", dup.name))));
-        }
-        Ok(out)
-    })?;
+    let result = vault.update(
+        &mut OsEntropy,
+        |contents: &mut Contents| -> Result<Vec<Added>> {
+            let mut out = Vec::new();
+            for draft in drafts {
+                let name = draft.display_name();
+                let r = contents.add(draft, &mut OsEntropy, now)?;
+                out.push((
+                    name,
+                    r.map_err(|dup| format!("{} is already in the vault", dup.name)),
+                ));
+            }
+            Ok(out)
+        },
+    )?;
     Ok(result?.0)
 }
 
@@ -141,9 +170,16 @@ fn scan_images(session: &Session, args: ScanArgs, json: bool) -> Result<()> {
                         problems.push(format!("{}: {e}", path.display()));
                     }
                 }
-                ScanItem::InvalidAccount(e) => problems.push(format!("{}: invalid otpauth URI: {e}", path.display())),
-                ScanItem::InvalidMigration(e) => problems.push(format!("{}: invalid export: {e}", path.display())),
-                ScanItem::NotOtp => problems.push(format!("{}: a QR code that is not a 2FA account", path.display())),
+                ScanItem::InvalidAccount(e) => {
+                    problems.push(format!("{}: invalid otpauth URI: {e}", path.display()))
+                }
+                ScanItem::InvalidMigration(e) => {
+                    problems.push(format!("{}: invalid export: {e}", path.display()))
+                }
+                ScanItem::NotOtp => problems.push(format!(
+                    "{}: a QR code that is not a 2FA account",
+                    path.display()
+                )),
             }
         }
     }
@@ -197,7 +233,10 @@ fn confirm(prompt: &str) -> Result<bool> {
     std::io::stdout().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
-    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 fn list(session: &Session, json: bool) -> Result<()> {
@@ -211,10 +250,22 @@ fn list(session: &Session, json: bool) -> Result<()> {
         println!("No accounts.");
         return Ok(());
     }
-    let w_issuer = contents.accounts.iter().map(|a| a.issuer.chars().count()).max().unwrap_or(0).max(6);
+    let w_issuer = contents
+        .accounts
+        .iter()
+        .map(|a| a.issuer.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     println!("{:<8}  {:<w_issuer$}  ACCOUNT", "ID", "ISSUER");
     for a in &contents.accounts {
-        println!("{:<8}  {:<w_issuer$}  {}  ({})", &a.id.as_str()[..8.min(a.id.as_str().len())], a.issuer, a.name, a.params.method().type_name());
+        println!(
+            "{:<8}  {:<w_issuer$}  {}  ({})",
+            &a.id.as_str()[..8.min(a.id.as_str().len())],
+            a.issuer,
+            a.name,
+            a.params.method().type_name()
+        );
     }
     Ok(())
 }
@@ -226,7 +277,11 @@ fn find_one<'a>(contents: &'a Contents, query: &str) -> Result<&'a Account> {
     if q.is_empty() {
         bail!("query: empty");
     }
-    let by_id: Vec<&Account> = contents.accounts.iter().filter(|a| a.id.as_str().starts_with(&q)).collect();
+    let by_id: Vec<&Account> = contents
+        .accounts
+        .iter()
+        .filter(|a| a.id.as_str().starts_with(&q))
+        .collect();
     if by_id.len() == 1 {
         return Ok(by_id[0]);
     }
@@ -235,7 +290,9 @@ fn find_one<'a>(contents: &'a Contents, query: &str) -> Result<&'a Account> {
         .iter()
         .copied()
         .filter(|a| {
-            a.issuer.to_lowercase() == q || a.name.to_lowercase() == q || a.display_name().to_lowercase() == q
+            a.issuer.to_lowercase() == q
+                || a.name.to_lowercase() == q
+                || a.display_name().to_lowercase() == q
         })
         .collect();
     let pick = if exact.len() == 1 { exact } else { matches };
@@ -243,8 +300,15 @@ fn find_one<'a>(contents: &'a Contents, query: &str) -> Result<&'a Account> {
         [one] => Ok(one),
         [] => bail!("no account matches `{query}`"),
         many => {
-            let names: Vec<String> = many.iter().map(|a| format!("{} [{}]", a.display_name(), &a.id.as_str()[..8])).collect();
-            bail!("`{query}` matches {} accounts: {}; be more specific or use the id", many.len(), names.join(", "))
+            let names: Vec<String> = many
+                .iter()
+                .map(|a| format!("{} [{}]", a.display_name(), &a.id.as_str()[..8]))
+                .collect();
+            bail!(
+                "`{query}` matches {} accounts: {}; be more specific or use the id",
+                many.len(),
+                names.join(", ")
+            )
         }
     }
 }
@@ -257,14 +321,17 @@ fn code(session: &Session, args: CodeArgs, json: bool) -> Result<()> {
         Method::Hotp { .. } => {
             // Showing an HOTP code uses it up: save the advanced counter first.
             let id = account.id.clone();
-            let used = vault.update(&mut OsEntropy, |c: &mut Contents| -> Result<Account> {
-                let a = c.get_mut(&id).ok_or_else(|| anyhow!("the account was removed meanwhile"))?;
-                let shown = a.clone();
-                a.advance_counter();
-                a.last_used_at = Some(t);
-                Ok(shown)
-            })??
-            .0;
+            let used = vault
+                .update(&mut OsEntropy, |c: &mut Contents| -> Result<Account> {
+                    let a = c
+                        .get_mut(&id)
+                        .ok_or_else(|| anyhow!("the account was removed meanwhile"))?;
+                    let shown = a.clone();
+                    a.advance_counter();
+                    a.last_used_at = Some(t);
+                    Ok(shown)
+                })??
+                .0;
             (used.code_at(t), used.next_code_at(t))
         }
         _ => (account.code_at(t), account.next_code_at(t)),
@@ -305,11 +372,16 @@ fn remove(session: &Session, args: RmArgs, json: bool) -> Result<()> {
         if !std::io::stdin().is_terminal() {
             bail!("not removing {name} without confirmation: pass --yes");
         }
-        if !confirm(&format!("Remove {name}? Its codes cannot be recovered. [y/N] "))? {
+        if !confirm(&format!(
+            "Remove {name}? Its codes cannot be recovered. [y/N] "
+        ))? {
             bail!("cancelled");
         }
     }
-    vault.update(&mut OsEntropy, |c: &mut Contents| c.remove(&id).ok_or_else(|| anyhow!("the account was removed meanwhile")))??;
+    vault.update(&mut OsEntropy, |c: &mut Contents| {
+        c.remove(&id)
+            .ok_or_else(|| anyhow!("the account was removed meanwhile"))
+    })??;
     if json {
         print_json(&serde_json::json!({"removed": id.as_str(), "name": name}));
     } else {
@@ -325,7 +397,9 @@ fn rename(session: &Session, args: RenameArgs, json: bool) -> Result<()> {
     let (mut vault, contents) = session.open()?;
     let id = find_one(&contents, &args.query)?.id.clone();
     let ((), saved) = vault.update(&mut OsEntropy, |c: &mut Contents| -> Result<()> {
-        let a = c.get_mut(&id).ok_or_else(|| anyhow!("the account was removed meanwhile"))?;
+        let a = c
+            .get_mut(&id)
+            .ok_or_else(|| anyhow!("the account was removed meanwhile"))?;
         if let Some(i) = &args.issuer {
             a.issuer = i.trim().to_owned();
         }
@@ -337,7 +411,9 @@ fn rename(session: &Session, args: RenameArgs, json: bool) -> Result<()> {
         }
         Ok(())
     })??;
-    let a = saved.get(&id).ok_or_else(|| anyhow!("the account disappeared"))?;
+    let a = saved
+        .get(&id)
+        .ok_or_else(|| anyhow!("the account disappeared"))?;
     if json {
         print_json(&AccountJson::from(a));
     } else {
@@ -355,7 +431,10 @@ fn show_qr(session: &Session, args: ShowQrArgs) -> Result<()> {
         return Ok(());
     }
     let art = qr::encode_terminal(&uri)?;
-    eprintln!("This QR code holds the secret of {}. Scan it only with your own device.", account.display_name());
+    eprintln!(
+        "This QR code holds the secret of {}. Scan it only with your own device.",
+        account.display_name()
+    );
     println!("{art}");
     Ok(())
 }
@@ -363,7 +442,9 @@ fn show_qr(session: &Session, args: ShowQrArgs) -> Result<()> {
 fn passphrase(session: &Session, action: PassphraseAction) -> Result<()> {
     let (mut vault, _) = session.open()?;
     match action {
-        PassphraseAction::Set { new_passphrase_file } => {
+        PassphraseAction::Set {
+            new_passphrase_file,
+        } => {
             let new = new_passphrase(new_passphrase_file.as_deref())?;
             vault.set_passphrase(session.keystore(), &new, KdfParams::DEFAULT, &mut OsEntropy)?;
             println!("The vault is now locked with a passphrase.");
@@ -382,10 +463,10 @@ fn new_passphrase(file: Option<&std::path::Path>) -> Result<Secret> {
     if let Some(f) = file {
         return read_passphrase_file(f);
     }
-    if let Ok(p) = std::env::var("TWOFOLD_NEW_PASSPHRASE") {
-        if !p.is_empty() {
-            return Ok(Secret::new(p.into_bytes()));
-        }
+    if let Ok(p) = std::env::var("TWOFOLD_NEW_PASSPHRASE")
+        && !p.is_empty()
+    {
+        return Ok(Secret::new(p.into_bytes()));
     }
     if !std::io::stdin().is_terminal() {
         bail!("new passphrase: pass --new-passphrase-file or set TWOFOLD_NEW_PASSPHRASE");

@@ -94,8 +94,14 @@ pub fn print_json<T: Serialize>(value: &T) {
 pub fn describe_draft(d: &AccountDraft) -> String {
     let p = d.params;
     let detail = match p.method() {
-        Method::Totp { period } => format!("TOTP {} {} digits {period}s", p.algorithm(), p.digits()),
-        Method::Hotp { counter } => format!("HOTP {} {} digits counter {counter}", p.algorithm(), p.digits()),
+        Method::Totp { period } => {
+            format!("TOTP {} {} digits {period}s", p.algorithm(), p.digits())
+        }
+        Method::Hotp { counter } => format!(
+            "HOTP {} {} digits counter {counter}",
+            p.algorithm(),
+            p.digits()
+        ),
         Method::Steam { .. } => "Steam Guard".to_owned(),
     };
     format!("{}  [{detail}]", d.display_name())

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use twofold_core::keychain::{KeyStore, Keychain, KeyStoreError, NoKeyStore};
+use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, NoKeyStore};
 use twofold_core::vault::{Contents, KdfParams, Protection, Vault, VaultError};
 use twofold_core::{OsEntropy, Secret};
 
@@ -38,7 +38,11 @@ impl Session {
                 Err(_) => Box::new(NoKeyStore),
             }
         };
-        Ok(Self { path, passphrase_file: cli.passphrase_file.clone(), keystore })
+        Ok(Self {
+            path,
+            passphrase_file: cli.passphrase_file.clone(),
+            keystore,
+        })
     }
 
     pub fn keystore(&self) -> &dyn KeyStore {
@@ -74,10 +78,17 @@ impl Session {
         let created = match given {
             Some(passphrase) => Vault::create(
                 &self.path,
-                Protection::Passphrase { passphrase: &passphrase, kdf: KdfParams::DEFAULT },
+                Protection::Passphrase {
+                    passphrase: &passphrase,
+                    kdf: KdfParams::DEFAULT,
+                },
                 &mut OsEntropy,
             ),
-            None => match Vault::create(&self.path, Protection::Keychain(self.keystore()), &mut OsEntropy) {
+            None => match Vault::create(
+                &self.path,
+                Protection::Keychain(self.keystore()),
+                &mut OsEntropy,
+            ) {
                 Err(VaultError::Keychain(KeyStoreError::Unavailable { reason })) => {
                     if !std::io::stdin().is_terminal() {
                         bail!(
@@ -90,7 +101,10 @@ impl Session {
                     let passphrase = new_passphrase_prompt()?;
                     Vault::create(
                         &self.path,
-                        Protection::Passphrase { passphrase: &passphrase, kdf: KdfParams::DEFAULT },
+                        Protection::Passphrase {
+                            passphrase: &passphrase,
+                            kdf: KdfParams::DEFAULT,
+                        },
                         &mut OsEntropy,
                     )
                 }
@@ -108,7 +122,9 @@ impl Session {
             return Ok(p);
         }
         if !std::io::stdin().is_terminal() {
-            bail!("this vault is locked with a passphrase: set TWOFOLD_PASSPHRASE or pass --passphrase-file");
+            bail!(
+                "this vault is locked with a passphrase: set TWOFOLD_PASSPHRASE or pass --passphrase-file"
+            );
         }
         let text = rpassword::prompt_password(prompt).context("reading the passphrase")?;
         Ok(Secret::new(text.into_bytes()))
@@ -126,7 +142,9 @@ impl Session {
 
     fn explain(&self, e: VaultError) -> anyhow::Error {
         match e {
-            VaultError::WrongPassphrase => anyhow::anyhow!("wrong passphrase for {}", self.path.display()),
+            VaultError::WrongPassphrase => {
+                anyhow::anyhow!("wrong passphrase for {}", self.path.display())
+            }
             VaultError::Keychain(KeyStoreError::Unavailable { reason }) => anyhow::anyhow!(
                 "this vault keeps its key in the OS keychain, which is not available ({reason})"
             ),
@@ -166,5 +184,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).with_context(|| format!("creating {}", dir.display()))
+    builder
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))
 }

@@ -42,7 +42,12 @@ pub fn decode_lenient(text: &str) -> Result<Secret, Base32Error> {
         match c {
             ' ' | '\t' | '\n' | '\r' | '-' | '=' => {}
             'a'..='z' | 'A'..='Z' | '2'..='7' => clean.push(c.to_ascii_uppercase()),
-            _ => return Err(Base32Error::InvalidCharacter { character: c, position: i + 1 }),
+            _ => {
+                return Err(Base32Error::InvalidCharacter {
+                    character: c,
+                    position: i + 1,
+                });
+            }
         }
     }
     // Lengths of 1, 3 or 6 (mod 8) end in bits that make no whole byte: drop that character.
@@ -88,8 +93,20 @@ mod tests {
     }
     #[test]
     fn rejects_non_base32() {
-        check("JBSWY3DP0", Err(Base32Error::InvalidCharacter { character: '0', position: 9 }));
-        check("AB!C", Err(Base32Error::InvalidCharacter { character: '!', position: 3 }));
+        check(
+            "JBSWY3DP0",
+            Err(Base32Error::InvalidCharacter {
+                character: '0',
+                position: 9,
+            }),
+        );
+        check(
+            "AB!C",
+            Err(Base32Error::InvalidCharacter {
+                character: '!',
+                position: 3,
+            }),
+        );
     }
     #[test]
     fn rejects_empty() {

@@ -32,7 +32,11 @@ pub struct FixedEntropy {
 impl FixedEntropy {
     /// A source that cycles through `bytes` (which must not be empty).
     pub fn new(bytes: &[u8]) -> Self {
-        let bytes = if bytes.is_empty() { vec![0] } else { bytes.to_vec() };
+        let bytes = if bytes.is_empty() {
+            vec![0]
+        } else {
+            bytes.to_vec()
+        };
         Self { bytes, pos: 0 }
     }
 }

@@ -66,8 +66,11 @@ impl Keychain {
     pub fn open_os() -> Result<Self, KeyStoreError> {
         #[cfg(all(target_os = "linux", feature = "os-keychain"))]
         {
-            let store = zbus_secret_service_keyring_store::Store::new()
-                .map_err(|e| KeyStoreError::Unavailable { reason: e.to_string() })?;
+            let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| {
+                KeyStoreError::Unavailable {
+                    reason: e.to_string(),
+                }
+            })?;
             Ok(Self { store })
         }
         #[cfg(not(all(target_os = "linux", feature = "os-keychain")))]
@@ -93,7 +96,9 @@ impl KeyStore for Keychain {
     }
 
     fn set(&self, vault_id: &str, key: &Secret) -> Result<(), KeyStoreError> {
-        self.entry(vault_id)?.set_secret(key.expose()).map_err(map_err)
+        self.entry(vault_id)?
+            .set_secret(key.expose())
+            .map_err(map_err)
     }
 
     fn delete(&self, vault_id: &str) -> Result<(), KeyStoreError> {
@@ -122,20 +127,24 @@ impl KeyStore for NoKeyStore {
 }
 
 fn unavailable() -> KeyStoreError {
-    KeyStoreError::Unavailable { reason: "the keychain is turned off".to_owned() }
+    KeyStoreError::Unavailable {
+        reason: "the keychain is turned off".to_owned(),
+    }
 }
 
 fn map_err(e: keyring_core::Error) -> KeyStoreError {
     match e {
-        keyring_core::Error::NoStorageAccess(err) => {
-            KeyStoreError::Denied { reason: err.to_string() }
-        }
-        keyring_core::Error::NoDefaultStore => {
-            KeyStoreError::Unavailable { reason: "no credential store".to_owned() }
-        }
-        keyring_core::Error::PlatformFailure(err) => {
-            KeyStoreError::Unavailable { reason: err.to_string() }
-        }
-        other => KeyStoreError::Platform { reason: other.to_string() },
+        keyring_core::Error::NoStorageAccess(err) => KeyStoreError::Denied {
+            reason: err.to_string(),
+        },
+        keyring_core::Error::NoDefaultStore => KeyStoreError::Unavailable {
+            reason: "no credential store".to_owned(),
+        },
+        keyring_core::Error::PlatformFailure(err) => KeyStoreError::Unavailable {
+            reason: err.to_string(),
+        },
+        other => KeyStoreError::Platform {
+            reason: other.to_string(),
+        },
     }
 }

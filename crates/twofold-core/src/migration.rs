@@ -60,7 +60,9 @@ pub struct MigrationBatch {
 pub fn parse(uri: &str) -> Result<MigrationBatch, MigrationError> {
     let uri = uri.trim();
     let prefix = "otpauth-migration://offline";
-    let head = uri.get(..prefix.len()).ok_or(MigrationError::NotMigration)?;
+    let head = uri
+        .get(..prefix.len())
+        .ok_or(MigrationError::NotMigration)?;
     if !head.eq_ignore_ascii_case(prefix) {
         return Err(MigrationError::NotMigration);
     }
@@ -71,14 +73,20 @@ pub fn parse(uri: &str) -> Result<MigrationBatch, MigrationError> {
         .map(|(_, v)| v.into_owned())
         .ok_or(MigrationError::MissingData)?;
     // `+` decoded as a space by form decoding is a base64 `+`; padding is optional.
-    let data: String = data.chars().map(|c| if c == ' ' { '+' } else { c }).collect();
+    let data: String = data
+        .chars()
+        .map(|c| if c == ' ' { '+' } else { c })
+        .collect();
     let data = data.trim_end_matches('=');
     let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(data)
         .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(data))
         .map_err(|_| MigrationError::Base64)?;
-    let payload = proto::MigrationPayload::decode(bytes.as_slice())
-        .map_err(|e| MigrationError::Protobuf { reason: e.to_string() })?;
+    let payload = proto::MigrationPayload::decode(bytes.as_slice()).map_err(|e| {
+        MigrationError::Protobuf {
+            reason: e.to_string(),
+        }
+    })?;
     let mut accounts = Vec::with_capacity(payload.otp_parameters.len());
     for (i, p) in payload.otp_parameters.into_iter().enumerate() {
         accounts.push(to_draft(i + 1, p)?);
@@ -92,7 +100,7 @@ pub fn parse(uri: &str) -> Result<MigrationBatch, MigrationError> {
     })
 }
 
-fn to_draft(index: usize, p: proto::OtpParameters) -> Result<AccountDraft, MigrationError> {
+fn to_draft(index: usize, mut p: proto::OtpParameters) -> Result<AccountDraft, MigrationError> {
     let fail = |field: &'static str, problem: String| MigrationError::Account {
         index,
         name: p.name.clone(),
@@ -116,18 +124,31 @@ fn to_draft(index: usize, p: proto::OtpParameters) -> Result<AccountDraft, Migra
     };
     let method = match p.r#type {
         0 | 2 => Method::Totp { period: 30 },
-        1 => Method::Hotp { counter: u64::try_from(p.counter).unwrap_or(0) },
+        1 => Method::Hotp {
+            counter: u64::try_from(p.counter).unwrap_or(0),
+        },
         other => return Err(fail("type", format!("unknown value {other}"))),
     };
-    let params = OtpParams::new(method, algorithm, digits).map_err(|e| fail("params", e.to_string()))?;
-    // Google writes the label (`Issuer:name`) as the name; split it like an otpauth label.
-    let (issuer, name) = match p.name.split_once(':') {
-        Some((prefix, rest)) if p.issuer.is_empty() || prefix.trim() == p.issuer.trim() => {
-            (prefix.trim().to_owned(), rest.trim().to_owned())
-        }
-        _ => (p.issuer.trim().to_owned(), p.name.trim().to_owned()),
+    let params =
+        OtpParams::new(method, algorithm, digits).map_err(|e| fail("params", e.to_string()))?;
+    // Google writes the label (`Issuer:name`) as the name: read it like an otpauth label, where
+    // the issuer field wins over the label's prefix.
+    let (label_issuer, name) = match p.name.split_once(':') {
+        Some((prefix, rest)) => (prefix.trim().to_owned(), rest.trim().to_owned()),
+        None => (String::new(), p.name.trim().to_owned()),
     };
-    Ok(AccountDraft { issuer, name, secret: Secret::new(p.secret.clone()), params, extra: Vec::new() })
+    let issuer = match p.issuer.trim() {
+        "" => label_issuer,
+        given => given.to_owned(),
+    };
+    let secret = Secret::new(std::mem::take(&mut p.secret));
+    Ok(AccountDraft {
+        issuer,
+        name,
+        secret,
+        params,
+        extra: Vec::new(),
+    })
 }
 
 /// Collects the QR codes of one export until every batch has been seen.
@@ -169,7 +190,10 @@ impl MigrationSet {
     pub fn add(&mut self, batch: MigrationBatch) -> Result<(), BatchError> {
         match self.batch_id {
             Some(id) if id != batch.batch_id => {
-                return Err(BatchError::OtherExport { expected: id, found: batch.batch_id });
+                return Err(BatchError::OtherExport {
+                    expected: id,
+                    found: batch.batch_id,
+                });
             }
             Some(_) => {}
             None => {
@@ -181,14 +205,19 @@ impl MigrationSet {
         let index = usize::try_from(batch.batch_index)
             .ok()
             .filter(|i| *i < self.batches.len())
-            .ok_or(BatchError::OutOfRange { index: batch.batch_index, size: self.batch_size })?;
+            .ok_or(BatchError::OutOfRange {
+                index: batch.batch_index,
+                size: self.batch_size,
+            })?;
         self.batches[index] = Some(batch);
         Ok(())
     }
 
     /// Batch indexes (from 0) not yet seen.
     pub fn missing(&self) -> Vec<i32> {
-        (0..self.batch_size).filter(|i| self.batches[*i as usize].is_none()).collect()
+        (0..self.batch_size)
+            .filter(|i| self.batches[*i as usize].is_none())
+            .collect()
     }
 
     /// Whether every batch has been added (and at least one was).
@@ -198,7 +227,11 @@ impl MigrationSet {
 
     /// All accounts collected so far, in batch order.
     pub fn accounts(&self) -> Vec<AccountDraft> {
-        self.batches.iter().flatten().flat_map(|b| b.accounts.iter().cloned()).collect()
+        self.batches
+            .iter()
+            .flatten()
+            .flat_map(|b| b.accounts.iter().cloned())
+            .collect()
     }
 }
 

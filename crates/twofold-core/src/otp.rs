@@ -126,14 +126,26 @@ impl OtpParams {
         let digits = match method {
             Method::Steam { .. } => STEAM_CHARS,
             _ if DIGITS_RANGE.contains(&digits) => digits,
-            _ => return Err(ParamsError::Digits { value: digits.into() }),
+            _ => {
+                return Err(ParamsError::Digits {
+                    value: digits.into(),
+                });
+            }
         };
-        Ok(Self { method, algorithm, digits })
+        Ok(Self {
+            method,
+            algorithm,
+            digits,
+        })
     }
 
     /// The usual TOTP: SHA1, 6 digits, 30 seconds.
     pub fn totp_default() -> Self {
-        Self { method: Method::Totp { period: 30 }, algorithm: Algorithm::Sha1, digits: 6 }
+        Self {
+            method: Method::Totp { period: 30 },
+            algorithm: Algorithm::Sha1,
+            digits: 6,
+        }
     }
 
     /// How codes advance.
@@ -154,7 +166,10 @@ impl OtpParams {
     /// The same parameters with another HOTP counter; unchanged for time-based methods.
     pub fn with_counter(self, counter: u64) -> Self {
         match self.method {
-            Method::Hotp { .. } => Self { method: Method::Hotp { counter }, ..self },
+            Method::Hotp { .. } => Self {
+                method: Method::Hotp { counter },
+                ..self
+            },
             _ => self,
         }
     }
@@ -215,7 +230,10 @@ impl Code {
             *slot = STEAM_ALPHABET[(value % 26) as usize];
             value /= 26;
         }
-        Self { buf, len: STEAM_CHARS }
+        Self {
+            buf,
+            len: STEAM_CHARS,
+        }
     }
 
     /// The code as a string slice (`"287082"`).
@@ -285,7 +303,10 @@ impl From<&[u8]> for HmacOut {
     fn from(bytes: &[u8]) -> Self {
         let mut buf = [0u8; 64];
         buf[..bytes.len()].copy_from_slice(bytes);
-        Self { buf, len: bytes.len() }
+        Self {
+            buf,
+            len: bytes.len(),
+        }
     }
 }
 
@@ -293,8 +314,12 @@ impl From<&[u8]> for HmacOut {
 fn truncate(out: &HmacOut) -> u32 {
     let mac = &out.buf[..out.len];
     let offset = usize::from(mac[mac.len() - 1] & 0x0f);
-    u32::from_be_bytes([mac[offset], mac[offset + 1], mac[offset + 2], mac[offset + 3]])
-        & 0x7fff_ffff
+    u32::from_be_bytes([
+        mac[offset],
+        mac[offset + 1],
+        mac[offset + 2],
+        mac[offset + 3],
+    ]) & 0x7fff_ffff
 }
 
 #[cfg(test)]

@@ -112,29 +112,45 @@ pub fn parse(uri: &str) -> Result<AccountDraft, OtpauthError> {
         }
     }
 
-    let steam = kind == "steam" || encoder.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("steam"));
+    let steam = kind == "steam"
+        || encoder
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case("steam"));
     if encoder.is_some() && !steam {
         extra.push(("encoder".to_owned(), encoder.clone().unwrap_or_default()));
     }
 
-    let secret_text = secret.filter(|s| !s.trim().is_empty()).ok_or(OtpauthError::MissingSecret)?;
+    let secret_text = secret
+        .filter(|s| !s.trim().is_empty())
+        .ok_or(OtpauthError::MissingSecret)?;
     let secret = base32::decode_lenient(&secret_text)?;
     drop(zeroize::Zeroizing::new(secret_text));
 
-    let algorithm = match algorithm.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+    let algorithm = match algorithm
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
         None => Algorithm::Sha1,
-        Some(a) => Algorithm::parse(a)
-            .ok_or_else(|| OtpauthError::UnsupportedAlgorithm { value: a.to_owned() })?,
+        Some(a) => Algorithm::parse(a).ok_or_else(|| OtpauthError::UnsupportedAlgorithm {
+            value: a.to_owned(),
+        })?,
     };
     let digits = match digits.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => 6,
-        Some(d) => d.parse::<u8>().map_err(|_| OtpauthError::Digits { value: d.to_owned() })?,
+        Some(d) => d.parse::<u8>().map_err(|_| OtpauthError::Digits {
+            value: d.to_owned(),
+        })?,
     };
     let period = match period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => 30,
         Some(p) => match p.parse::<u32>() {
             Ok(v) if v >= 1 => v,
-            _ => return Err(OtpauthError::Period { value: p.to_owned() }),
+            _ => {
+                return Err(OtpauthError::Period {
+                    value: p.to_owned(),
+                });
+            }
         },
     };
     let method = match kind.as_str() {
@@ -143,15 +159,21 @@ pub fn parse(uri: &str) -> Result<AccountDraft, OtpauthError> {
         "hotp" => {
             let counter = match counter.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
                 None => 0,
-                Some(c) => c.parse::<u64>().map_err(|_| OtpauthError::Counter { value: c.to_owned() })?,
+                Some(c) => c.parse::<u64>().map_err(|_| OtpauthError::Counter {
+                    value: c.to_owned(),
+                })?,
             };
             Method::Hotp { counter }
         }
         _ => return Err(OtpauthError::UnknownType { value: kind }),
     };
     let params = OtpParams::new(method, algorithm, digits).map_err(|e| match e {
-        ParamsError::Digits { value } => OtpauthError::Digits { value: value.to_string() },
-        ParamsError::ZeroPeriod => OtpauthError::Period { value: "0".to_owned() },
+        ParamsError::Digits { value } => OtpauthError::Digits {
+            value: value.to_string(),
+        },
+        ParamsError::ZeroPeriod => OtpauthError::Period {
+            value: "0".to_owned(),
+        },
     })?;
 
     let label = decode_component(label);
@@ -165,7 +187,13 @@ pub fn parse(uri: &str) -> Result<AccountDraft, OtpauthError> {
         .or(label_issuer)
         .unwrap_or_default();
 
-    Ok(AccountDraft { issuer, name, secret, params, extra })
+    Ok(AccountDraft {
+        issuer,
+        name,
+        secret,
+        params,
+        extra,
+    })
 }
 
 /// Formats an account as an `otpauth://` URI that [`parse`] reads back to the same draft and
@@ -179,7 +207,11 @@ pub fn format(draft: &AccountDraft) -> String {
     }
     label.push_str(&encode(&draft.name));
     let secret = draft.secret.to_base32();
-    let mut uri = format!("otpauth://{}/{label}?secret={}", params.method().type_name(), secret.as_str());
+    let mut uri = format!(
+        "otpauth://{}/{label}?secret={}",
+        params.method().type_name(),
+        secret.as_str()
+    );
     if !draft.issuer.is_empty() {
         uri.push_str("&issuer=");
         uri.push_str(&encode(&draft.issuer));
@@ -215,7 +247,12 @@ pub fn format(draft: &AccountDraft) -> String {
 }
 
 /// Characters kept as they are in labels and parameters: RFC 3986 unreserved ones and `@`.
-const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
+const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
 
 fn encode(text: &str) -> Cow<'_, str> {
     utf8_percent_encode(text, KEEP).into()
@@ -227,5 +264,6 @@ fn decode_component(text: &str) -> String {
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }

@@ -86,15 +86,18 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Contents, String> {
     let mut accounts = Vec::with_capacity(payload.accounts.len());
     for (i, r) in payload.accounts.into_iter().enumerate() {
         let bad = |field: &str, what: &str| format!("account {i}: {field}: {what}");
-        let secret = base32::decode_lenient(&r.secret).map_err(|e| bad("secret", &e.to_string()))?;
-        let algorithm = Algorithm::parse(&r.algorithm).ok_or_else(|| bad("algorithm", &r.algorithm))?;
+        let secret =
+            base32::decode_lenient(&r.secret).map_err(|e| bad("secret", &e.to_string()))?;
+        let algorithm =
+            Algorithm::parse(&r.algorithm).ok_or_else(|| bad("algorithm", &r.algorithm))?;
         let method = match (r.kind.as_str(), r.period, r.counter) {
             ("totp", Some(period), _) => Method::Totp { period },
             ("steam", Some(period), _) => Method::Steam { period },
             ("hotp", _, Some(counter)) => Method::Hotp { counter },
             _ => return Err(bad("kind", &r.kind)),
         };
-        let params = OtpParams::new(method, algorithm, r.digits).map_err(|e| bad("params", &e.to_string()))?;
+        let params = OtpParams::new(method, algorithm, r.digits)
+            .map_err(|e| bad("params", &e.to_string()))?;
         accounts.push(Account {
             id: AccountId::from_string(r.id),
             issuer: r.issuer,

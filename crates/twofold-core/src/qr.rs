@@ -43,14 +43,20 @@ pub const MAX_SIDE: u32 = 16_384;
 pub fn decode_image(bytes: &[u8]) -> Result<Vec<String>, QrError> {
     let reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| QrError::Image { reason: e.to_string() })?;
-    let (width, height) = reader
-        .into_dimensions()
-        .map_err(|e| QrError::Image { reason: e.to_string() })?;
+        .map_err(|e| QrError::Image {
+            reason: e.to_string(),
+        })?;
+    let (width, height) = reader.into_dimensions().map_err(|e| QrError::Image {
+        reason: e.to_string(),
+    })?;
     if width > MAX_SIDE || height > MAX_SIDE {
-        return Err(QrError::Image { reason: format!("{width}×{height} is too large") });
+        return Err(QrError::Image {
+            reason: format!("{width}×{height} is too large"),
+        });
     }
-    let img = image::load_from_memory(bytes).map_err(|e| QrError::Image { reason: e.to_string() })?;
+    let img = image::load_from_memory(bytes).map_err(|e| QrError::Image {
+        reason: e.to_string(),
+    })?;
     let luma = img.into_luma8();
     let (w, h) = luma.dimensions();
     decode_luma(w, h, luma.into_raw())
@@ -60,7 +66,12 @@ pub fn decode_image(bytes: &[u8]) -> Result<Vec<String>, QrError> {
 pub fn decode_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<String>, QrError> {
     let expected = width as usize * height as usize * 4;
     if rgba.len() != expected {
-        return Err(QrError::Dimensions { width, height, expected, actual: rgba.len() });
+        return Err(QrError::Dimensions {
+            width,
+            height,
+            expected,
+            actual: rgba.len(),
+        });
     }
     let luma = rgba
         .chunks_exact(4)
@@ -76,15 +87,25 @@ pub fn decode_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<String>, 
 pub fn decode_luma(width: u32, height: u32, luma: Vec<u8>) -> Result<Vec<String>, QrError> {
     let expected = width as usize * height as usize;
     if luma.len() != expected || width == 0 || height == 0 {
-        return Err(QrError::Dimensions { width, height, expected, actual: luma.len() });
+        return Err(QrError::Dimensions {
+            width,
+            height,
+            expected,
+            actual: luma.len(),
+        });
     }
     if width > MAX_SIDE || height > MAX_SIDE {
-        return Err(QrError::Image { reason: format!("{width}×{height} is too large") });
+        return Err(QrError::Image {
+            reason: format!("{width}×{height} is too large"),
+        });
     }
     let mut found: Vec<String> = Vec::new();
-    if let Ok(results) =
-        rxing::helpers::detect_multiple_in_luma_with_hints(luma.clone(), width, height, &mut hints())
-    {
+    if let Ok(results) = rxing::helpers::detect_multiple_in_luma_with_hints(
+        luma.clone(),
+        width,
+        height,
+        &mut hints(),
+    ) {
         for r in results {
             let text = r.getText().to_owned();
             if !found.contains(&text) {
@@ -115,7 +136,9 @@ fn hints() -> DecodeHints {
     DecodeHints::default()
         .with(rxing::DecodeHintValue::TryHarder(true))
         .with(rxing::DecodeHintValue::AlsoInverted(true))
-        .with(rxing::DecodeHintValue::PossibleFormats(HashSet::from([BarcodeFormat::QR_CODE])))
+        .with(rxing::DecodeHintValue::PossibleFormats(HashSet::from([
+            BarcodeFormat::QR_CODE,
+        ])))
 }
 
 fn code(text: &str) -> Result<qrcode::QrCode, QrError> {
@@ -141,7 +164,9 @@ pub fn encode_png(text: &str, module_px: u32) -> Result<Vec<u8>, QrError> {
         .build();
     let mut out = Vec::new();
     img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
-        .map_err(|e| QrError::Image { reason: e.to_string() })?;
+        .map_err(|e| QrError::Image {
+            reason: e.to_string(),
+        })?;
     Ok(out)
 }
 

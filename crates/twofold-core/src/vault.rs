@@ -48,9 +48,17 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// The production cost: 64 MiB, 3 passes, 1 lane.
-    pub const DEFAULT: Self = Self { m_cost_kib: 64 * 1024, t_cost: 3, p_cost: 1 };
+    pub const DEFAULT: Self = Self {
+        m_cost_kib: 64 * 1024,
+        t_cost: 3,
+        p_cost: 1,
+    };
     /// A cheap cost for tests and test vectors only.
-    pub const INSECURE_FAST: Self = Self { m_cost_kib: 64, t_cost: 1, p_cost: 1 };
+    pub const INSECURE_FAST: Self = Self {
+        m_cost_kib: 64,
+        t_cost: 1,
+        p_cost: 1,
+    };
 }
 
 /// Where the key of a vault is kept.
@@ -211,7 +219,8 @@ impl Contents {
             }));
         }
         let id = AccountId::random(entropy)?;
-        self.accounts.push(Account::from_draft(draft, id.clone(), now));
+        self.accounts
+            .push(Account::from_draft(draft, id.clone(), now));
         Ok(Ok(id))
     }
 
@@ -268,7 +277,9 @@ impl Vault {
     ) -> Result<(Self, Contents), VaultError> {
         let _lock = FileLock::exclusive(path)?;
         if path.exists() {
-            return Err(VaultError::AlreadyExists { path: path.to_owned() });
+            return Err(VaultError::AlreadyExists {
+                path: path.to_owned(),
+            });
         }
         let mut key = Zeroizing::new([0u8; KEY_LEN]);
         entropy.fill(key.as_mut())?;
@@ -282,7 +293,11 @@ impl Vault {
                 header.wrap(&key, passphrase, kdf, entropy)?;
             }
         }
-        let mut vault = Self { path: path.to_owned(), key, header };
+        let mut vault = Self {
+            path: path.to_owned(),
+            key,
+            header,
+        };
         let contents = Contents::default();
         vault.write(&contents, entropy)?;
         Ok((vault, contents))
@@ -305,16 +320,27 @@ impl Vault {
         let bytes = read_file(path)?;
         let (header, ciphertext) = Header::parse(path, &bytes)?;
         let key = match header.mode {
-            KeyMode::Keychain => keystore
-                .get(&header.vault_id_hex())?
-                .ok_or_else(|| VaultError::KeyMissing { vault_id: header.vault_id_hex() })?,
+            KeyMode::Keychain => {
+                keystore
+                    .get(&header.vault_id_hex())?
+                    .ok_or_else(|| VaultError::KeyMissing {
+                        vault_id: header.vault_id_hex(),
+                    })?
+            }
             KeyMode::Passphrase => {
                 let passphrase = passphrase.ok_or(VaultError::PassphraseRequired)?;
                 header.unwrap_key(passphrase)?
             }
         };
         let contents = decrypt(&key, &bytes[..HEADER_LEN], &header, ciphertext)?;
-        Ok((Self { path: path.to_owned(), key, header }, contents))
+        Ok((
+            Self {
+                path: path.to_owned(),
+                key,
+                header,
+            },
+            contents,
+        ))
     }
 
     /// Opens a vault with its key already known (after an unlock, in tests and benchmarks).
@@ -323,7 +349,14 @@ impl Vault {
         let bytes = read_file(path)?;
         let (header, ciphertext) = Header::parse(path, &bytes)?;
         let contents = decrypt(&key, &bytes[..HEADER_LEN], &header, ciphertext)?;
-        Ok((Self { path: path.to_owned(), key, header }, contents))
+        Ok((
+            Self {
+                path: path.to_owned(),
+                key,
+                header,
+            },
+            contents,
+        ))
     }
 
     /// The vault's path.
@@ -423,14 +456,22 @@ impl Vault {
         let plaintext = payload::encode(contents);
         header.payload_len = (plaintext.len() + TAG_LEN) as u64;
         let head = header.to_bytes();
-        let cipher = XChaCha20Poly1305::new_from_slice(self.key.expose())
-            .map_err(|_| VaultError::Corrupt { reason: "vault key has the wrong length".into() })?;
+        let cipher = XChaCha20Poly1305::new_from_slice(self.key.expose()).map_err(|_| {
+            VaultError::Corrupt {
+                reason: "vault key has the wrong length".into(),
+            }
+        })?;
         let ciphertext = cipher
             .encrypt(
                 &XNonce::from(header.payload_nonce),
-                Payload { msg: &plaintext, aad: &head },
+                Payload {
+                    msg: &plaintext,
+                    aad: &head,
+                },
             )
-            .map_err(|_| VaultError::Corrupt { reason: "encryption failed".into() })?;
+            .map_err(|_| VaultError::Corrupt {
+                reason: "encryption failed".into(),
+            })?;
         let mut file = Vec::with_capacity(HEADER_LEN + ciphertext.len());
         file.extend_from_slice(&head);
         file.extend_from_slice(&ciphertext);
@@ -446,7 +487,10 @@ pub fn backup_path(path: &Path) -> PathBuf {
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(suffix);
     path.with_file_name(name)
 }
@@ -461,7 +505,13 @@ fn decrypt(
         XChaCha20Poly1305::new_from_slice(key.expose()).map_err(|_| VaultError::Tampered)?;
     let plaintext = Zeroizing::new(
         cipher
-            .decrypt(&XNonce::from(header.payload_nonce), Payload { msg: ciphertext, aad: head })
+            .decrypt(
+                &XNonce::from(header.payload_nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: head,
+                },
+            )
             .map_err(|_| VaultError::Tampered)?,
     );
     payload::decode(&plaintext).map_err(|reason| VaultError::Corrupt { reason })
@@ -486,7 +536,11 @@ impl Header {
             mode: KeyMode::Keychain,
             vault_id,
             generation: 0,
-            kdf: KdfParams { m_cost_kib: 0, t_cost: 0, p_cost: 0 },
+            kdf: KdfParams {
+                m_cost_kib: 0,
+                t_cost: 0,
+                p_cost: 0,
+            },
             salt: [0; 16],
             wrap_nonce: [0; 24],
             wrapped_key: [0; WRAPPED_LEN],
@@ -540,19 +594,29 @@ impl Header {
     }
 
     fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<(Self, &'a [u8]), VaultError> {
-        let corrupt = |reason: &str| VaultError::Corrupt { reason: reason.to_owned() };
+        let corrupt = |reason: &str| VaultError::Corrupt {
+            reason: reason.to_owned(),
+        };
         if bytes.len() < MAGIC.len() || &bytes[..8] != MAGIC {
-            return Err(VaultError::NotAVault { path: path.to_owned() });
+            return Err(VaultError::NotAVault {
+                path: path.to_owned(),
+            });
         }
         if bytes.len() < 10 {
-            return Err(VaultError::Truncated { expected: HEADER_LEN as u64, actual: bytes.len() as u64 });
+            return Err(VaultError::Truncated {
+                expected: HEADER_LEN as u64,
+                actual: bytes.len() as u64,
+            });
         }
         let version = u16::from_le_bytes([bytes[8], bytes[9]]);
         if version != FORMAT_VERSION {
             return Err(VaultError::UnsupportedVersion { version });
         }
         if bytes.len() < HEADER_LEN {
-            return Err(VaultError::Truncated { expected: HEADER_LEN as u64, actual: bytes.len() as u64 });
+            return Err(VaultError::Truncated {
+                expected: HEADER_LEN as u64,
+                actual: bytes.len() as u64,
+            });
         }
         let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap_or([0; 4]));
         let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
@@ -565,7 +629,11 @@ impl Header {
         if bytes[11] != 0 {
             return Err(corrupt("reserved byte is not zero"));
         }
-        let kdf = KdfParams { m_cost_kib: u32_at(36), t_cost: u32_at(40), p_cost: u32_at(44) };
+        let kdf = KdfParams {
+            m_cost_kib: u32_at(36),
+            t_cost: u32_at(40),
+            p_cost: u32_at(44),
+        };
         if mode == KeyMode::Passphrase {
             let ok = (1..=MAX_P_COST).contains(&kdf.p_cost)
                 && (1..=MAX_T_COST).contains(&kdf.t_cost)
@@ -613,23 +681,41 @@ impl Header {
         entropy.fill(&mut self.salt)?;
         entropy.fill(&mut self.wrap_nonce)?;
         let kek = derive_kek(passphrase, &self.salt, kdf)?;
-        let cipher = XChaCha20Poly1305::new_from_slice(kek.as_ref())
-            .map_err(|e| VaultError::Kdf { reason: e.to_string() })?;
+        let cipher =
+            XChaCha20Poly1305::new_from_slice(kek.as_ref()).map_err(|e| VaultError::Kdf {
+                reason: e.to_string(),
+            })?;
         let aad = self.wrap_aad();
         let wrapped = cipher
-            .encrypt(&XNonce::from(self.wrap_nonce), Payload { msg: key.expose(), aad: &aad })
-            .map_err(|_| VaultError::Kdf { reason: "key wrap failed".into() })?;
+            .encrypt(
+                &XNonce::from(self.wrap_nonce),
+                Payload {
+                    msg: key.expose(),
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| VaultError::Kdf {
+                reason: "key wrap failed".into(),
+            })?;
         self.wrapped_key.copy_from_slice(&wrapped);
         Ok(())
     }
 
     fn unwrap_key(&self, passphrase: &Secret) -> Result<Secret, VaultError> {
         let kek = derive_kek(passphrase, &self.salt, self.kdf)?;
-        let cipher = XChaCha20Poly1305::new_from_slice(kek.as_ref())
-            .map_err(|e| VaultError::Kdf { reason: e.to_string() })?;
+        let cipher =
+            XChaCha20Poly1305::new_from_slice(kek.as_ref()).map_err(|e| VaultError::Kdf {
+                reason: e.to_string(),
+            })?;
         let aad = self.wrap_aad();
         let key = cipher
-            .decrypt(&XNonce::from(self.wrap_nonce), Payload { msg: &self.wrapped_key, aad: &aad })
+            .decrypt(
+                &XNonce::from(self.wrap_nonce),
+                Payload {
+                    msg: &self.wrapped_key,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| VaultError::WrongPassphrase)?;
         Ok(Secret::new(key))
     }
@@ -651,22 +737,29 @@ fn derive_kek(
     kdf: KdfParams,
 ) -> Result<Zeroizing<[u8; KEY_LEN]>, VaultError> {
     let params = argon2::Params::new(kdf.m_cost_kib, kdf.t_cost, kdf.p_cost, Some(KEY_LEN))
-        .map_err(|e| VaultError::Kdf { reason: e.to_string() })?;
+        .map_err(|e| VaultError::Kdf {
+            reason: e.to_string(),
+        })?;
     let argon = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
     argon
         .hash_password_into(passphrase.expose(), salt, out.as_mut())
-        .map_err(|e| VaultError::Kdf { reason: e.to_string() })?;
+        .map_err(|e| VaultError::Kdf {
+            reason: e.to_string(),
+        })?;
     Ok(out)
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, VaultError> {
     match fs::read(path) {
         Ok(bytes) => Ok(bytes),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            Err(VaultError::NotFound { path: path.to_owned() })
-        }
-        Err(source) => Err(VaultError::Io { path: path.to_owned(), source }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(VaultError::NotFound {
+            path: path.to_owned(),
+        }),
+        Err(source) => Err(VaultError::Io {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -695,7 +788,9 @@ fn atomic_replace(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
         let _ = fs::remove_file(&bak_tmp);
         if fs::hard_link(path, &bak_tmp).is_err() {
             fs::copy(path, &bak_tmp).map_err(io_err(&bak_tmp))?;
-            File::open(&bak_tmp).and_then(|f| f.sync_all()).map_err(io_err(&bak_tmp))?;
+            File::open(&bak_tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(io_err(&bak_tmp))?;
         }
         fs::rename(&bak_tmp, &bak).map_err(io_err(&bak))?;
     }
@@ -729,7 +824,10 @@ impl FileLock {
     fn open(path: &Path) -> Result<File, VaultError> {
         let lock_path = sibling(path, ".lock");
         if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|source| VaultError::Io { path: dir.to_owned(), source })?;
+            fs::create_dir_all(dir).map_err(|source| VaultError::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
         }
         OpenOptions::new()
             .read(true)
@@ -737,19 +835,27 @@ impl FileLock {
             .create(true)
             .truncate(false)
             .open(&lock_path)
-            .map_err(|source| VaultError::Io { path: lock_path, source })
+            .map_err(|source| VaultError::Io {
+                path: lock_path,
+                source,
+            })
     }
 
     fn exclusive(path: &Path) -> Result<Self, VaultError> {
         let file = Self::open(path)?;
-        file.lock().map_err(|source| VaultError::Io { path: path.to_owned(), source })?;
+        file.lock().map_err(|source| VaultError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         Ok(Self { _file: file })
     }
 
     fn shared(path: &Path) -> Result<Self, VaultError> {
         let file = Self::open(path)?;
-        file.lock_shared().map_err(|source| VaultError::Io { path: path.to_owned(), source })?;
+        file.lock_shared().map_err(|source| VaultError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         Ok(Self { _file: file })
     }
 }
-

@@ -1,0 +1,414 @@
+//! The vault file: round trips in both key modes, wrong passphrases, tampering and truncation
+//! (an error, and the file left as it was), no plaintext seed in the bytes, the previous
+//! generation kept, and concurrent writers serialised by the lock.
+
+use std::path::{Path, PathBuf};
+
+use twofold_core::entropy::FixedEntropy;
+use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, NoKeyStore};
+use twofold_core::otp::{Algorithm, Method, OtpParams};
+use twofold_core::vault::{self, Contents, KdfParams, KeyMode, Protection, Vault, VaultError};
+use twofold_core::{AccountDraft, OsEntropy, Secret, otpauth};
+
+const FAST: KdfParams = KdfParams::INSECURE_FAST;
+const SEED: &[u8] = b"unmistakable-seed-bytes!";
+
+fn pass(p: &str) -> Secret {
+    Secret::from_slice(p.as_bytes())
+}
+
+fn mock_keychain() -> Keychain {
+    Keychain::with_store(keyring_core::mock::Store::new().unwrap())
+}
+
+fn draft(issuer: &str, name: &str, seed: &[u8]) -> AccountDraft {
+    AccountDraft {
+        issuer: issuer.to_owned(),
+        name: name.to_owned(),
+        secret: Secret::from_slice(seed),
+        params: OtpParams::new(Method::Totp { period: 30 }, Algorithm::Sha256, 8).unwrap(),
+        extra: vec![("image".into(), "https://x.test/i.png".into())],
+    }
+}
+
+fn new_passphrase_vault(dir: &Path) -> (PathBuf, Vault) {
+    let path = dir.join("vault.tfv");
+    let (vault, _) = Vault::create(
+        &path,
+        Protection::Passphrase {
+            passphrase: &pass("correct horse"),
+            kdf: FAST,
+        },
+        &mut OsEntropy,
+    )
+    .unwrap();
+    (path, vault)
+}
+
+fn add(vault: &mut Vault, d: AccountDraft) {
+    vault
+        .update(&mut OsEntropy, |c: &mut Contents| {
+            c.add(d, &mut OsEntropy, 1_700_000_000)
+        })
+        .unwrap()
+        .unwrap()
+        .0
+        .unwrap();
+}
+
+#[test]
+fn passphrase_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut vault) = new_passphrase_vault(dir.path());
+    add(&mut vault, draft("GitHub", "octocat", SEED));
+    add(&mut vault, draft("Bank", "böb", b"another seed"));
+    let (_, contents) = Vault::open(&path, &NoKeyStore, Some(&pass("correct horse"))).unwrap();
+    let names: Vec<String> = contents.accounts.iter().map(|a| a.display_name()).collect();
+    assert_eq!(names, ["GitHub (octocat)", "Bank (böb)"]);
+    let a = &contents.accounts[0];
+    assert_eq!(a.secret.expose(), SEED);
+    assert_eq!(a.params, draft("", "", SEED).params);
+    assert_eq!(
+        a.extra,
+        [("image".to_owned(), "https://x.test/i.png".to_owned())]
+    );
+    assert_eq!(a.created_at, 1_700_000_000);
+    assert_eq!(Vault::inspect(&path).unwrap().mode, KeyMode::Passphrase);
+}
+
+#[test]
+fn every_account_kind_survives_a_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut vault) = new_passphrase_vault(dir.path());
+    let uris = [
+        "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP&algorithm=SHA512&digits=7&period=45",
+        "otpauth://hotp/B:b?secret=GEZDGNBV&counter=123456789",
+        "otpauth://steam/Steam:c?secret=JBSWY3DPEHPK3PXQ",
+    ];
+    for u in uris {
+        add(&mut vault, otpauth::parse(u).unwrap());
+    }
+    let (_, contents) = Vault::open(&path, &NoKeyStore, Some(&pass("correct horse"))).unwrap();
+    let back: Vec<String> = contents
+        .accounts
+        .iter()
+        .map(|a| otpauth::format(&a.to_draft()))
+        .collect();
+    let want: Vec<String> = uris
+        .iter()
+        .map(|u| otpauth::format(&otpauth::parse(u).unwrap()))
+        .collect();
+    assert_eq!(back, want);
+}
+
+#[test]
+fn keychain_round_trip_and_missing_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.tfv");
+    let keychain = mock_keychain();
+    let (mut vault, _) =
+        Vault::create(&path, Protection::Keychain(&keychain), &mut OsEntropy).unwrap();
+    add(&mut vault, draft("GitHub", "octocat", SEED));
+    let info = Vault::inspect(&path).unwrap();
+    assert_eq!(info.mode, KeyMode::Keychain);
+    let (_, contents) = Vault::open(&path, &keychain, None).unwrap();
+    assert_eq!(contents.accounts.len(), 1);
+    keychain.delete(&info.vault_id).unwrap();
+    assert!(matches!(
+        Vault::open(&path, &keychain, None),
+        Err(VaultError::KeyMissing { .. })
+    ));
+}
+
+#[test]
+fn no_keychain_means_no_vault_without_a_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.tfv");
+    let err = Vault::create(&path, Protection::Keychain(&NoKeyStore), &mut OsEntropy).unwrap_err();
+    assert!(
+        matches!(err, VaultError::Keychain(KeyStoreError::Unavailable { .. })),
+        "{err:?}"
+    );
+    assert!(!path.exists(), "no file, and certainly no plaintext one");
+}
+
+#[test]
+fn wrong_or_missing_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = new_passphrase_vault(dir.path());
+    assert!(matches!(
+        Vault::open(&path, &NoKeyStore, Some(&pass("Correct horse"))),
+        Err(VaultError::WrongPassphrase)
+    ));
+    assert!(matches!(
+        Vault::open(&path, &NoKeyStore, None),
+        Err(VaultError::PassphraseRequired)
+    ));
+}
+
+#[test]
+fn create_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = new_passphrase_vault(dir.path());
+    let before = std::fs::read(&path).unwrap();
+    let err = Vault::create(
+        &path,
+        Protection::Passphrase {
+            passphrase: &pass("x"),
+            kdf: FAST,
+        },
+        &mut OsEntropy,
+    )
+    .unwrap_err();
+    assert!(matches!(err, VaultError::AlreadyExists { .. }));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn file_never_contains_a_seed_or_a_name_in_plaintext() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut vault) = new_passphrase_vault(dir.path());
+    add(&mut vault, draft("PlaintextIssuer", "plaintext-name", SEED));
+    for file in [path.clone(), vault::backup_path(&path)] {
+        let bytes = std::fs::read(&file).unwrap();
+        let b32 = data_encoding::BASE32_NOPAD.encode(SEED);
+        let hex: String = SEED.iter().map(|b| format!("{b:02x}")).collect();
+        for needle in [
+            SEED,
+            b32.as_bytes(),
+            hex.as_bytes(),
+            b"PlaintextIssuer",
+            b"plaintext-name",
+            b"secret",
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{} contains {:?}",
+                file.display(),
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
+}
+
+#[test]
+fn every_tampered_byte_is_refused_and_the_file_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut vault) = new_passphrase_vault(dir.path());
+    add(&mut vault, draft("GitHub", "octocat", SEED));
+    let good = std::fs::read(&path).unwrap();
+    let key = vault.key().clone();
+    for i in 0..good.len() {
+        let mut bad = good.clone();
+        bad[i] ^= 0x01;
+        std::fs::write(&path, &bad).unwrap();
+        let opened = Vault::open_with_key(&path, key.clone());
+        assert!(opened.is_err(), "flipping byte {i} went unnoticed");
+        // An update through an already open vault refuses too, and writes nothing.
+        let r = vault.update(&mut OsEntropy, |c: &mut Contents| -> Result<(), ()> {
+            c.accounts.clear();
+            Ok(())
+        });
+        assert!(r.is_err(), "update over a tampered byte {i} went ahead");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bad,
+            "byte {i}: the file was changed"
+        );
+    }
+    std::fs::write(&path, &good).unwrap();
+    // The passphrase path notices a changed KDF field or wrapped key as well.
+    for i in [40, 50, 70, 100, 140, 170] {
+        let mut bad = good.clone();
+        bad[i] ^= 0x80;
+        std::fs::write(&path, &bad).unwrap();
+        assert!(
+            Vault::open(&path, &NoKeyStore, Some(&pass("correct horse"))).is_err(),
+            "byte {i}"
+        );
+    }
+}
+
+#[test]
+fn truncated_files_are_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut vault) = new_passphrase_vault(dir.path());
+    add(&mut vault, draft("GitHub", "octocat", SEED));
+    let good = std::fs::read(&path).unwrap();
+    for len in [0, 4, 9, 100, vault::HEADER_LEN, good.len() - 1] {
+        std::fs::write(&path, &good[..len]).unwrap();
+        let err = Vault::open_with_key(&path, vault.key().clone()).unwrap_err();
+        match len {
+            0 | 4 => assert!(
+                matches!(err, VaultError::NotAVault { .. }),
+                "{len}: {err:?}"
+            ),
+            _ => assert!(
+                matches!(err, VaultError::Truncated { .. }),
+                "{len}: {err:?}"
+            ),
+        }
+        assert!(
+            vault
+                .update(&mut OsEntropy, |_: &mut Contents| Ok::<(), ()>(()))
+                .is_err()
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), &good[..len]);
+    }
+}
+
+#[test]
+fn newer_format_version_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = new_passphrase_vault(dir.path());
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[8] = 2;
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(matches!(
+        Vault::inspect(&path),
+        Err(VaultError::UnsupportedVersion { version: 2 })
+    ));
+}
+
+#[test]
+fn absurd_kdf_parameters_are_refused_before_running_the_kdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = new_passphrase_vault(dir.path());
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[36..40].copy_from_slice(&u32::MAX.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Vault::open(&path, &NoKeyStore, Some(&pass("correct horse"))).unwrap_err();
+    assert!(matches!(err, VaultError::Corrupt { .. }), "{err:?}");
+}
+
+#[test]
+fn previous_generation_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut vault) = new_passphrase_vault(dir.path());
+    add(&mut vault, draft("One", "1", b"seed one"));
+    add(&mut vault, draft("Two", "2", b"seed two"));
+    let (_, current) = Vault::open_with_key(&path, vault.key().clone()).unwrap();
+    let (bak, previous) =
+        Vault::open_with_key(&vault::backup_path(&path), vault.key().clone()).unwrap();
+    assert_eq!(current.accounts.len(), 2);
+    assert_eq!(previous.accounts.len(), 1);
+    assert_eq!(bak.info().generation + 1, vault.info().generation);
+}
+
+#[test]
+fn set_and_remove_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.tfv");
+    let keychain = mock_keychain();
+    let (mut vault, _) =
+        Vault::create(&path, Protection::Keychain(&keychain), &mut OsEntropy).unwrap();
+    add(&mut vault, draft("GitHub", "octocat", SEED));
+    let id = vault.info().vault_id;
+    vault
+        .set_passphrase(&keychain, &pass("new pass"), FAST, &mut OsEntropy)
+        .unwrap();
+    assert!(
+        keychain.get(&id).unwrap().is_none(),
+        "the keychain copy is gone"
+    );
+    assert!(matches!(
+        Vault::open(&path, &keychain, None),
+        Err(VaultError::PassphraseRequired)
+    ));
+    let (mut vault, c) = Vault::open(&path, &keychain, Some(&pass("new pass"))).unwrap();
+    assert_eq!(c.accounts.len(), 1);
+    vault
+        .set_passphrase(&keychain, &pass("changed"), FAST, &mut OsEntropy)
+        .unwrap();
+    assert!(matches!(
+        Vault::open(&path, &keychain, Some(&pass("new pass"))),
+        Err(VaultError::WrongPassphrase)
+    ));
+    vault.remove_passphrase(&keychain, &mut OsEntropy).unwrap();
+    let (_, c) = Vault::open(&path, &keychain, None).unwrap();
+    assert_eq!(c.accounts.len(), 1);
+    assert_eq!(Vault::inspect(&path).unwrap().mode, KeyMode::Keychain);
+}
+
+#[test]
+fn remove_passphrase_without_keychain_keeps_the_vault_openable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut vault) = new_passphrase_vault(dir.path());
+    assert!(
+        vault
+            .remove_passphrase(&NoKeyStore, &mut OsEntropy)
+            .is_err()
+    );
+    assert!(Vault::open(&path, &NoKeyStore, Some(&pass("correct horse"))).is_ok());
+}
+
+#[test]
+fn concurrent_writers_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, vault) = new_passphrase_vault(dir.path());
+    let key = vault.key().clone();
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let (path, key) = (path.clone(), key.clone());
+            std::thread::spawn(move || {
+                let (mut v, _) = Vault::open_with_key(&path, key).unwrap();
+                for i in 0..25 {
+                    add(
+                        &mut v,
+                        draft(
+                            &format!("T{t}"),
+                            &format!("{i}"),
+                            format!("seed-{t}-{i}").as_bytes(),
+                        ),
+                    );
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    let (_, c) = Vault::open_with_key(&path, key).unwrap();
+    assert_eq!(c.accounts.len(), 100);
+}
+
+#[test]
+fn duplicates_are_detected() {
+    let mut contents = Contents::default();
+    contents
+        .add(draft("A", "a", SEED), &mut OsEntropy, 0)
+        .unwrap()
+        .unwrap();
+    let dup = contents
+        .add(draft("Other", "name", SEED), &mut OsEntropy, 0)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(dup.name, "A (a)");
+    assert_eq!(contents.accounts.len(), 1);
+}
+
+#[test]
+fn the_same_entropy_gives_the_same_file() {
+    // What makes the documented test vector reproducible.
+    let dir = tempfile::tempdir().unwrap();
+    let make = |name: &str| {
+        let path = dir.path().join(name);
+        let mut e = FixedEntropy::new(&[7, 1, 9]);
+        let (mut v, _) = Vault::create(
+            &path,
+            Protection::Passphrase {
+                passphrase: &pass("p"),
+                kdf: FAST,
+            },
+            &mut e,
+        )
+        .unwrap();
+        v.update(&mut e, |c: &mut Contents| {
+            c.add(draft("A", "a", SEED), &mut FixedEntropy::new(&[1]), 5)
+        })
+        .unwrap()
+        .unwrap()
+        .0
+        .unwrap();
+        std::fs::read(&path).unwrap()
+    };
+    assert_eq!(make("a.tfv"), make("b.tfv"));
+}
