@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use twofold_core::migration::MigrationSet;
 use twofold_core::otp::{Algorithm, Method, OtpParams};
 use twofold_core::scan::{self, ScanItem};
-use twofold_core::vault::{Contents, KdfParams};
+use twofold_core::vault::{AddError, Contents, KdfParams};
 use twofold_core::{Account, AccountDraft, AccountId, OsEntropy, Secret, base32, otpauth, qr};
 
 use crate::args::{
@@ -117,11 +117,11 @@ fn save_drafts(session: &Session, drafts: Vec<AccountDraft>) -> Result<Vec<Added
             let mut out = Vec::new();
             for draft in drafts {
                 let name = draft.display_name();
-                let r = contents.add(draft, &mut OsEntropy, now)?;
-                out.push((
-                    name,
-                    r.map_err(|dup| format!("{} is already in the vault", dup.name)),
-                ));
+                match contents.add(draft, &mut OsEntropy, now) {
+                    Ok(id) => out.push((name, Ok(id))),
+                    Err(dup @ AddError::Duplicate { .. }) => out.push((name, Err(dup.to_string()))),
+                    Err(e) => return Err(e.into()),
+                }
             }
             Ok(out)
         },

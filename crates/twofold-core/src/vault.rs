@@ -194,14 +194,20 @@ pub struct Contents {
     pub accounts: Vec<Account>,
 }
 
-/// An account that is already in the vault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{name} is already in the vault")]
-pub struct Duplicate {
-    /// The existing account's id.
-    pub existing: AccountId,
-    /// The existing account's display name.
-    pub name: String,
+/// Why an account was not added.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AddError {
+    /// An account with the same secret is already in the vault.
+    #[error("{name} is already in the vault")]
+    Duplicate {
+        /// The existing account's id.
+        existing: AccountId,
+        /// The existing account's display name.
+        name: String,
+    },
+    /// No random id could be made.
+    #[error(transparent)]
+    Entropy(#[from] EntropyError),
 }
 
 impl Contents {
@@ -211,17 +217,17 @@ impl Contents {
         draft: AccountDraft,
         entropy: &mut dyn Entropy,
         now: u64,
-    ) -> Result<Result<AccountId, Duplicate>, EntropyError> {
+    ) -> Result<AccountId, AddError> {
         if let Some(existing) = self.find_duplicate(&draft) {
-            return Ok(Err(Duplicate {
+            return Err(AddError::Duplicate {
                 existing: existing.id.clone(),
                 name: existing.display_name(),
-            }));
+            });
         }
         let id = AccountId::random(entropy)?;
         self.accounts
             .push(Account::from_draft(draft, id.clone(), now));
-        Ok(Ok(id))
+        Ok(id)
     }
 
     /// The account that `draft` would duplicate, if any.

@@ -46,7 +46,7 @@ fn child(path: &Path, key: Secret) {
         let ((), contents) = vault
             .update(&mut OsEntropy, |c: &mut Contents| -> Result<(), ()> {
                 let n = c.accounts.len();
-                c.add(draft(n), &mut OsEntropy, 0).unwrap().unwrap();
+                c.add(draft(n), &mut OsEntropy, 0).unwrap();
                 Ok(())
             })
             .expect("save")
@@ -86,7 +86,7 @@ fn parent() -> Result<(), String> {
     vault
         .update(&mut OsEntropy, |c: &mut Contents| -> Result<(), ()> {
             for i in 0..BASE_ACCOUNTS {
-                c.add(draft(i), &mut OsEntropy, 0).unwrap().unwrap();
+                c.add(draft(i), &mut OsEntropy, 0).unwrap();
             }
             Ok(())
         })

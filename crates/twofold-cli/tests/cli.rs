@@ -1,0 +1,531 @@
+//! End to end: the real `twofold` binary in a temporary directory, as a user or a script drives
+//! it. Codes are checked against known answers (RFC 6238/4226, oathtool).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn vault(&self) -> PathBuf {
+        self.dir.path().join("vault.tfv")
+    }
+
+    /// `twofold` with a passphrase vault and the keychain off.
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_twofold"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("TWOFOLD_VAULT", self.vault())
+            .env("TWOFOLD_PASSPHRASE", "correct horse battery")
+            .arg("--no-keychain")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "twofold {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        fails(self.cmd().args(args).output().unwrap(), args)
+    }
+}
+
+/// Asserts a failure with exactly one line on stderr, and returns that line.
+fn fails(out: Output, args: &[&str]) -> String {
+    assert!(
+        !out.status.success(),
+        "twofold {args:?} succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("warning:")).collect();
+    assert_eq!(lines.len(), 1, "one line of error expected: {err}");
+    assert!(lines[0].starts_with("twofold: error: "), "{err}");
+    lines[0].to_owned()
+}
+
+const RFC_SHA1: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // "12345678901234567890"
+const RFC_SHA256: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA";
+
+#[test]
+fn add_list_and_code_from_a_uri() {
+    let env = Env::new();
+    let out = env.ok(&[
+        "add",
+        "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+    ]);
+    assert!(out.contains("Added GitHub (octocat)"), "{out}");
+    let list = env.json(&["list"]);
+    assert_eq!(list[0]["issuer"], "GitHub");
+    assert_eq!(list[0]["account"], "octocat");
+    assert!(list[0].get("secret").is_none());
+    let code = env.json(&["code", "github", "--at", "59", "--next"]);
+    assert_eq!(code["code"], "996554"); // oathtool --totp -N @59 -b JBSWY3DPEHPK3PXP
+    assert_eq!(code["seconds_left"], 1);
+    assert_eq!(code["next"], "602287");
+    let text = env.ok(&["code", "octo", "--at", "59"]);
+    assert_eq!(text.trim(), "996 554  GitHub (octocat)  (1s left)");
+}
+
+#[test]
+fn add_from_flags_rfc6238_sha256() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "--issuer",
+        "RFC",
+        "--account",
+        "sha256",
+        "--secret",
+        RFC_SHA256,
+        "--algorithm",
+        "sha256",
+        "--digits",
+        "8",
+    ]);
+    for (t, want) in [
+        ("59", "46119246"),
+        ("1111111109", "68084774"),
+        ("20000000000", "77737706"),
+    ] {
+        assert_eq!(env.json(&["code", "rfc", "--at", t])["code"], want, "t={t}");
+    }
+}
+
+#[test]
+fn hotp_code_advances_and_saves_the_counter() {
+    let env = Env::new();
+    env.ok(&[
+        "add", "--issuer", "Yubi", "--secret", RFC_SHA1, "--type", "hotp",
+    ]);
+    let codes: Vec<Value> = (0..3)
+        .map(|_| env.json(&["code", "yubi"])["code"].clone())
+        .collect();
+    assert_eq!(codes, ["755224", "287082", "359152"]); // RFC 4226
+    assert_eq!(env.json(&["list"])[0]["counter"], 3);
+}
+
+#[test]
+fn bad_input_is_one_line_naming_the_field() {
+    let env = Env::new();
+    assert!(
+        env.fails(&["add", "otpauth://totp/A:b?secret=JBSW0000"])
+            .contains("secret:")
+    );
+    assert!(
+        env.fails(&["add", "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&period=0"])
+            .contains("period:")
+    );
+    assert!(
+        env.fails(&[
+            "add",
+            "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&algorithm=MD5"
+        ])
+        .contains("algorithm:")
+    );
+    assert!(
+        env.fails(&[
+            "add",
+            "--issuer",
+            "X",
+            "--secret",
+            "JBSWY3DPEHPK3PXP",
+            "--digits",
+            "12"
+        ])
+        .contains("digits:")
+    );
+    assert!(
+        env.fails(&["add", "--issuer", "X"])
+            .contains("secret: missing")
+    );
+    assert!(env.fails(&["add", "https://example.com"]).contains("uri:"));
+    assert!(!env.vault().exists() || env.json(&["list"]).as_array().unwrap().is_empty());
+}
+
+#[test]
+fn duplicates_are_skipped() {
+    let env = Env::new();
+    let uri = "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP";
+    env.ok(&["add", uri]);
+    let line = env.fails(&["add", uri]);
+    assert!(line.contains("already in the vault"), "{line}");
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn ambiguous_and_unknown_queries() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/Google:work@x.com?secret=JBSWY3DPEHPK3PXP",
+    ]);
+    env.ok(&[
+        "add",
+        "otpauth://totp/Google:home@x.com?secret=GEZDGNBVGY3TQOJQ",
+    ]);
+    let line = env.fails(&["code", "google"]);
+    assert!(line.contains("matches 2 accounts"), "{line}");
+    assert!(
+        env.fails(&["code", "nothing"])
+            .contains("no account matches")
+    );
+    assert_eq!(
+        env.json(&["code", "home", "--at", "0"])["account"],
+        "home@x.com"
+    );
+}
+
+fn write_qr(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, twofold_core::qr::encode_png(text, 4).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn scan_images_including_a_multi_batch_export() {
+    let env = Env::new();
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../twofold-core/tests/fixtures/migration/multibatch.txt");
+    let lines = std::fs::read_to_string(fixtures).unwrap();
+    let mut images: Vec<String> = lines
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            write_qr(env.dir.path(), &format!("export{i}.png"), l)
+                .display()
+                .to_string()
+        })
+        .collect();
+    images.push(
+        write_qr(
+            env.dir.path(),
+            "single.png",
+            "otpauth://totp/Solo:me?secret=JBSWY3DPEHPK3PXQ",
+        )
+        .display()
+        .to_string(),
+    );
+    let mut args = vec!["scan"];
+    args.extend(images.iter().map(String::as_str));
+    // Not interactive and no --yes: shows what it found, adds nothing.
+    let line = env.fails(&args);
+    assert!(line.contains("--yes"), "{line}");
+    assert!(!env.vault().exists());
+    args.push("--yes");
+    let out = env.ok(&args);
+    assert!(out.contains("Found 6 account(s)"), "{out}");
+    let list = env.json(&["list"]);
+    let names: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            format!(
+                "{}/{}",
+                a["issuer"].as_str().unwrap(),
+                a["account"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Solo/me",
+            "GitHub/octocat",
+            "Example/alice@example.com",
+            "Bank/böb",
+            "/hotp demo",
+            "Microsoft/carol@contoso.com"
+        ]
+    );
+}
+
+#[test]
+fn scan_reports_an_incomplete_export_and_images_without_codes() {
+    let env = Env::new();
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../twofold-core/tests/fixtures/migration/multibatch.txt");
+    let first = std::fs::read_to_string(fixtures)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let img = write_qr(env.dir.path(), "part.png", &first);
+    let out = env
+        .cmd()
+        .args(["scan", "--yes", img.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("QR code(s) 2, 3 not scanned"));
+    let blank = env.dir.path().join("blank.png");
+    std::fs::write(
+        &blank,
+        twofold_core::qr::encode_png("https://example.com", 3).unwrap(),
+    )
+    .unwrap();
+    let line = fails(
+        env.cmd()
+            .args(["scan", "--yes", blank.to_str().unwrap()])
+            .output()
+            .unwrap(),
+        &["scan"],
+    );
+    assert!(line.contains("no 2FA accounts found"), "{line}");
+    let missing = fails(
+        env.cmd()
+            .args(["scan", "--yes", "/nonexistent.png"])
+            .output()
+            .unwrap(),
+        &["scan"],
+    );
+    assert!(missing.contains("/nonexistent.png"), "{missing}");
+}
+
+#[test]
+fn rename_and_remove() {
+    let env = Env::new();
+    env.ok(&["add", "otpauth://totp/Old:name?secret=JBSWY3DPEHPK3PXP"]);
+    assert_eq!(
+        env.json(&["rename", "old", "--issuer", "New", "--account", "renamed"])["issuer"],
+        "New"
+    );
+    assert!(env.fails(&["rm", "new"]).contains("--yes"));
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 1);
+    env.ok(&["rm", "new", "--yes"]);
+    assert!(env.json(&["list"]).as_array().unwrap().is_empty());
+}
+
+#[test]
+fn show_qr_prints_a_scannable_code_and_the_uri() {
+    let env = Env::new();
+    let uri = "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub";
+    env.ok(&["add", uri]);
+    let art = env.ok(&["show-qr", "github"]);
+    assert!(art.lines().count() > 15 && art.contains('█'));
+    let back = env.ok(&["show-qr", "github", "--uri"]);
+    assert!(
+        back.trim()
+            .starts_with("otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub"),
+        "{back}"
+    );
+}
+
+#[test]
+fn passphrases_from_env_file_and_changes() {
+    let env = Env::new();
+    env.ok(&["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"]);
+    let line = fails(
+        env.cmd()
+            .env("TWOFOLD_PASSPHRASE", "wrong")
+            .args(["list"])
+            .output()
+            .unwrap(),
+        &["list"],
+    );
+    assert!(line.contains("wrong passphrase"), "{line}");
+    let line = fails(
+        env.cmd()
+            .env_remove("TWOFOLD_PASSPHRASE")
+            .args(["list"])
+            .output()
+            .unwrap(),
+        &["list"],
+    );
+    assert!(line.contains("TWOFOLD_PASSPHRASE"), "{line}");
+    let file = env.dir.path().join("pass.txt");
+    std::fs::write(&file, "correct horse battery\n").unwrap();
+    let out = env
+        .cmd()
+        .env_remove("TWOFOLD_PASSPHRASE")
+        .args(["--passphrase-file", file.to_str().unwrap(), "list"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = env
+        .cmd()
+        .env("TWOFOLD_NEW_PASSPHRASE", "brand new")
+        .args(["passphrase", "set"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        fails(env.cmd().args(["list"]).output().unwrap(), &["list"]).contains("wrong passphrase")
+    );
+    assert!(
+        env.cmd()
+            .env("TWOFOLD_PASSPHRASE", "brand new")
+            .args(["list"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    // Removing the passphrase needs the keychain, which is off here: refused, vault intact.
+    let line = fails(
+        env.cmd()
+            .env("TWOFOLD_PASSPHRASE", "brand new")
+            .args(["passphrase", "remove"])
+            .output()
+            .unwrap(),
+        &["remove"],
+    );
+    assert!(line.contains("keychain"), "{line}");
+    assert!(
+        env.cmd()
+            .env("TWOFOLD_PASSPHRASE", "brand new")
+            .args(["list"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn the_vault_file_holds_no_plaintext() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/VisibleIssuer:visible-name?secret=JBSWY3DPEHPK3PXP",
+    ]);
+    let bytes = std::fs::read(env.vault()).unwrap();
+    for needle in ["JBSWY3DPEHPK3PXP", "VisibleIssuer", "visible-name"] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle} in the file"
+        );
+    }
+    assert!(!bytes.windows(10).any(|w| w == b"Hello!\xde\xad\xbe\xef"));
+}
+
+#[test]
+fn without_a_keychain_a_new_vault_needs_a_passphrase() {
+    let env = Env::new();
+    let line = fails(
+        env.cmd()
+            .env_remove("TWOFOLD_PASSPHRASE")
+            .args(["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"])
+            .output()
+            .unwrap(),
+        &["add"],
+    );
+    assert!(
+        line.contains("no keychain") && line.contains("TWOFOLD_PASSPHRASE"),
+        "{line}"
+    );
+    assert!(!env.vault().exists());
+}
+
+#[test]
+fn missing_vault_is_explained() {
+    let env = Env::new();
+    assert!(env.fails(&["list"]).contains("no vault at"));
+}
+
+/// The OS keychain through a real Secret Service (gnome-keyring inside `dbus-run-session`, as
+/// `cargo xtask test` runs it). With `TWOFOLD_TEST_SECRET_SERVICE=1` unset this test cannot
+/// reach one and says so instead of passing silently.
+#[test]
+fn keychain_vault_with_a_real_secret_service() {
+    if std::env::var_os("TWOFOLD_TEST_SECRET_SERVICE").is_none() {
+        eprintln!(
+            "keychain_vault_with_a_real_secret_service: needs `cargo xtask test` (a Secret Service)"
+        );
+        return;
+    }
+    let env = Env::new();
+    let real = |args: &[&str]| -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_twofold"));
+        c.env("TWOFOLD_VAULT", env.vault())
+            .env_remove("TWOFOLD_PASSPHRASE")
+            .env_remove("TWOFOLD_NO_KEYCHAIN")
+            .stdin(Stdio::null());
+        c.args(args).output().unwrap()
+    };
+    let out = real(&["add", "otpauth://totp/Keyring:user?secret=JBSWY3DPEHPK3PXP"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info = twofold_core::Vault::inspect(&env.vault()).unwrap();
+    assert_eq!(info.mode, twofold_core::KeyMode::Keychain);
+    let out = real(&["--json", "code", "keyring", "--at", "59"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"code\":\"996554\""));
+    // Move the key behind a passphrase: now the keychain alone no longer opens it.
+    let out = Command::new(env!("CARGO_BIN_EXE_twofold"))
+        .env("TWOFOLD_VAULT", env.vault())
+        .env("TWOFOLD_NEW_PASSPHRASE", "pp")
+        .env_remove("TWOFOLD_PASSPHRASE")
+        .stdin(Stdio::null())
+        .args(["passphrase", "set"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!real(&["list"]).status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_twofold"))
+        .env("TWOFOLD_VAULT", env.vault())
+        .env("TWOFOLD_PASSPHRASE", "pp")
+        .stdin(Stdio::null())
+        .args(["passphrase", "remove"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(real(&["list"]).status.success(), "back in the keychain");
+    // The same vault without a session bus: the keychain is unreachable, and it says so.
+    let empty = env.dir.path().join("no-bus");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_twofold"))
+        .env("TWOFOLD_VAULT", env.vault())
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_RUNTIME_DIR", &empty)
+        .stdin(Stdio::null())
+        .args(["list"])
+        .output()
+        .unwrap();
+    let line = fails(out, &["list"]);
+    assert!(
+        line.contains("keychain") && line.contains("not available"),
+        "{line}"
+    );
+}
