@@ -152,11 +152,13 @@ impl Canvas {
     }
 }
 
-/// A typical enrollment URI (GitHub-like, 160-bit secret).
+/// A typical enrollment URI (GitHub-like, 160-bit secret), different for every `i`.
 pub fn sample_uri(i: usize) -> String {
+    let mut seed = [0u8; 20];
+    seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    seed[8..].copy_from_slice(b"twofold-demo");
     format!(
-        "otpauth://totp/Example%20{i}:alice{i}@example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK{:04}&issuer=Example%20{i}&algorithm=SHA1&digits=6&period=30",
-        i % 10_000
+        "otpauth://totp/Example%20{i}:alice{i}@example.com?secret={}&issuer=Example%20{i}&algorithm=SHA1&digits=6&period=30",
+        data_encoding::BASE32_NOPAD.encode(&seed)
     )
-    .replace(|c: char| c == '0' || c == '1' || c == '8' || c == '9', "A")
 }
