@@ -1,2 +1,43 @@
-//! placeholder
-fn main() {}
+//! `cargo xtask`: the project's own automation — `run` the product, `test` everything headless,
+//! `bench` and write BENCHMARKS.md. Each installs the system packages it needs first.
+
+mod bench;
+mod packages;
+mod run;
+mod shell;
+mod test;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run            build and start Twofold (for now: the CLI on a demo vault)
+  test           install what the tests need, then fmt, clippy and every test, headless
+  bench [AREA]   run the benchmarks (AREA: core | qr | all) and write BENCHMARKS.md
+  deps [AREA]    only install the system packages (AREA: build | test | bench | all)";
+
+fn main() {
+    if let Err(e) = dispatch() {
+        eprintln!("xtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn dispatch() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = &args[1.min(args.len())..];
+    match args.first().map(String::as_str) {
+        Some("run") => run::run(rest),
+        Some("test") => test::test(rest),
+        Some("__test-in-session") => test::in_session(rest),
+        Some("bench") => bench::bench(rest),
+        Some("deps") => packages::ensure(packages::Area::parse(rest.first().map(String::as_str))?),
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}

@@ -1,0 +1,101 @@
+//! The system packages each task needs, installed with apt on Debian and Ubuntu (as root, or
+//! through sudo); elsewhere a clear message lists what to install.
+
+use std::process::Command;
+
+use anyhow::{Result, bail};
+
+use crate::shell;
+
+/// What the packages are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    /// Building the workspace.
+    Build,
+    /// Running the tests (keychain, oathtool).
+    Test,
+    /// Running the benchmarks (zbarimg as the peer).
+    Bench,
+    /// Everything.
+    All,
+}
+
+impl Area {
+    pub fn parse(s: Option<&str>) -> Result<Self> {
+        Ok(match s {
+            None | Some("all") => Self::All,
+            Some("build") => Self::Build,
+            Some("test") => Self::Test,
+            Some("bench") => Self::Bench,
+            Some(other) => bail!("unknown package area `{other}` (build, test, bench, all)"),
+        })
+    }
+
+    fn packages(self) -> Vec<&'static str> {
+        let build = ["build-essential", "pkg-config", "python3", "python3-venv"];
+        let test = [
+            "oathtool",
+            "dbus",
+            "dbus-x11",
+            "gnome-keyring",
+            "keyutils",
+            "libsecret-tools",
+        ];
+        let bench = ["zbar-tools"];
+        match self {
+            Self::Build => build.to_vec(),
+            Self::Test => [&build[..], &test[..]].concat(),
+            Self::Bench => [&build[..], &bench[..]].concat(),
+            Self::All => [&build[..], &test[..], &bench[..]].concat(),
+        }
+    }
+}
+
+/// Installs what `area` needs and is missing.
+pub fn ensure(area: Area) -> Result<()> {
+    let wanted = area.packages();
+    if !shell::have("dpkg-query") || !shell::have("apt-get") {
+        eprintln!(
+            "xtask: not a Debian/Ubuntu system: make sure these (or your system's equivalents) are installed: {}",
+            wanted.join(" ")
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = wanted.into_iter().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing system packages: {}", missing.join(" "));
+    let root = shell::output(Command::new("id").arg("-u"))
+        .map(|s| s.trim() == "0")
+        .unwrap_or(false);
+    let prefix: Vec<&str> = if root {
+        vec![]
+    } else if shell::have("sudo") {
+        vec!["sudo"]
+    } else {
+        bail!(
+            "these packages are missing and I am not root (and there is no sudo): {}",
+            missing.join(" ")
+        );
+    };
+    let apt = |args: &[&str]| {
+        let mut all: Vec<&str> = prefix.clone();
+        all.push("apt-get");
+        all.extend_from_slice(args);
+        let mut c = Command::new(all[0]);
+        c.args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        shell::run(&mut c)
+    };
+    apt(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(missing.iter().copied());
+    apt(&args)
+}
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}

@@ -1,0 +1,169 @@
+//! `cargo xtask test`: system packages, formatting, lints, the layering rule, then every test
+//! inside a private D-Bus session with a real gnome-keyring, and the independent decryption of
+//! the vault test vector.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+use crate::packages::{self, Area};
+use crate::shell;
+
+/// Crates the core must never depend on (it does no network, no UI, no async runtime).
+const FORBIDDEN_IN_CORE: &[&str] = &["tauri", "axum", "reqwest", "tokio", "clap", "hyper"];
+
+pub fn test(args: &[String]) -> Result<()> {
+    packages::ensure(Area::Test)?;
+    shell::run(shell::cargo().args(["fmt", "--all", "--check"]))?;
+    shell::run(shell::cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    check_layering()?;
+    let venv = python_venv()?;
+    // Build the tests outside the session, so that compile time is not spent inside it.
+    shell::run(shell::cargo().args(["test", "--workspace", "--no-run"]))?;
+    let me = std::env::current_exe().context("finding the xtask binary")?;
+    let mut cmd = Command::new("keyctl");
+    cmd.args(["session", "-", "dbus-run-session", "--"])
+        .arg(me)
+        .arg("__test-in-session")
+        .args(args)
+        .env("TWOFOLD_XTASK_VENV", &venv)
+        .current_dir(shell::root());
+    shell::run(&mut cmd)
+}
+
+/// Runs inside `dbus-run-session`: starts gnome-keyring with a throwaway keyring, then the tests.
+pub fn in_session(args: &[String]) -> Result<()> {
+    let data = tempfile_dir("twofold-keyring-data")?;
+    let runtime = tempfile_dir("twofold-runtime")?;
+    let mut keyring = Command::new("gnome-keyring-daemon")
+        .args(["--unlock", "--components=secrets"])
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .context("starting gnome-keyring-daemon")?;
+    keyring
+        .stdin
+        .take()
+        .context("keyring stdin")?
+        .write_all(b"twofold-test-keyring")?;
+    keyring.wait()?;
+    let mut cmd = shell::cargo();
+    cmd.args(["test", "--workspace"])
+        .args(args)
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("TWOFOLD_TEST_SECRET_SERVICE", "1");
+    let result = run_counting(&mut cmd);
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&runtime);
+    let (passed, failed) = result?;
+    let venv = std::env::var_os("TWOFOLD_XTASK_VENV")
+        .map(PathBuf::from)
+        .context("no venv")?;
+    let fixtures = shell::root().join("crates/twofold-core/tests/fixtures/vault");
+    shell::run(
+        Command::new(venv.join("bin/python"))
+            .arg(fixtures.join("decrypt_vector.py"))
+            .arg(&fixtures),
+    )?;
+    // One closing line for the whole run (cargo's last block is often a doc-test run of 0).
+    println!("\ntwofold: {} passed, {failed} failed", passed + 1);
+    Ok(())
+}
+
+/// Runs `cargo test`, passing its output through, and adds up its `test result:` lines.
+fn run_counting(cmd: &mut Command) -> Result<(u64, u64)> {
+    use std::io::BufRead;
+    eprintln!("$ cargo test --workspace (inside the D-Bus session)");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting cargo test")?;
+    let stdout = child.stdout.take().context("cargo test stdout")?;
+    let (mut passed, mut failed) = (0u64, 0u64);
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            for part in rest.split(['.', ';']) {
+                let mut words = part.split_whitespace();
+                match (
+                    words.next().and_then(|n| n.parse::<u64>().ok()),
+                    words.next(),
+                ) {
+                    (Some(n), Some("passed")) => passed += n,
+                    (Some(n), Some("failed")) => failed += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() || failed > 0 {
+        println!("\ntwofold: {passed} passed, {failed} failed");
+        bail!("cargo test failed ({status})");
+    }
+    Ok((passed, failed))
+}
+
+fn check_layering() -> Result<()> {
+    let tree = shell::output(shell::cargo().args([
+        "tree",
+        "-p",
+        "twofold-core",
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+    ]))?;
+    for line in tree.lines() {
+        let name = line.split_whitespace().next().unwrap_or("");
+        if FORBIDDEN_IN_CORE.contains(&name) {
+            bail!("layering: twofold-core depends on `{name}`, which it must not");
+        }
+    }
+    eprintln!("layering: twofold-core depends on none of {FORBIDDEN_IN_CORE:?}");
+    Ok(())
+}
+
+/// A Python virtual environment with PyNaCl, for checking the vault format independently.
+fn python_venv() -> Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shell::root().join("target"));
+    let venv = target.join("xtask-venv");
+    if !venv.join("bin/python").exists() {
+        shell::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    let ready = Command::new(venv.join("bin/python"))
+        .args(["-c", "import nacl"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ready {
+        shell::run(Command::new(venv.join("bin/pip")).args([
+            "install",
+            "--quiet",
+            "pynacl==1.5.0",
+        ]))?;
+    }
+    Ok(venv)
+}
+
+fn tempfile_dir(prefix: &str) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(unix)]
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    Ok(dir)
+}
