@@ -5,7 +5,13 @@
 use std::collections::HashSet;
 use std::io::Cursor;
 
-use rxing::{BarcodeFormat, DecodeHints};
+use rxing::common::HybridBinarizer;
+use rxing::multi::MultipleBarcodeReader;
+use rxing::multi::qrcode::QRCodeMultiReader;
+use rxing::{
+    BarcodeFormat, BinaryBitmap, DecodeHintValue, DecodeHints, Luma8LuminanceSource,
+    MultiUseMultiFormatReader,
+};
 
 /// Why no QR text came out of an image.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,46 +105,49 @@ pub fn decode_luma(width: u32, height: u32, luma: Vec<u8>) -> Result<Vec<String>
             reason: format!("{width}×{height} is too large"),
         });
     }
-    let mut found: Vec<String> = Vec::new();
-    if let Ok(results) = rxing::helpers::detect_multiple_in_luma_with_hints(
-        luma.clone(),
-        width,
-        height,
-        &mut hints(),
-    ) {
-        for r in results {
-            let text = r.getText().to_owned();
-            if !found.contains(&text) {
-                found.push(text);
+    // Cheapest first: one binarisation, every code found in one pass; then light-on-dark; then
+    // the slower exhaustive row scan (small or damaged codes); last the single-code reader, which
+    // sometimes locks onto a code the multi-code detector missed.
+    let source = Luma8LuminanceSource::new(luma, width, height).map_err(|e| QrError::Image {
+        reason: e.to_string(),
+    })?;
+    let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+    let quick = DecodeHints::default().with(DecodeHintValue::PossibleFormats(HashSet::from([
+        BarcodeFormat::QR_CODE,
+    ])));
+    let thorough = quick.clone().with(DecodeHintValue::TryHarder(true));
+    for hints in [&quick, &thorough] {
+        for inverted in [false, true] {
+            if inverted {
+                bitmap.invert();
+            }
+            let found = QRCodeMultiReader::new().decode_multiple_with_hints(&mut bitmap, hints);
+            if inverted {
+                bitmap.invert();
+            }
+            let texts = unique_texts(found.unwrap_or_default());
+            if !texts.is_empty() {
+                return Ok(texts);
             }
         }
     }
-    if found.is_empty() {
-        // The multi-code scanner splits the image around codes it finds; a lone code that it
-        // missed can still be found by the single-code reader.
-        if let Ok(r) = rxing::helpers::detect_in_luma_with_hints(
-            luma,
-            width,
-            height,
-            Some(BarcodeFormat::QR_CODE),
-            &mut hints(),
-        ) {
-            found.push(r.getText().to_owned());
-        }
+    let mut single = MultiUseMultiFormatReader::default();
+    single.set_hints(&thorough.clone().with(DecodeHintValue::AlsoInverted(true)));
+    match single.decode_with_state(&mut bitmap) {
+        Ok(r) => Ok(vec![r.getText().to_owned()]),
+        Err(_) => Err(QrError::NoCode),
     }
-    if found.is_empty() {
-        return Err(QrError::NoCode);
-    }
-    Ok(found)
 }
 
-fn hints() -> DecodeHints {
-    DecodeHints::default()
-        .with(rxing::DecodeHintValue::TryHarder(true))
-        .with(rxing::DecodeHintValue::AlsoInverted(true))
-        .with(rxing::DecodeHintValue::PossibleFormats(HashSet::from([
-            BarcodeFormat::QR_CODE,
-        ])))
+fn unique_texts(results: Vec<rxing::RXingResult>) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::new();
+    for r in results {
+        let text = r.getText().to_owned();
+        if !texts.contains(&text) {
+            texts.push(text);
+        }
+    }
+    texts
 }
 
 fn code(text: &str) -> Result<qrcode::QrCode, QrError> {
