@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, NoKeyStore};
+use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, NoKeyStore, UnreachableKeyStore};
 use twofold_core::vault::{Contents, KdfParams, Protection, Vault, VaultError};
 use twofold_core::{OsEntropy, Secret};
 
@@ -35,7 +35,10 @@ impl Session {
         } else {
             match Keychain::open_os() {
                 Ok(k) => Box::new(k),
-                Err(_) => Box::new(NoKeyStore),
+                Err(e) => Box::new(UnreachableKeyStore::new(match e {
+                    KeyStoreError::Unavailable { reason } => reason,
+                    other => other.to_string(),
+                })),
             }
         };
         Ok(Self {

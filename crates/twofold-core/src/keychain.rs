@@ -126,6 +126,39 @@ impl KeyStore for NoKeyStore {
     }
 }
 
+/// The keychain that could not be opened, remembering why, so every use reports the real cause.
+#[derive(Debug, Clone)]
+pub struct UnreachableKeyStore {
+    reason: String,
+}
+
+impl UnreachableKeyStore {
+    /// A store that fails with `reason`.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+
+    fn err(&self) -> KeyStoreError {
+        KeyStoreError::Unavailable {
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+impl KeyStore for UnreachableKeyStore {
+    fn get(&self, _: &str) -> Result<Option<Secret>, KeyStoreError> {
+        Err(self.err())
+    }
+    fn set(&self, _: &str, _: &Secret) -> Result<(), KeyStoreError> {
+        Err(self.err())
+    }
+    fn delete(&self, _: &str) -> Result<(), KeyStoreError> {
+        Err(self.err())
+    }
+}
+
 fn unavailable() -> KeyStoreError {
     KeyStoreError::Unavailable {
         reason: "the keychain is turned off".to_owned(),
