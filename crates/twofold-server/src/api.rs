@@ -1,0 +1,252 @@
+//! The HTTP surface: Authy's `/protected/{format}/…` and `/onetouch/{format}/…` endpoints, the QR
+//! images they link to, `/healthz` and `/metrics`, and the XML rendering of any response on an
+//! `xml` path.
+
+mod app;
+mod onetouch;
+mod phones;
+mod tokens;
+mod users;
+
+use std::sync::atomic::Ordering;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use twofold_core::Secret;
+
+use crate::error::ApiError;
+use crate::state::{AppState, Metrics};
+use crate::store::UserRow;
+
+/// The full router.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/protected/{format}/users/new", post(users::create))
+        .route("/protected/{format}/users/{id}/status", get(users::status))
+        .route("/protected/{format}/users/{id}/remove", post(users::delete))
+        .route("/protected/{format}/users/{id}/delete", post(users::delete))
+        .route(
+            "/protected/{format}/users/delete/{id}",
+            post(users::delete_npm),
+        )
+        .route(
+            "/protected/{format}/users/{id}/register_activity",
+            post(users::register_activity),
+        )
+        .route("/protected/{format}/users/{id}/secret", post(users::secret))
+        .route("/protected/{format}/users/{id}/update", post(users::update))
+        .route(
+            "/protected/{format}/registrations/status",
+            get(users::registration_status),
+        )
+        .route(
+            "/protected/{format}/sms/{id}",
+            get(tokens::sms).post(tokens::sms),
+        )
+        .route(
+            "/protected/{format}/call/{id}",
+            get(tokens::call).post(tokens::call),
+        )
+        .route(
+            "/protected/{format}/email/{id}",
+            post(tokens::email).get(tokens::email),
+        )
+        .route(
+            "/protected/{format}/verify/{token}/{id}",
+            get(tokens::verify),
+        )
+        .route("/protected/{format}/app/details", get(app::details))
+        .route("/protected/{format}/app/stats", get(app::stats))
+        .route(
+            "/protected/{format}/phones/verification/start",
+            post(phones::start),
+        )
+        .route(
+            "/protected/{format}/phones/verification/check",
+            get(phones::check),
+        )
+        .route(
+            "/protected/{format}/phones/verification/status",
+            get(phones::status),
+        )
+        .route("/protected/{format}/phones/info", get(phones::info))
+        .route(
+            "/onetouch/{format}/users/{id}/approval_requests",
+            post(onetouch::create),
+        )
+        .route(
+            "/onetouch/{format}/approval_requests/{uuid}",
+            get(onetouch::status),
+        )
+        .route("/qr/{token}", get(qr_image))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(|| async { ApiError::RouteNotFound })
+        .method_not_allowed_fallback(|| async { ApiError::RouteNotFound });
+    api.layer(middleware::from_fn_with_state(
+        state.clone(),
+        count_and_render,
+    ))
+    .with_state(state)
+}
+
+/// Counts requests and errors, refuses unknown formats, and renders XML for `xml` paths.
+async fn count_and_render(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    Metrics::add(&state.metrics.requests);
+    let mut segments = req.uri().path().trim_start_matches('/').split('/');
+    let area = segments.next().unwrap_or("");
+    let format = segments.next().unwrap_or("");
+    let xml = (area == "protected" || area == "onetouch") && format == "xml";
+    if (area == "protected" || area == "onetouch") && format != "json" && !xml {
+        Metrics::add(&state.metrics.errors);
+        return ApiError::RouteNotFound.into_response();
+    }
+    let response = next.run(req).await;
+    if !response.status().is_success() {
+        Metrics::add(&state.metrics.errors);
+    }
+    if !xml {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let root = if parts.status.is_success() {
+        "hash"
+    } else {
+        "errors"
+    };
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml; charset=utf-8"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(crate::reply::to_xml(&value, root)))
+}
+
+async fn qr_image(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let token = token.trim_end_matches(".png");
+    let png = state
+        .db
+        .qr(token, state.now())
+        .await?
+        .ok_or(ApiError::RouteNotFound)?;
+    let mut r = Response::new(Body::from(png));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(state.db.pool()).await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let m = &state.metrics;
+    let rows = [
+        (
+            "twofold_http_requests_total",
+            "Requests received.",
+            m.requests.load(Ordering::Relaxed),
+        ),
+        (
+            "twofold_http_errors_total",
+            "Requests answered with an error.",
+            m.errors.load(Ordering::Relaxed),
+        ),
+        (
+            "twofold_verifications_ok_total",
+            "Tokens verified.",
+            m.verifications_ok.load(Ordering::Relaxed),
+        ),
+        (
+            "twofold_verifications_failed_total",
+            "Tokens refused.",
+            m.verifications_failed.load(Ordering::Relaxed),
+        ),
+        (
+            "twofold_deliveries_total",
+            "Codes delivered.",
+            m.deliveries.load(Ordering::Relaxed),
+        ),
+        (
+            "twofold_delivery_failures_total",
+            "Codes that could not be delivered.",
+            m.delivery_failures.load(Ordering::Relaxed),
+        ),
+    ];
+    let mut text = String::new();
+    for (name, help, value) in rows {
+        text.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+        ));
+    }
+    let mut r = Response::new(Body::from(text));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    r
+}
+
+/// `2026-11` — the key of a month of usage.
+pub fn month_key(now: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp(now).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!("{:04}-{:02}", t.year(), u8::from(t.month()))
+}
+
+/// `2017-02-10T01:09:52Z`.
+pub fn rfc3339(ts: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(ts)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// An authy id from the path; anything but a positive integer is an unknown user.
+pub fn authy_id(text: &str) -> Result<i64, ApiError> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(ApiError::UserNotFound)
+}
+
+/// The user, or 60026.
+pub async fn load_user(state: &AppState, app_id: i64, id: &str) -> Result<UserRow, ApiError> {
+    let id = authy_id(id)?;
+    state
+        .db
+        .user(app_id, id)
+        .await?
+        .ok_or(ApiError::UserNotFound)
+}
+
+/// Decrypts a seed column.
+pub fn open_seed(state: &AppState, purpose: &str, sealed: &[u8]) -> Result<Secret, ApiError> {
+    state.key.open(purpose, sealed).ok_or_else(|| {
+        ApiError::Internal(format!(
+            "a {purpose} cannot be decrypted with this server key"
+        ))
+    })
+}

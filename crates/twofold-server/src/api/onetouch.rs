@@ -1,0 +1,160 @@
+//! OneTouch approval requests: created by the website, stored, expired by the server, and read
+//! back with every field the official clients check. (Devices answer them in the push protocol.)
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::{load_user, rfc3339};
+use crate::call::Call;
+use crate::error::ApiError;
+use crate::reply::ok;
+use crate::state::AppState;
+use crate::store::ApprovalRow;
+
+/// Longest message accepted.
+pub const MAX_MESSAGE: usize = 1000;
+
+fn hash_param(call: &Call, name: &str) -> Result<Value, ApiError> {
+    match call.params.get(&[name]) {
+        None | Some(Value::Null) => Ok(json!({})),
+        Some(Value::String(s)) if s.is_empty() => Ok(json!({})),
+        Some(v @ Value::Object(_)) => Ok(v.clone()),
+        Some(_) => Err(ApiError::InvalidParameter {
+            name: name.into(),
+            problem: "must be a hash".into(),
+        }),
+    }
+}
+
+fn logos(call: &Call) -> Result<Value, ApiError> {
+    let bad = |problem: &str| ApiError::InvalidParameter {
+        name: "logos".into(),
+        problem: problem.into(),
+    };
+    let items = match call.params.get(&["logos"]) {
+        None | Some(Value::Null) => return Ok(json!([])),
+        Some(Value::String(s)) if s.is_empty() => return Ok(json!([])),
+        Some(Value::Array(items)) => items.clone(),
+        Some(_) => return Err(bad("must be a list of {res, url}")),
+    };
+    for item in &items {
+        let res = item
+            .get("res")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("each logo needs res"))?;
+        if !["default", "low", "med", "high"].contains(&res) {
+            return Err(bad("res must be default, low, med or high"));
+        }
+        item.get("url")
+            .and_then(Value::as_str)
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| bad("each logo needs url"))?;
+    }
+    Ok(Value::Array(items))
+}
+
+/// `POST users/{id}/approval_requests`.
+pub async fn create(
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    let user = load_user(&state, call.app.id, &id).await?;
+    let message = call
+        .params
+        .str(&["message"])
+        .ok_or_else(|| ApiError::InvalidParameter {
+            name: "message".into(),
+            problem: "Parameter is required".into(),
+        })?;
+    if message.chars().count() > MAX_MESSAGE {
+        return Err(ApiError::InvalidParameter {
+            name: "message".into(),
+            problem: format!("is longer than {MAX_MESSAGE} characters"),
+        });
+    }
+    let ttl = match call.params.int(&["seconds_to_expire"])? {
+        None => state.policy.approval_default_ttl,
+        Some(t) if t >= 0 => t,
+        Some(_) => {
+            return Err(ApiError::InvalidParameter {
+                name: "seconds_to_expire".into(),
+                problem: "must not be negative".into(),
+            });
+        }
+    };
+    let now = state.now();
+    let row = ApprovalRow {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        app_id: call.app.id,
+        user_id: user.id,
+        message,
+        details: hash_param(&call, "details")?.to_string(),
+        hidden_details: hash_param(&call, "hidden_details")?.to_string(),
+        logos: logos(&call)?.to_string(),
+        seconds_to_expire: ttl,
+        status: "pending".into(),
+        created_at: now,
+        updated_at: now,
+        processed_at: None,
+    };
+    state.db.insert_approval(&row).await?;
+    Ok(ok(
+        json!({"approval_request":{"uuid":row.uuid},"success":true}),
+    ))
+}
+
+/// `GET approval_requests/{uuid}`. A pending request past its lifetime becomes `expired` here.
+pub async fn status(
+    State(state): State<AppState>,
+    Path((_, uuid)): Path<(String, String)>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::ApprovalNotFound { uuid: uuid.clone() };
+    let mut row = state
+        .db
+        .approval(call.app.id, &uuid)
+        .await?
+        .ok_or_else(not_found)?;
+    let now = state.now();
+    if row.status == "pending"
+        && row.seconds_to_expire > 0
+        && now >= row.created_at + row.seconds_to_expire
+    {
+        state.db.finish_approval(&row.uuid, "expired", now).await?;
+        row = state
+            .db
+            .approval(call.app.id, &uuid)
+            .await?
+            .ok_or_else(not_found)?;
+    }
+    let user = state.db.user(call.app.id, row.user_id).await?;
+    let email = user
+        .map(|u| u.email)
+        .unwrap_or_else(|| "unknown@invalid.example".into());
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    Ok(ok(json!({
+        "approval_request": {
+            "_app_name": call.app.name,
+            "_app_serial_id": call.app.id,
+            "_authy_id": row.user_id,
+            "_id": row.uuid.replace('-', ""),
+            "_user_email": email,
+            "app_id": format!("{:024x}", call.app.id),
+            "created_at": rfc3339(row.created_at),
+            "notified": false,
+            "processed_at": row.processed_at.map(rfc3339),
+            "seconds_to_expire": row.seconds_to_expire,
+            "status": row.status,
+            "updated_at": rfc3339(row.updated_at),
+            "user_id": format!("{:024x}", row.user_id),
+            "uuid": row.uuid,
+            "message": row.message,
+            "details": parse(&row.details),
+            "hidden_details": parse(&row.hidden_details),
+            "logos": parse(&row.logos),
+        },
+        "success": true,
+    })))
+}

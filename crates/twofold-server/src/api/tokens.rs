@@ -1,0 +1,260 @@
+//! One-time codes: sending them by SMS, voice and email, and verifying app codes, authenticator
+//! codes and sent codes with a ±1 step window, replay protection and attempt limits.
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde_json::json;
+use twofold_core::otp::{Algorithm, Method, OtpParams};
+
+use super::users::{APP_SEED, AUTHENTICATOR_SEED};
+use super::{load_user, month_key, open_seed};
+use crate::call::Call;
+use crate::crypto;
+use crate::delivery::{Channel, Message};
+use crate::error::ApiError;
+use crate::phone;
+use crate::reply::ok;
+use crate::state::{AppState, Metrics};
+use crate::store::{Counter, UserRow};
+
+/// Seconds per app and authenticator code.
+pub const PERIOD: u32 = 30;
+
+async fn send_code(
+    state: &AppState,
+    call: &Call,
+    id: &str,
+    channel: Channel,
+) -> Result<Response, ApiError> {
+    let user = load_user(state, call.app.id, id).await?;
+    match channel {
+        Channel::Sms if !call.app.sms_enabled => return Err(ApiError::SmsDisabled),
+        Channel::Call if !call.app.calls_enabled => return Err(ApiError::CallsDisabled),
+        Channel::Email if !call.app.email_enabled => {
+            return Err(ApiError::InvalidRequest(
+                "email tokens are not enabled for this application".into(),
+            ));
+        }
+        _ => {}
+    }
+    let phone = phone::parse(&user.country_code.to_string(), &user.cellphone)?;
+    let force = call.params.bool(&["force"]).unwrap_or(false);
+    let devices = state.db.device_types(user.id).await?;
+    if channel != Channel::Email && !force && !devices.is_empty() {
+        let device = devices.last().map(|d| d.2.clone());
+        let message = match channel {
+            Channel::Call => {
+                "Call ignored. User is using  App Tokens and this call is not necessary. Pass force=true if you still want to call users that are using the App."
+            }
+            _ => {
+                "Ignored: SMS is not needed for smartphones. Pass force=true if you want to actually send it anyway."
+            }
+        };
+        return Ok(ok(
+            json!({"message":message,"cellphone":phone.masked_cellphone(),"device":device,"ignored":true,"success":true}),
+        ));
+    }
+    let digits = usize::try_from(call.app.token_length).unwrap_or(7);
+    let code = crypto::random_code(digits);
+    let action = call.params.str(&["action_message"]);
+    let text = match (&action, channel) {
+        (Some(a), _) => format!("{}: {a}. Your code is {code}", call.app.name),
+        (None, Channel::Call) => format!(
+            "Your {} code is {}",
+            call.app.name,
+            code.chars().map(String::from).collect::<Vec<_>>().join(" ")
+        ),
+        (None, _) => format!("Your {} verification code is: {code}", call.app.name),
+    };
+    let to = match channel {
+        Channel::Email => user.email.clone(),
+        _ => phone.e164.clone(),
+    };
+    let now = state.now();
+    let msg = Message {
+        channel,
+        to,
+        code: code.clone(),
+        text,
+    };
+    if let Err(why) = state.delivery.send(&msg, now).await {
+        Metrics::add(&state.metrics.delivery_failures);
+        tracing::warn!(channel = channel.as_str(), reason = %why, "delivery failed");
+        return Err(match channel {
+            Channel::Call => ApiError::CallNotStarted(why),
+            _ => ApiError::SmsNotSent(why),
+        });
+    }
+    Metrics::add(&state.metrics.deliveries);
+    state
+        .db
+        .insert_sent_code(
+            user.id,
+            channel.as_str(),
+            &crypto::hash(&code),
+            now,
+            now + state.policy.sent_code_ttl,
+        )
+        .await?;
+    let month = month_key(now);
+    match channel {
+        Channel::Sms => {
+            state.db.bump(call.app.id, &month, Counter::Sms).await?;
+            Ok(ok(
+                json!({"success":true,"message":"SMS token was sent","cellphone":phone.masked_cellphone()}),
+            ))
+        }
+        Channel::Call => {
+            state.db.bump(call.app.id, &month, Counter::Calls).await?;
+            Ok(ok(
+                json!({"success":true,"message":"Call started...","cellphone":phone.masked_cellphone()}),
+            ))
+        }
+        Channel::Email => {
+            let email_id = format!(
+                "EM{}",
+                data_encoding::HEXLOWER.encode(&crypto::random_bytes(16))
+            );
+            Ok(ok(
+                json!({"success":true,"message":"Email token was sent","email":user.email,"email_id":email_id}),
+            ))
+        }
+    }
+}
+
+/// `GET sms/{id}`.
+pub async fn sms(
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    send_code(&state, &call, &id, Channel::Sms).await
+}
+
+/// `GET call/{id}`.
+pub async fn call(
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    send_code(&state, &call, &id, Channel::Call).await
+}
+
+/// `POST email/{id}`.
+pub async fn email(
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    send_code(&state, &call, &id, Channel::Email).await
+}
+
+/// Checks a TOTP seed at steps t-1, t, t+1 and, on a match, claims the step (replay protection).
+/// Returns whether the token was accepted.
+async fn check_totp(
+    state: &AppState,
+    user: &UserRow,
+    kind: &str,
+    seed: &[u8],
+    digits: u8,
+    token: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    if token.len() != usize::from(digits) {
+        return Ok(false);
+    }
+    let params = OtpParams::new(Method::Totp { period: PERIOD }, Algorithm::Sha1, digits)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let step = u64::try_from(now).unwrap_or(0) / u64::from(PERIOD);
+    for candidate in [step.saturating_sub(1), step, step + 1] {
+        let code = params.code_for_counter(seed, candidate);
+        if crypto::hashes_equal(code.as_str(), token) {
+            return Ok(state
+                .db
+                .use_token_step(user.id, kind, candidate as i64, now)
+                .await?);
+        }
+    }
+    Ok(false)
+}
+
+/// `GET verify/{token}/{id}`.
+pub async fn verify(
+    State(state): State<AppState>,
+    Path((_, token, id)): Path<(String, String, String)>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    let user = load_user(&state, call.app.id, &id).await?;
+    let now = state.now();
+    if user.locked_until > now {
+        return Err(ApiError::RateLimited(format!(
+            "too many failed verifications for this user; try again in {} seconds",
+            user.locked_until - now
+        )));
+    }
+    let token = token.trim();
+    let well_formed = (4..=12).contains(&token.len()) && token.chars().all(|c| c.is_ascii_digit());
+    let force = call.params.bool(&["force"]).unwrap_or(false);
+    let mut valid = false;
+    if well_formed {
+        let app_seed = open_seed(&state, APP_SEED, &user.app_seed)?;
+        let digits = u8::try_from(call.app.token_length).unwrap_or(7);
+        valid = check_totp(&state, &user, "app", app_seed.expose(), digits, token, now).await?;
+        if !valid && let Some(sealed) = &user.authenticator_seed {
+            let seed = open_seed(&state, AUTHENTICATOR_SEED, sealed)?;
+            valid =
+                check_totp(&state, &user, "authenticator", seed.expose(), 6, token, now).await?;
+        }
+        if !valid {
+            valid = state
+                .db
+                .use_sent_code(user.id, &crypto::hash(token), now)
+                .await?;
+        }
+    }
+    if valid {
+        state.db.verification_succeeded(user.id).await?;
+    } else if !force && !user.registered {
+        // Documented Authy behaviour: until a user has once logged in with a real token, verify
+        // without `force` answers "valid". Clients pass force=true to turn it off.
+        tracing::info!(
+            authy_id = user.id,
+            "token accepted without force for a user who never logged in"
+        );
+        valid = true;
+    }
+    if !valid {
+        state
+            .db
+            .verification_failed(
+                user.id,
+                state.policy.max_failed_verifications,
+                now + state.policy.lock_seconds,
+            )
+            .await?;
+        state
+            .metrics
+            .verifications_failed
+            .fetch_add(1, Ordering::Relaxed);
+        return Err(ApiError::TokenInvalid);
+    }
+    state
+        .metrics
+        .verifications_ok
+        .fetch_add(1, Ordering::Relaxed);
+    state
+        .db
+        .bump(call.app.id, &month_key(now), Counter::Auths)
+        .await?;
+    Ok(ok(json!({
+        "message": "Token is valid.",
+        "token": "is valid",
+        "success": "true",
+        "device": {"id": null, "os_type": null, "registration_date": user.created_at, "registration_method": null,
+                   "registration_country": null, "registration_region": null, "registration_city": null,
+                   "country": null, "region": null, "city": null, "ip": null,
+                   "last_account_recovery_at": null, "last_sync_date": null},
+    })))
+}

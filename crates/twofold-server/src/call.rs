@@ -1,0 +1,81 @@
+//! The `Call` extractor: one API request read the Authy way — the body parsed whatever the
+//! method, parameters merged, the API key taken from the header, the query or the body, and the
+//! application it belongs to looked up.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+
+use crate::crypto;
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::state::AppState;
+use crate::store::{AppRow, Counter};
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// An authenticated API request.
+#[derive(Debug)]
+pub struct Call {
+    /// The application whose key was given.
+    pub app: AppRow,
+    /// Every parameter of the request.
+    pub params: Params,
+    /// The `Host` header, for building links.
+    pub host: Option<String>,
+}
+
+impl FromRequest<AppState> for Call {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let query = req.uri().query().map(str::to_owned);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let header_key = req
+            .headers()
+            .get("x-authy-api-key")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().to_owned());
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::InvalidRequest(format!("the body could not be read: {e}")))?;
+        if body.len() > MAX_BODY {
+            return Err(ApiError::InvalidRequest(format!(
+                "the body is larger than {MAX_BODY} bytes"
+            )));
+        }
+        let params = Params::parse(query.as_deref(), content_type.as_deref(), &body)?;
+        let key = header_key
+            .filter(|k| !k.is_empty())
+            .or_else(|| params.str(&["api_key"]))
+            .ok_or(ApiError::InvalidApiKey)?;
+        let hash = crypto::hash(&key);
+        let app = state
+            .db
+            .app_by_key_hash(&hash)
+            .await?
+            .ok_or(ApiError::InvalidApiKey)?;
+        if !crypto::hashes_equal(&app.api_key_hash, &hash) {
+            return Err(ApiError::InvalidApiKey);
+        }
+        state
+            .db
+            .bump(
+                app.id,
+                &crate::api::month_key(state.now()),
+                Counter::ApiCalls,
+            )
+            .await?;
+        Ok(Self { app, params, host })
+    }
+}

@@ -1,0 +1,117 @@
+//! The server's one typed configuration: flags, then environment variables, then a TOML file,
+//! then defaults — loaded once in `main` and passed down.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde::Deserialize;
+
+/// Settings shared by every subcommand that touches the database.
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// Database URL: `sqlite://PATH` (created on first start) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// A TOML file with any of: listen, database_url, outbox, server_key_file, public_url, log_json.
+    #[arg(long, env = "TWOFOLD_CONFIG", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+/// `twofold-server serve` settings.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TWOFOLD_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// The outbox file where SMS, call and email messages are written.
+    #[arg(long, env = "TWOFOLD_OUTBOX", value_name = "PATH")]
+    pub outbox: Option<PathBuf>,
+    /// File holding the key that encrypts seeds (64 hex digits); created with mode 0600 when
+    /// missing. TWOFOLD_SERVER_KEY gives the key itself instead.
+    #[arg(long, env = "TWOFOLD_SERVER_KEY_FILE", value_name = "PATH")]
+    pub server_key_file: Option<PathBuf>,
+    /// Base URL of this server as websites reach it (for QR image links).
+    #[arg(long, env = "TWOFOLD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Log as JSON lines.
+    #[arg(long, env = "TWOFOLD_LOG_JSON")]
+    pub log_json: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    database_url: Option<String>,
+    outbox: Option<PathBuf>,
+    server_key_file: Option<PathBuf>,
+    public_url: Option<String>,
+    log_json: Option<bool>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub outbox: PathBuf,
+    pub server_key_file: PathBuf,
+    pub public_url: Option<String>,
+    pub log_json: bool,
+}
+
+fn read_file(path: Option<&Path>) -> Result<FileConfig> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
+}
+
+impl Config {
+    /// Resolves flags/env over the file over defaults.
+    pub fn resolve(db: &DbArgs, serve: Option<&ServeArgs>) -> Result<Self> {
+        let file = read_file(db.config.as_deref())?;
+        let database_url = db
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| "sqlite://twofold-server.db".into());
+        let default_key = sqlite_dir(&database_url).join("twofold-server.key");
+        Ok(Self {
+            listen: serve
+                .and_then(|s| s.listen)
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            outbox: serve
+                .and_then(|s| s.outbox.clone())
+                .or(file.outbox)
+                .unwrap_or_else(|| PathBuf::from("twofold-outbox.jsonl")),
+            server_key_file: serve
+                .and_then(|s| s.server_key_file.clone())
+                .or(file.server_key_file)
+                .unwrap_or(default_key),
+            public_url: serve.and_then(|s| s.public_url.clone()).or(file.public_url),
+            log_json: serve.is_some_and(|s| s.log_json) || file.log_json.unwrap_or(false),
+            database_url,
+        })
+    }
+}
+
+/// The directory of an SQLite database file (where the key file goes by default).
+fn sqlite_dir(url: &str) -> PathBuf {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return PathBuf::from(".");
+    };
+    let path = rest.split('?').next().unwrap_or("");
+    match Path::new(path).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}

@@ -1,0 +1,158 @@
+//! The one server error type: every failure becomes Authy's error envelope
+//! (`{"message","success":false,"errors":{…},"error_code":"600xx"}`) with the status real clients
+//! expect. Conversion has no side effects; internal details are logged, never sent.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+/// The activities `register_activity` accepts.
+pub const ACTIVITY_TYPES: &str = "password_reset, banned, unbanned, cookie_login";
+
+/// A failure of an API request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 60001: the API key is missing or unknown.
+    #[error("Invalid API key")]
+    InvalidApiKey,
+    /// 60002: the request cannot be read (bad JSON, conflicting or too many parameters).
+    #[error("Invalid request: {0}")]
+    InvalidRequest(String),
+    /// 60003: too many requests or attempts.
+    #[error("DoS protection: {0}")]
+    RateLimited(String),
+    /// 60004: a parameter is missing or malformed.
+    #[error("Invalid parameter: {name} - {problem}")]
+    InvalidParameter {
+        /// The parameter.
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// 60005: the request is not UTF-8.
+    #[error("UTF-8 invalid")]
+    InvalidEncoding,
+    /// 60006: voice calls are off for this application.
+    #[error("The calls add-on is not enabled on this App.")]
+    CallsDisabled,
+    /// 60007: SMS is off for this application.
+    #[error("The text-message addon is not enabled for this app.")]
+    SmsDisabled,
+    /// 60014: a voice call could not be started.
+    #[error("Call could not be started: {0}")]
+    CallNotStarted(String),
+    /// 60015: a message could not be sent.
+    #[error("SMS could not be sent: {0}")]
+    SmsNotSent(String),
+    /// 60020: the token does not verify.
+    #[error("Token is invalid")]
+    TokenInvalid,
+    /// 60022: the phone verification code is wrong.
+    #[error("Verification code is incorrect")]
+    VerificationIncorrect,
+    /// 60023: no pending phone verification.
+    #[error("No pending verifications for {phone} found.")]
+    VerificationNotFound {
+        /// The phone, formatted `+1 201-555-0123`.
+        phone: String,
+    },
+    /// 60026: no such user in this application.
+    #[error("User not found.")]
+    UserNotFound,
+    /// 60027: user fields are invalid.
+    #[error("User was not valid")]
+    UserNotValid {
+        /// `(field, problem)` pairs, e.g. `("cellphone", "is invalid")`.
+        fields: Vec<(String, String)>,
+    },
+    /// 60029: an unknown activity type.
+    #[error("You can only create the following activities: {ACTIVITY_TYPES}.")]
+    ActivityInvalid,
+    /// 60033: the phone number is not valid.
+    #[error("Phone number is invalid")]
+    PhoneInvalid,
+    /// 60049: no such approval request.
+    #[error("Approval request not found: {uuid}")]
+    ApprovalNotFound {
+        /// The uuid asked for.
+        uuid: String,
+    },
+    /// 60000 with 404: no such endpoint.
+    #[error("Resource not found")]
+    RouteNotFound,
+    /// 60000 with 500: a server fault (details are logged, not sent).
+    #[error("An error occurred")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The HTTP status and Authy error code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::InvalidApiKey => (StatusCode::UNAUTHORIZED, "60001"),
+            Self::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "60002"),
+            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "60003"),
+            Self::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "60004"),
+            Self::InvalidEncoding => (StatusCode::BAD_REQUEST, "60005"),
+            Self::CallsDisabled => (StatusCode::SERVICE_UNAVAILABLE, "60006"),
+            Self::SmsDisabled => (StatusCode::SERVICE_UNAVAILABLE, "60007"),
+            Self::CallNotStarted(_) => (StatusCode::SERVICE_UNAVAILABLE, "60014"),
+            Self::SmsNotSent(_) => (StatusCode::SERVICE_UNAVAILABLE, "60015"),
+            Self::TokenInvalid => (StatusCode::UNAUTHORIZED, "60020"),
+            Self::VerificationIncorrect => (StatusCode::UNAUTHORIZED, "60022"),
+            Self::VerificationNotFound { .. } => (StatusCode::NOT_FOUND, "60023"),
+            Self::UserNotFound => (StatusCode::NOT_FOUND, "60026"),
+            Self::UserNotValid { .. } => (StatusCode::BAD_REQUEST, "60027"),
+            Self::ActivityInvalid => (StatusCode::BAD_REQUEST, "60029"),
+            Self::PhoneInvalid => (StatusCode::BAD_REQUEST, "60033"),
+            Self::ApprovalNotFound { .. } => (StatusCode::NOT_FOUND, "60049"),
+            Self::RouteNotFound => (StatusCode::NOT_FOUND, "60000"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "60000"),
+        }
+    }
+
+    /// The envelope body.
+    pub fn body(&self) -> Value {
+        let (_, code) = self.status_and_code();
+        let message = self.to_string();
+        let mut errors = Map::new();
+        let mut top = Map::new();
+        match self {
+            Self::ApprovalNotFound { .. } => {}
+            Self::UserNotValid { fields } => {
+                for (field, problem) in fields {
+                    errors.insert(field.clone(), json!(problem));
+                    top.insert(field.clone(), json!(problem));
+                }
+                errors.insert("message".into(), json!(message));
+            }
+            _ => {
+                errors.insert("message".into(), json!(message));
+            }
+        }
+        if matches!(self, Self::TokenInvalid) {
+            top.insert("token".into(), json!("is invalid"));
+        }
+        top.insert("message".into(), json!(message));
+        top.insert("success".into(), json!(false));
+        top.insert("errors".into(), Value::Object(errors));
+        top.insert("error_code".into(), json!(code));
+        Value::Object(top)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, _) = self.status_and_code();
+        if let Self::Internal(detail) = &self {
+            tracing::error!(detail = %detail, "internal error");
+        }
+        crate::reply::json(status, &self.body())
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(format!("database: {e}"))
+    }
+}

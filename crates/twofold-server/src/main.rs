@@ -1,0 +1,306 @@
+//! `twofold-server`: serve the Authy-compatible API, and manage applications (create, list, set).
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use twofold_server::config::{Config, DbArgs, ServeArgs};
+use twofold_server::crypto::{self, ServerKey};
+use twofold_server::delivery::Delivery;
+use twofold_server::state::{AppState, Metrics, Policy};
+use twofold_server::store::Db;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "twofold-server",
+    version,
+    about = "A self-hostable server that speaks the Authy REST API"
+)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (creates a "Default" application on an empty database).
+    Serve(ServeArgs),
+    /// Manage applications (tenants).
+    App {
+        #[command(subcommand)]
+        action: AppAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AppAction {
+    /// Create an application and print its API key (shown only this once).
+    Create {
+        /// The application's name (shown in messages).
+        #[arg(long)]
+        name: String,
+        /// Digits of app tokens (6–8).
+        #[arg(long, default_value_t = 7)]
+        token_length: i64,
+    },
+    /// List applications.
+    List,
+    /// Change an application's settings.
+    Set {
+        /// The application's name.
+        name: String,
+        /// OneTouch callback URL (empty to remove).
+        #[arg(long)]
+        callback_url: Option<String>,
+        /// OneTouch callback method.
+        #[arg(long, value_parser = ["GET", "POST"])]
+        callback_method: Option<String>,
+        /// Digits of app tokens (6–8).
+        #[arg(long)]
+        token_length: Option<i64>,
+        /// SMS on or off.
+        #[arg(long)]
+        sms: Option<bool>,
+        /// Voice calls on or off.
+        #[arg(long)]
+        calls: Option<bool>,
+        /// Email tokens on or off.
+        #[arg(long)]
+        email: Option<bool>,
+        /// OneTouch on or off.
+        #[arg(long)]
+        onetouch: Option<bool>,
+        /// Replace the API key and print the new one.
+        #[arg(long)]
+        rotate_key: bool,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("twofold-server: error: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(cli)) {
+        eprintln!(
+            "twofold-server: error: {}",
+            format!("{e:#}").replace('\n', " ")
+        );
+        std::process::exit(1);
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn check_token_length(n: i64) -> Result<()> {
+    if !(6..=8).contains(&n) {
+        bail!("token length: {n} is outside 6–8");
+    }
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = Config::resolve(&cli.db, Some(&args))?;
+            serve(config).await
+        }
+        Command::App { action } => {
+            let config = Config::resolve(&cli.db, None)?;
+            let db = Db::connect(&config.database_url)
+                .await
+                .context("opening the database")?;
+            app_command(&db, action).await
+        }
+    }
+}
+
+async fn app_command(db: &Db, action: AppAction) -> Result<()> {
+    match action {
+        AppAction::Create { name, token_length } => {
+            check_token_length(token_length)?;
+            if db.app_by_name(&name).await?.is_some() {
+                bail!("an application named `{name}` already exists");
+            }
+            let key = crypto::new_api_key();
+            db.create_app(&name, &crypto::hash(&key), token_length, now())
+                .await?;
+            println!("Created application `{name}`. Its API key (shown only now):\n{key}");
+        }
+        AppAction::List => {
+            println!(
+                "{:<4}  {:<24}  {:<6}  {:<5}  {:<5}  CALLBACK",
+                "ID", "NAME", "DIGITS", "SMS", "CALLS"
+            );
+            for a in db.list_apps().await? {
+                println!(
+                    "{:<4}  {:<24}  {:<6}  {:<5}  {:<5}  {}",
+                    a.id,
+                    a.name,
+                    a.token_length,
+                    a.sms_enabled,
+                    a.calls_enabled,
+                    a.callback_url
+                        .map(|u| format!("{} {u}", a.callback_method))
+                        .unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+        AppAction::Set {
+            name,
+            callback_url,
+            callback_method,
+            token_length,
+            sms,
+            calls,
+            email,
+            onetouch,
+            rotate_key,
+        } => {
+            let mut app = db
+                .app_by_name(&name)
+                .await?
+                .with_context(|| format!("no application named `{name}`"))?;
+            if let Some(url) = callback_url {
+                if url.is_empty() {
+                    app.callback_url = None;
+                } else {
+                    let parsed =
+                        url::Url::parse(&url).with_context(|| format!("callback URL `{url}`"))?;
+                    if !matches!(parsed.scheme(), "http" | "https") {
+                        bail!("callback URL: `{url}` is not http or https");
+                    }
+                    app.callback_url = Some(url);
+                }
+            }
+            if let Some(m) = callback_method {
+                app.callback_method = m;
+            }
+            if let Some(n) = token_length {
+                check_token_length(n)?;
+                app.token_length = n;
+            }
+            app.sms_enabled = sms.unwrap_or(app.sms_enabled);
+            app.calls_enabled = calls.unwrap_or(app.calls_enabled);
+            app.email_enabled = email.unwrap_or(app.email_enabled);
+            app.onetouch_enabled = onetouch.unwrap_or(app.onetouch_enabled);
+            let new_key = rotate_key.then(crypto::new_api_key);
+            if let Some(k) = &new_key {
+                app.api_key_hash = crypto::hash(k);
+            }
+            db.update_app(&app).await?;
+            println!("Updated application `{name}`.");
+            if let Some(k) = new_key {
+                println!("Its new API key (shown only now):\n{k}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve(config: Config) -> Result<()> {
+    init_logging(config.log_json);
+    let db = Db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", redact_url(&config.database_url)))?;
+    let key = match std::env::var("TWOFOLD_SERVER_KEY") {
+        Ok(hex) if !hex.is_empty() => ServerKey::from_hex(&hex)?,
+        _ => ServerKey::load_or_create(&config.server_key_file)?,
+    };
+    if db.count_apps().await? == 0 {
+        let (key, shown) = match std::env::var("TWOFOLD_BOOTSTRAP_API_KEY") {
+            Ok(k) if !k.trim().is_empty() => (k.trim().to_owned(), false),
+            _ => (crypto::new_api_key(), true),
+        };
+        db.create_app("Default", &crypto::hash(&key), 7, now())
+            .await?;
+        if shown {
+            println!("Created application `Default`. Its API key (shown only now):\n{key}");
+        } else {
+            println!("Created application `Default` with the key from TWOFOLD_BOOTSTRAP_API_KEY.");
+        }
+    }
+    let state = AppState {
+        db,
+        key,
+        delivery: Arc::new(Delivery::outbox(config.outbox.clone())),
+        policy: Arc::new(Policy {
+            public_url: config.public_url.clone(),
+            ..Policy::default()
+        }),
+        metrics: Arc::new(Metrics::default()),
+    };
+    let app = twofold_server::router(state).layer(axum::extract::DefaultBodyLimit::max(
+        twofold_server::call::MAX_BODY,
+    ));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    println!("twofold-server listening on http://{addr}");
+    tracing::info!(%addr, outbox = %config.outbox.display(), "serving");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,80 @@
+//! What every request handler shares: the database, the server key, the delivery provider, the
+//! policy numbers and the clock.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::crypto::ServerKey;
+use crate::delivery::Delivery;
+use crate::store::Db;
+
+/// Policy numbers (defaults suit production; tests may shorten them).
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Failed verifications before a user is locked.
+    pub max_failed_verifications: i64,
+    /// How long a lock lasts, in seconds.
+    pub lock_seconds: i64,
+    /// Lifetime of SMS, call and email codes, in seconds.
+    pub sent_code_ttl: i64,
+    /// Lifetime of a phone verification, in seconds.
+    pub phone_verification_ttl: i64,
+    /// Wrong codes before a phone verification fails.
+    pub phone_verification_attempts: i64,
+    /// Default lifetime of an approval request, in seconds.
+    pub approval_default_ttl: i64,
+    /// Public base URL used in links (QR images); taken from the request's Host when unset.
+    pub public_url: Option<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            max_failed_verifications: 10,
+            lock_seconds: 15 * 60,
+            sent_code_ttl: 10 * 60,
+            phone_verification_ttl: 10 * 60,
+            phone_verification_attempts: 5,
+            approval_default_ttl: 86_400,
+            public_url: None,
+        }
+    }
+}
+
+/// Request counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub errors: AtomicU64,
+    pub verifications_ok: AtomicU64,
+    pub verifications_failed: AtomicU64,
+    pub deliveries: AtomicU64,
+    pub delivery_failures: AtomicU64,
+}
+
+impl Metrics {
+    pub fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Shared state.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub key: ServerKey,
+    pub delivery: Arc<Delivery>,
+    pub policy: Arc<Policy>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Unix seconds now.
+    pub fn now(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
+}

@@ -1,0 +1,665 @@
+//! The database: SQLite by default, PostgreSQL through the same code (sqlx's `Any` driver with
+//! `$n` placeholders, always numbered in order of appearance), embedded migrations per backend,
+//! and one function per query.
+
+use std::borrow::Cow;
+
+use sqlx::SqlSafeStr;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Row};
+
+/// Which database is behind the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite (a file, or memory in tests).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// The connection pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// An application (tenant).
+#[derive(Clone, Debug)]
+pub struct AppRow {
+    pub id: i64,
+    pub name: String,
+    pub api_key_hash: String,
+    pub token_length: i64,
+    pub sms_enabled: bool,
+    pub calls_enabled: bool,
+    pub email_enabled: bool,
+    pub onetouch_enabled: bool,
+    pub callback_url: Option<String>,
+    pub callback_method: String,
+    pub created_at: i64,
+}
+
+/// A user of an application.
+#[derive(Clone, Debug)]
+pub struct UserRow {
+    pub id: i64,
+    pub app_id: i64,
+    pub email: String,
+    pub country_code: i64,
+    pub cellphone: String,
+    pub app_seed: Vec<u8>,
+    pub authenticator_seed: Option<Vec<u8>>,
+    pub registered: bool,
+    pub failed_attempts: i64,
+    pub locked_until: i64,
+    pub created_at: i64,
+}
+
+/// A phone verification (Verify v1).
+#[derive(Clone, Debug)]
+pub struct VerificationRow {
+    pub uuid: String,
+    pub e164: String,
+    pub via: String,
+    pub code_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub attempts: i64,
+    pub status: String,
+}
+
+/// A OneTouch approval request.
+#[derive(Clone, Debug)]
+pub struct ApprovalRow {
+    pub uuid: String,
+    pub app_id: i64,
+    pub user_id: i64,
+    pub message: String,
+    pub details: String,
+    pub hidden_details: String,
+    pub logos: String,
+    pub seconds_to_expire: i64,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub processed_at: Option<i64>,
+}
+
+/// A month of usage counters.
+#[derive(Clone, Debug)]
+pub struct UsageRow {
+    pub month: String,
+    pub api_calls: i64,
+    pub auths: i64,
+    pub calls: i64,
+    pub sms: i64,
+    pub users: i64,
+}
+
+/// A usage counter.
+#[derive(Clone, Copy, Debug)]
+pub enum Counter {
+    ApiCalls,
+    Auths,
+    Calls,
+    Sms,
+    Users,
+}
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+fn b(v: bool) -> i64 {
+    i64::from(v)
+}
+
+impl Db {
+    /// Connects and runs the migrations. `sqlite:` URLs create the file when missing.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            anyhow::bail!("database URL: `{url}` is neither sqlite: nor postgres:");
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { "&" } else { "?" })
+            }
+            _ => url.to_owned(),
+        };
+        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .connect(&url)
+            .await?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .ok();
+            sqlx::query("PRAGMA busy_timeout = 5000")
+                .execute(&pool)
+                .await
+                .ok();
+            sqlx::query("PRAGMA synchronous = NORMAL")
+                .execute(&pool)
+                .await
+                .ok();
+        }
+        migrator(backend).run(&pool).await?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for health checks.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    // ----- applications -----
+
+    pub async fn count_apps(&self) -> Result<i64> {
+        sqlx::query("SELECT COUNT(*) AS n FROM apps")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")
+    }
+
+    pub async fn create_app(
+        &self,
+        name: &str,
+        key_hash: &str,
+        token_length: i64,
+        now: i64,
+    ) -> Result<i64> {
+        sqlx::query("INSERT INTO apps (name, api_key_hash, token_length, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(name)
+            .bind(key_hash)
+            .bind(token_length)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("id")
+    }
+
+    pub async fn app_by_key_hash(&self, key_hash: &str) -> Result<Option<AppRow>> {
+        let row = sqlx::query("SELECT * FROM apps WHERE api_key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| app_row(&r)).transpose()
+    }
+
+    pub async fn app_by_name(&self, name: &str) -> Result<Option<AppRow>> {
+        let row = sqlx::query("SELECT * FROM apps WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| app_row(&r)).transpose()
+    }
+
+    pub async fn list_apps(&self) -> Result<Vec<AppRow>> {
+        sqlx::query("SELECT * FROM apps ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(app_row)
+            .collect()
+    }
+
+    pub async fn update_app(&self, app: &AppRow) -> Result<()> {
+        sqlx::query(
+            "UPDATE apps SET token_length = $1, sms_enabled = $2, calls_enabled = $3, email_enabled = $4, \
+             onetouch_enabled = $5, callback_url = $6, callback_method = $7, api_key_hash = $8 WHERE id = $9",
+        )
+        .bind(app.token_length)
+        .bind(b(app.sms_enabled))
+        .bind(b(app.calls_enabled))
+        .bind(b(app.email_enabled))
+        .bind(b(app.onetouch_enabled))
+        .bind(app.callback_url.clone())
+        .bind(app.callback_method.clone())
+        .bind(app.api_key_hash.clone())
+        .bind(app.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ----- users -----
+
+    pub async fn user_by_phone(
+        &self,
+        app_id: i64,
+        country_code: i64,
+        cellphone: &str,
+    ) -> Result<Option<UserRow>> {
+        let row = sqlx::query("SELECT * FROM users WHERE app_id = $1 AND country_code = $2 AND cellphone = $3 AND deleted = 0")
+            .bind(app_id)
+            .bind(country_code)
+            .bind(cellphone)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    pub async fn user(&self, app_id: i64, id: i64) -> Result<Option<UserRow>> {
+        let row = sqlx::query("SELECT * FROM users WHERE app_id = $1 AND id = $2 AND deleted = 0")
+            .bind(app_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    pub async fn insert_user(
+        &self,
+        app_id: i64,
+        email: &str,
+        country_code: i64,
+        cellphone: &str,
+        app_seed: &[u8],
+        now: i64,
+    ) -> Result<i64> {
+        sqlx::query(
+            "INSERT INTO users (app_id, email, country_code, cellphone, app_seed, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(app_id)
+        .bind(email)
+        .bind(country_code)
+        .bind(cellphone)
+        .bind(app_seed.to_vec())
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("id")
+    }
+
+    pub async fn set_user_email(&self, id: i64, email: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+            .bind(email)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_user(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET deleted = 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_authenticator_seed(&self, id: i64, sealed: &[u8]) -> Result<()> {
+        sqlx::query("UPDATE users SET authenticator_seed = $1 WHERE id = $2")
+            .bind(sealed.to_vec())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a successful verification: the user is registered, the failure count resets.
+    pub async fn verification_succeeded(&self, id: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE users SET registered = 1, failed_attempts = 0, locked_until = 0 WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed verification; locks the user until `lock_until` once `max` is reached.
+    pub async fn verification_failed(&self, id: i64, max: i64, lock_until: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE users SET failed_attempts = failed_attempts + 1, \
+             locked_until = CASE WHEN failed_attempts + 1 >= $1 THEN $2 ELSE locked_until END WHERE id = $3",
+        )
+        .bind(max)
+        .bind(lock_until)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn device_types(&self, user_id: i64) -> Result<Vec<(i64, String, String, i64)>> {
+        sqlx::query("SELECT id, device_type, os_type, created_at FROM devices WHERE user_id = $1 AND revoked = 0 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("device_type")?, r.try_get("os_type")?, r.try_get("created_at")?)))
+            .collect()
+    }
+
+    /// Marks a (kind, time step) as used; false when it already was (a replay).
+    pub async fn use_token_step(
+        &self,
+        user_id: i64,
+        kind: &str,
+        step: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query("INSERT INTO used_tokens (user_id, kind, step, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            .bind(user_id)
+            .bind(kind)
+            .bind(step)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn insert_sent_code(
+        &self,
+        user_id: i64,
+        channel: &str,
+        code_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO sent_codes (user_id, channel, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(user_id)
+            .bind(channel)
+            .bind(code_hash)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Uses up an unexpired sent code with this hash; false when there is none.
+    pub async fn use_sent_code(&self, user_id: i64, code_hash: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE sent_codes SET used = 1 WHERE user_id = $1 AND code_hash = $2 AND used = 0 AND expires_at > $3")
+            .bind(user_id)
+            .bind(code_hash)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn insert_activity(
+        &self,
+        user_id: i64,
+        kind: &str,
+        data: &str,
+        ip: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO activities (user_id, kind, data, ip, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(user_id)
+            .bind(kind)
+            .bind(data)
+            .bind(ip.map(str::to_owned))
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ----- phone verification -----
+
+    pub async fn insert_verification(&self, app_id: i64, v: &VerificationRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO phone_verifications (uuid, app_id, e164, via, code_hash, created_at, expires_at, attempts, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)",
+        )
+        .bind(v.uuid.clone())
+        .bind(app_id)
+        .bind(v.e164.clone())
+        .bind(v.via.clone())
+        .bind(v.code_hash.clone())
+        .bind(v.created_at)
+        .bind(v.expires_at)
+        .bind(v.status.clone())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest verification of a phone.
+    pub async fn latest_verification(
+        &self,
+        app_id: i64,
+        e164: &str,
+    ) -> Result<Option<VerificationRow>> {
+        let row = sqlx::query("SELECT * FROM phone_verifications WHERE app_id = $1 AND e164 = $2 ORDER BY created_at DESC, uuid LIMIT 1")
+            .bind(app_id)
+            .bind(e164)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| verification_row(&r)).transpose()
+    }
+
+    pub async fn verification(&self, app_id: i64, uuid: &str) -> Result<Option<VerificationRow>> {
+        let row = sqlx::query("SELECT * FROM phone_verifications WHERE app_id = $1 AND uuid = $2")
+            .bind(app_id)
+            .bind(uuid)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| verification_row(&r)).transpose()
+    }
+
+    pub async fn update_verification(&self, uuid: &str, attempts: i64, status: &str) -> Result<()> {
+        sqlx::query("UPDATE phone_verifications SET attempts = $1, status = $2 WHERE uuid = $3")
+            .bind(attempts)
+            .bind(status)
+            .bind(uuid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ----- OneTouch -----
+
+    pub async fn insert_approval(&self, a: &ApprovalRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO approval_requests (uuid, app_id, user_id, message, details, hidden_details, logos, seconds_to_expire, \
+             status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(a.uuid.clone())
+        .bind(a.app_id)
+        .bind(a.user_id)
+        .bind(a.message.clone())
+        .bind(a.details.clone())
+        .bind(a.hidden_details.clone())
+        .bind(a.logos.clone())
+        .bind(a.seconds_to_expire)
+        .bind(a.status.clone())
+        .bind(a.created_at)
+        .bind(a.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn approval(&self, app_id: i64, uuid: &str) -> Result<Option<ApprovalRow>> {
+        let row = sqlx::query("SELECT * FROM approval_requests WHERE app_id = $1 AND uuid = $2")
+            .bind(app_id)
+            .bind(uuid)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| approval_row(&r)).transpose()
+    }
+
+    /// Moves a pending request to `status`; false when it was no longer pending.
+    pub async fn finish_approval(&self, uuid: &str, status: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE approval_requests SET status = $1, updated_at = $2, processed_at = $3 WHERE uuid = $4 AND status = 'pending'")
+            .bind(status)
+            .bind(now)
+            .bind(now)
+            .bind(uuid)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    // ----- usage and QR images -----
+
+    pub async fn bump(&self, app_id: i64, month: &str, counter: Counter) -> Result<()> {
+        let sql = match counter {
+            Counter::ApiCalls => {
+                "INSERT INTO usage (app_id, month, api_calls) VALUES ($1, $2, 1) ON CONFLICT (app_id, month) DO UPDATE SET api_calls = usage.api_calls + 1"
+            }
+            Counter::Auths => {
+                "INSERT INTO usage (app_id, month, auths) VALUES ($1, $2, 1) ON CONFLICT (app_id, month) DO UPDATE SET auths = usage.auths + 1"
+            }
+            Counter::Calls => {
+                "INSERT INTO usage (app_id, month, calls) VALUES ($1, $2, 1) ON CONFLICT (app_id, month) DO UPDATE SET calls = usage.calls + 1"
+            }
+            Counter::Sms => {
+                "INSERT INTO usage (app_id, month, sms) VALUES ($1, $2, 1) ON CONFLICT (app_id, month) DO UPDATE SET sms = usage.sms + 1"
+            }
+            Counter::Users => {
+                "INSERT INTO usage (app_id, month, users) VALUES ($1, $2, 1) ON CONFLICT (app_id, month) DO UPDATE SET users = usage.users + 1"
+            }
+        };
+        sqlx::query(sql)
+            .bind(app_id)
+            .bind(month)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn usage(&self, app_id: i64) -> Result<Vec<UsageRow>> {
+        sqlx::query("SELECT * FROM usage WHERE app_id = $1 ORDER BY month")
+            .bind(app_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(UsageRow {
+                    month: r.try_get("month")?,
+                    api_calls: r.try_get("api_calls")?,
+                    auths: r.try_get("auths")?,
+                    calls: r.try_get("calls")?,
+                    sms: r.try_get("sms")?,
+                    users: r.try_get("users")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn count_users(&self, app_id: i64) -> Result<i64> {
+        sqlx::query("SELECT COUNT(*) AS n FROM users WHERE app_id = $1 AND deleted = 0")
+            .bind(app_id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")
+    }
+
+    pub async fn insert_qr(&self, token: &str, png: &[u8], expires_at: i64) -> Result<()> {
+        sqlx::query("INSERT INTO qr_images (token, png, expires_at) VALUES ($1, $2, $3)")
+            .bind(token)
+            .bind(png.to_vec())
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn qr(&self, token: &str, now: i64) -> Result<Option<Vec<u8>>> {
+        let row = sqlx::query("SELECT png FROM qr_images WHERE token = $1 AND expires_at > $2")
+            .bind(token)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get("png")).transpose()
+    }
+}
+
+/// The embedded migrations of a backend (the SQL files are compiled into the binary).
+fn migrator(backend: Backend) -> Migrator {
+    let (init,) = match backend {
+        Backend::Sqlite => (include_str!("../migrations/sqlite/0001_init.sql"),),
+        Backend::Postgres => (include_str!("../migrations/postgres/0001_init.sql"),),
+    };
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        Cow::Borrowed("init"),
+        MigrationType::Simple,
+        SqlSafeStr::into_sql_str(init),
+        false,
+    )])
+}
+
+fn bool_col(r: &AnyRow, name: &str) -> Result<bool> {
+    Ok(r.try_get::<i64, _>(name)? != 0)
+}
+
+fn app_row(r: &AnyRow) -> Result<AppRow> {
+    Ok(AppRow {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        api_key_hash: r.try_get("api_key_hash")?,
+        token_length: r.try_get("token_length")?,
+        sms_enabled: bool_col(r, "sms_enabled")?,
+        calls_enabled: bool_col(r, "calls_enabled")?,
+        email_enabled: bool_col(r, "email_enabled")?,
+        onetouch_enabled: bool_col(r, "onetouch_enabled")?,
+        callback_url: r.try_get("callback_url")?,
+        callback_method: r.try_get("callback_method")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn user_row(r: &AnyRow) -> Result<UserRow> {
+    Ok(UserRow {
+        id: r.try_get("id")?,
+        app_id: r.try_get("app_id")?,
+        email: r.try_get("email")?,
+        country_code: r.try_get("country_code")?,
+        cellphone: r.try_get("cellphone")?,
+        app_seed: r.try_get("app_seed")?,
+        authenticator_seed: r.try_get("authenticator_seed")?,
+        registered: bool_col(r, "registered")?,
+        failed_attempts: r.try_get("failed_attempts")?,
+        locked_until: r.try_get("locked_until")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn verification_row(r: &AnyRow) -> Result<VerificationRow> {
+    Ok(VerificationRow {
+        uuid: r.try_get("uuid")?,
+        e164: r.try_get("e164")?,
+        via: r.try_get("via")?,
+        code_hash: r.try_get("code_hash")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        attempts: r.try_get("attempts")?,
+        status: r.try_get("status")?,
+    })
+}
+
+fn approval_row(r: &AnyRow) -> Result<ApprovalRow> {
+    Ok(ApprovalRow {
+        uuid: r.try_get("uuid")?,
+        app_id: r.try_get("app_id")?,
+        user_id: r.try_get("user_id")?,
+        message: r.try_get("message")?,
+        details: r.try_get("details")?,
+        hidden_details: r.try_get("hidden_details")?,
+        logos: r.try_get("logos")?,
+        seconds_to_expire: r.try_get("seconds_to_expire")?,
+        status: r.try_get("status")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        processed_at: r.try_get("processed_at")?,
+    })
+}
