@@ -3,6 +3,7 @@
 
 mod bench;
 mod packages;
+mod postgres;
 mod run;
 mod shell;
 mod test;

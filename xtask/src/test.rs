@@ -9,7 +9,11 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 
 use crate::packages::{self, Area};
+use crate::postgres::Postgres;
 use crate::shell;
+
+/// What the Python checks need: PyNaCl (vault vector), the official Authy client and pyotp.
+const PYTHON_PACKAGES: &[&str] = &["pynacl==1.5.0", "authy==2.2.6", "pyotp==2.9.0"];
 
 /// Crates the core must never depend on (it does no network, no UI, no async runtime).
 const FORBIDDEN_IN_CORE: &[&str] = &["tauri", "axum", "reqwest", "tokio", "clap", "hyper"];
@@ -29,6 +33,7 @@ pub fn test(args: &[String]) -> Result<()> {
     let venv = python_venv()?;
     // Build the tests outside the session, so that compile time is not spent inside it.
     shell::run(shell::cargo().args(["test", "--workspace", "--no-run"]))?;
+    let postgres = Postgres::start()?;
     let me = std::env::current_exe().context("finding the xtask binary")?;
     let mut cmd = Command::new("keyctl");
     cmd.args(["session", "-", "dbus-run-session", "--"])
@@ -36,8 +41,11 @@ pub fn test(args: &[String]) -> Result<()> {
         .arg("__test-in-session")
         .args(args)
         .env("TWOFOLD_XTASK_VENV", &venv)
+        .env("TWOFOLD_TEST_POSTGRES_URL", postgres.url())
         .current_dir(shell::root());
-    shell::run(&mut cmd)
+    let result = shell::run(&mut cmd);
+    drop(postgres);
+    result
 }
 
 /// Runs inside `dbus-run-session`: starts gnome-keyring with a throwaway keyring, then the tests.
@@ -59,7 +67,7 @@ pub fn in_session(args: &[String]) -> Result<()> {
         .write_all(b"twofold-test-keyring")?;
     keyring.wait()?;
     let mut cmd = shell::cargo();
-    cmd.args(["test", "--workspace"])
+    cmd.args(["test", "--workspace", "--no-fail-fast"])
         .args(args)
         .env("XDG_DATA_HOME", &data)
         .env("XDG_RUNTIME_DIR", &runtime)
@@ -147,15 +155,15 @@ fn python_venv() -> Result<PathBuf> {
         shell::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
     let ready = Command::new(venv.join("bin/python"))
-        .args(["-c", "import nacl"])
+        .args(["-c", "import nacl, authy, pyotp"])
         .status()
         .is_ok_and(|s| s.success());
     if !ready {
-        shell::run(Command::new(venv.join("bin/pip")).args([
-            "install",
-            "--quiet",
-            "pynacl==1.5.0",
-        ]))?;
+        shell::run(
+            Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet"])
+                .args(PYTHON_PACKAGES),
+        )?;
     }
     Ok(venv)
 }

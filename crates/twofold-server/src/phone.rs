@@ -141,7 +141,8 @@ mod tests {
     #[test]
     fn iso_country_and_trunk_prefix() {
         assert_eq!(parse("PT", "911234567").unwrap().e164, "+351911234567");
-        assert_eq!(parse("44", "07700 900123").unwrap().e164, "+447700900123");
+        assert_eq!(parse("44", "07400 123456").unwrap().e164, "+447400123456");
+        assert_eq!(parse("49", "0151 23456789").unwrap().e164, "+4915123456789");
         assert_eq!(parse("351", "911234567").unwrap().kind, "cellphone");
     }
 

@@ -1,0 +1,129 @@
+//! End to end: the real `twofold-server` binary driven by the official PyPI `authy` 2.2.6 client
+//! (`python/authy_client_e2e.py`), once on SQLite and once on PostgreSQL.
+//!
+//! `cargo xtask test` provides the Python environment (TWOFOLD_XTASK_VENV) and a PostgreSQL
+//! server (TWOFOLD_TEST_POSTGRES_URL); without them these tests say so instead of running.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(database_url: &str, dir: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_twofold-server"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .arg("--outbox")
+        .arg(dir.join("outbox.jsonl"))
+        .arg("--server-key-file")
+        .arg(dir.join("server.key"))
+        .env("TWOFOLD_BOOTSTRAP_API_KEY", "e2e-test-api-key")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("twofold-server starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .expect("utf-8");
+        if let Some(url) = line.strip_prefix("twofold-server listening on ") {
+            break url.trim().to_owned();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, url }
+}
+
+fn venv() -> Option<PathBuf> {
+    match std::env::var_os("TWOFOLD_XTASK_VENV") {
+        Some(v) => Some(PathBuf::from(v)),
+        None => {
+            eprintln!("needs `cargo xtask test`, which installs the authy client in a venv");
+            None
+        }
+    }
+}
+
+fn run_client(venv: &Path, server: &Server, dir: &Path) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/authy_client_e2e.py");
+    let out = Command::new(venv.join("bin/python"))
+        .arg(script)
+        .env("TWOFOLD_URL", &server.url)
+        .env("TWOFOLD_API_KEY", "e2e-test-api-key")
+        .env("TWOFOLD_OUTBOX", dir.join("outbox.jsonl"))
+        .output()
+        .expect("python runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "the authy client suite failed:\n{text}"
+    );
+    assert!(text.contains(" passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn official_python_client_on_sqlite() {
+    let Some(venv) = venv() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(
+        &format!("sqlite://{}", dir.path().join("twofold.db").display()),
+        dir.path(),
+    );
+    run_client(&venv, &server, dir.path());
+}
+
+#[test]
+fn official_python_client_on_postgres() {
+    let Some(venv) = venv() else { return };
+    let Some(admin) = std::env::var("TWOFOLD_TEST_POSTGRES_URL").ok() else {
+        eprintln!("needs `cargo xtask test`, which starts PostgreSQL");
+        return;
+    };
+    let name = format!("twofold_e2e_{}", std::process::id());
+    let psql = |sql: &str| {
+        let out = Command::new("psql")
+            .arg(&admin)
+            .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+            .output()
+            .expect("psql runs");
+        assert!(
+            out.status.success(),
+            "psql {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {name}"));
+    psql(&format!("CREATE DATABASE {name}"));
+    let url = match admin.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("TWOFOLD_TEST_POSTGRES_URL has no database part"),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let server = start(&url, dir.path());
+        run_client(&venv, &server, dir.path());
+    }
+    psql(&format!("DROP DATABASE IF EXISTS {name}"));
+}
