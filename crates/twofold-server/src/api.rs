@@ -12,7 +12,9 @@ use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -100,6 +102,16 @@ pub fn router(state: AppState) -> Router {
 /// Counts requests and errors, refuses unknown formats, and renders XML for `xml` paths.
 async fn count_and_render(State(state): State<AppState>, req: Request, next: Next) -> Response {
     Metrics::add(&state.metrics.requests);
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(ip) = peer
+        && !state.limits.allow_ip(ip)
+    {
+        Metrics::add(&state.metrics.errors);
+        return ApiError::RateLimited("too many requests from this address".into()).into_response();
+    }
     let mut segments = req.uri().path().trim_start_matches('/').split('/');
     let area = segments.next().unwrap_or("");
     let format = segments.next().unwrap_or("");

@@ -7,6 +7,7 @@ pub mod config;
 pub mod crypto;
 pub mod delivery;
 pub mod error;
+pub mod limits;
 pub mod params;
 pub mod phone;
 pub mod reply;

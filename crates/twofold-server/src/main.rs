@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use twofold_server::config::{Config, DbArgs, ServeArgs};
 use twofold_server::crypto::{self, ServerKey};
 use twofold_server::delivery::Delivery;
+use twofold_server::limits::{LimitSettings, Limits};
 use twofold_server::state::{AppState, Metrics, Policy};
 use twofold_server::store::Db;
 
@@ -243,7 +244,16 @@ async fn serve(config: Config) -> Result<()> {
             ..Policy::default()
         }),
         metrics: Arc::new(Metrics::default()),
+        limits: Arc::new(Limits::new(LimitSettings::default())),
     };
+    let limits = state.limits.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limits.shrink();
+        }
+    });
     let app = twofold_server::router(state).layer(axum::extract::DefaultBodyLimit::max(
         twofold_server::call::MAX_BODY,
     ));

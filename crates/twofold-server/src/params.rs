@@ -431,3 +431,63 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn key() -> impl Strategy<Value = String> {
+        "[a-z\\[\\]%0-9 ]{0,24}"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_query_never_panics(q in "[ -~]{0,200}") {
+            let _ = Params::parse(Some(&q), None, b"");
+        }
+
+        #[test]
+        fn any_bytes_as_a_form_body_never_panic(body in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = Params::parse(None, Some("application/x-www-form-urlencoded"), &body);
+        }
+
+        #[test]
+        fn any_bytes_as_a_json_body_never_panic(body in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = Params::parse(None, Some("application/json"), &body);
+        }
+
+        #[test]
+        fn bracket_soup_never_panics(pairs in proptest::collection::vec((key(), "[a-z]{0,5}"), 0..30)) {
+            let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = Params::parse(Some(&q.join("&")), None, b"");
+        }
+
+        #[test]
+        fn nested_hashes_round_trip(entries in proptest::collection::btree_map("[a-z]{1,6}", "[a-zA-Z0-9 ]{0,8}", 0..8)) {
+            let q: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("details%5B{k}%5D={}", v.replace(' ', "+")))
+                .collect();
+            let p = Params::parse(Some(&q.join("&")), None, b"").unwrap();
+            for (k, v) in &entries {
+                prop_assert_eq!(p.get(&["details", k.as_str()]), Some(&Value::String(v.clone())));
+            }
+        }
+
+        #[test]
+        fn deep_json_is_refused_not_overflowed(depth in 10usize..5000) {
+            let body = format!("{}{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            prop_assert!(Params::parse(None, Some("application/json"), body.as_bytes()).is_err());
+        }
+    }
+
+    #[test]
+    fn huge_flat_input_is_refused() {
+        let q: Vec<String> = (0..MAX_PARAMS + 1).map(|i| format!("k{i}=v")).collect();
+        assert!(Params::parse(Some(&q.join("&")), None, b"").is_err());
+    }
+}

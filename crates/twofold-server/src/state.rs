@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::crypto::ServerKey;
 use crate::delivery::Delivery;
+use crate::limits::Limits;
 use crate::store::Db;
 
 /// Policy numbers (defaults suit production; tests may shorten them).
@@ -67,6 +68,7 @@ pub struct AppState {
     pub delivery: Arc<Delivery>,
     pub policy: Arc<Policy>,
     pub metrics: Arc<Metrics>,
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {

@@ -15,6 +15,7 @@ use tower::ServiceExt;
 use twofold_core::otp::{Algorithm, Method, OtpParams};
 use twofold_server::crypto::{self, ServerKey};
 use twofold_server::delivery::Delivery;
+use twofold_server::limits::{LimitSettings, Limits};
 use twofold_server::state::{AppState, Metrics, Policy};
 use twofold_server::store::Db;
 
@@ -41,6 +42,7 @@ impl T {
             delivery: Arc::new(Delivery::outbox(outbox.clone())),
             policy: Arc::new(Policy::default()),
             metrics: Arc::new(Metrics::default()),
+            limits: Arc::new(Limits::new(LimitSettings::default())),
         };
         Self {
             app: twofold_server::router(state.clone()),
@@ -1079,4 +1081,21 @@ async fn health_and_metrics() {
             && text.contains("twofold_http_errors_total 1"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn rate_limit_per_api_key() {
+    let mut t = T::new().await;
+    t.state.limits = Arc::new(Limits::new(LimitSettings {
+        per_key_per_second: 1,
+        per_key_burst: 3,
+        ..LimitSettings::default()
+    }));
+    t.app = twofold_server::router(t.state.clone());
+    for _ in 0..3 {
+        let (s, _) = t.py("GET", "/protected/json/app/details", None).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let (s, b) = t.py("GET", "/protected/json/app/details", None).await;
+    assert_error(s, &b, 429, "60003");
 }
