@@ -41,7 +41,7 @@ impl Area {
             "keyutils",
             "libsecret-tools",
         ];
-        let bench = ["zbar-tools"];
+        let bench = ["zbar-tools", "wrk"];
         match self {
             Self::Build => build.to_vec(),
             Self::Test => [&build[..], &test[..]].concat(),

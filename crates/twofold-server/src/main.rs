@@ -246,6 +246,16 @@ async fn serve(config: Config) -> Result<()> {
         metrics: Arc::new(Metrics::default()),
         limits: Arc::new(Limits::new(LimitSettings::default())),
     };
+    let usage_db = state.db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            if let Err(e) = usage_db.flush_usage().await {
+                tracing::warn!(error = %e, "usage counters not saved");
+            }
+        }
+    });
     let limits = state.limits.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -254,6 +264,7 @@ async fn serve(config: Config) -> Result<()> {
             limits.shrink();
         }
     });
+    let db_for_shutdown = state.db.clone();
     let app = twofold_server::router(state).layer(axum::extract::DefaultBodyLimit::max(
         twofold_server::call::MAX_BODY,
     ));
@@ -269,6 +280,9 @@ async fn serve(config: Config) -> Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    if let Err(e) = db_for_shutdown.flush_usage().await {
+        tracing::warn!(error = %e, "usage counters not saved");
+    }
     tracing::info!("stopped");
     Ok(())
 }

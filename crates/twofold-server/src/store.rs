@@ -3,6 +3,11 @@
 //! and one function per query.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
 
 use sqlx::SqlSafeStr;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -22,8 +27,90 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    /// Writes go through here: one connection for SQLite (it has one writer anyway, and
+    /// contending connections only spin on the lock), the shared pool for PostgreSQL.
+    writer: AnyPool,
     backend: Backend,
+    usage: Arc<Mutex<UsageCounts>>,
+    apps: Arc<Mutex<AppCache>>,
+    claims: mpsc::UnboundedSender<Claim>,
 }
+
+/// A request to mark a (user, kind, time step) as used, answered once its batch is committed.
+#[derive(Debug)]
+struct Claim {
+    user_id: i64,
+    kind: &'static str,
+    step: i64,
+    now: i64,
+    reply: oneshot::Sender<std::result::Result<bool, String>>,
+}
+
+/// Most claims written in one statement.
+const CLAIM_BATCH: usize = 400;
+
+/// Group commit for replay protection: claims that arrive while a batch is being written go into
+/// the next one, so concurrent verifications share one transaction. Each claim still learns
+/// whether its own row was new.
+async fn claim_writer(writer: AnyPool, mut rx: mpsc::UnboundedReceiver<Claim>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < CLAIM_BATCH {
+            match rx.try_recv() {
+                Ok(c) => batch.push(c),
+                Err(_) => break,
+            }
+        }
+        let mut sql =
+            String::from("INSERT INTO used_tokens (user_id, kind, step, used_at) VALUES ");
+        for i in 0..batch.len() {
+            let n = i * 4;
+            sql.push_str(&format!(
+                "{}(${}, ${}, ${}, ${})",
+                if i == 0 { "" } else { ", " },
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            ));
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING RETURNING user_id, kind, step");
+        // Built only from fixed fragments and placeholder numbers; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for c in &batch {
+            query = query.bind(c.user_id).bind(c.kind).bind(c.step).bind(c.now);
+        }
+        let result = query.fetch_all(&writer).await.map(|rows| {
+            rows.iter()
+                .filter_map(|r| {
+                    Some((
+                        r.try_get::<i64, _>("user_id").ok()?,
+                        r.try_get::<String, _>("kind").ok()?,
+                        r.try_get::<i64, _>("step").ok()?,
+                    ))
+                })
+                .collect::<std::collections::HashSet<_>>()
+        });
+        let mut granted = std::collections::HashSet::new();
+        for c in batch {
+            let answer = match &result {
+                // A key inserted by this batch goes to the first claim that asked for it.
+                Ok(inserted) => Ok(inserted.contains(&(c.user_id, c.kind.to_owned(), c.step))
+                    && granted.insert((c.user_id, c.kind, c.step))),
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = c.reply.send(answer);
+        }
+    }
+}
+
+/// Usage events not yet written: (app, month, counter) → count.
+type UsageCounts = HashMap<(i64, String, u8), i64>;
+/// Applications by key hash, with when they were read.
+type AppCache = HashMap<String, (AppRow, Instant)>;
+
+/// How long an application looked up by key is reused before it is read again.
+const APP_CACHE: Duration = Duration::from_secs(5);
 
 /// An application (tenant).
 #[derive(Clone, Debug)]
@@ -151,7 +238,34 @@ impl Db {
                 .ok();
         }
         migrator(backend).run(&pool).await?;
-        Ok(Self { pool, backend })
+        let writer = match backend {
+            Backend::Sqlite if max > 1 => {
+                let writer = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&url)
+                    .await?;
+                sqlx::query("PRAGMA busy_timeout = 5000")
+                    .execute(&writer)
+                    .await
+                    .ok();
+                sqlx::query("PRAGMA synchronous = NORMAL")
+                    .execute(&writer)
+                    .await
+                    .ok();
+                writer
+            }
+            _ => pool.clone(),
+        };
+        let (claims, rx) = mpsc::unbounded_channel();
+        tokio::spawn(claim_writer(writer.clone(), rx));
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+            usage: Arc::default(),
+            apps: Arc::default(),
+            claims,
+        })
     }
 
     /// Which database this is.
@@ -185,9 +299,30 @@ impl Db {
             .bind(key_hash)
             .bind(token_length)
             .bind(now)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.writer)
             .await?
             .try_get("id")
+    }
+
+    /// The application with this key hash, reused for a few seconds after each read.
+    pub async fn app_by_key_hash_cached(&self, key_hash: &str) -> Result<Option<AppRow>> {
+        if let Some((app, at)) = self
+            .apps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key_hash)
+            && at.elapsed() < APP_CACHE
+        {
+            return Ok(Some(app.clone()));
+        }
+        let app = self.app_by_key_hash(key_hash).await?;
+        if let Some(a) = &app {
+            self.apps
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key_hash.to_owned(), (a.clone(), Instant::now()));
+        }
+        Ok(app)
     }
 
     pub async fn app_by_key_hash(&self, key_hash: &str) -> Result<Option<AppRow>> {
@@ -216,6 +351,7 @@ impl Db {
     }
 
     pub async fn update_app(&self, app: &AppRow) -> Result<()> {
+        self.apps.lock().unwrap_or_else(|e| e.into_inner()).clear();
         sqlx::query(
             "UPDATE apps SET token_length = $1, sms_enabled = $2, calls_enabled = $3, email_enabled = $4, \
              onetouch_enabled = $5, callback_url = $6, callback_method = $7, api_key_hash = $8 WHERE id = $9",
@@ -229,7 +365,7 @@ impl Db {
         .bind(app.callback_method.clone())
         .bind(app.api_key_hash.clone())
         .bind(app.id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -278,7 +414,7 @@ impl Db {
         .bind(cellphone)
         .bind(app_seed.to_vec())
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?
         .try_get("id")
     }
@@ -287,7 +423,7 @@ impl Db {
         sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
             .bind(email)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -295,7 +431,7 @@ impl Db {
     pub async fn delete_user(&self, id: i64) -> Result<()> {
         sqlx::query("UPDATE users SET deleted = 1 WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -304,7 +440,7 @@ impl Db {
         sqlx::query("UPDATE users SET authenticator_seed = $1 WHERE id = $2")
             .bind(sealed.to_vec())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -315,7 +451,7 @@ impl Db {
             "UPDATE users SET registered = 1, failed_attempts = 0, locked_until = 0 WHERE id = $1",
         )
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -329,7 +465,7 @@ impl Db {
         .bind(max)
         .bind(lock_until)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -345,21 +481,29 @@ impl Db {
     }
 
     /// Marks a (kind, time step) as used; false when it already was (a replay).
+    /// Marks a (kind, time step) as used; false when it already was (a replay). Concurrent calls
+    /// are written together in one statement.
     pub async fn use_token_step(
         &self,
         user_id: i64,
-        kind: &str,
+        kind: &'static str,
         step: i64,
         now: i64,
     ) -> Result<bool> {
-        let done = sqlx::query("INSERT INTO used_tokens (user_id, kind, step, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-            .bind(user_id)
-            .bind(kind)
-            .bind(step)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let (reply, answer) = oneshot::channel();
+        self.claims
+            .send(Claim {
+                user_id,
+                kind,
+                step,
+                now,
+                reply,
+            })
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        answer
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?
+            .map_err(sqlx::Error::Protocol)
     }
 
     pub async fn insert_sent_code(
@@ -376,7 +520,7 @@ impl Db {
             .bind(code_hash)
             .bind(now)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -387,7 +531,7 @@ impl Db {
             .bind(user_id)
             .bind(code_hash)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -406,7 +550,7 @@ impl Db {
             .bind(data)
             .bind(ip.map(str::to_owned))
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -426,7 +570,7 @@ impl Db {
         .bind(v.created_at)
         .bind(v.expires_at)
         .bind(v.status.clone())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -459,7 +603,7 @@ impl Db {
             .bind(attempts)
             .bind(status)
             .bind(uuid)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -482,7 +626,7 @@ impl Db {
         .bind(a.status.clone())
         .bind(a.created_at)
         .bind(a.updated_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -503,40 +647,58 @@ impl Db {
             .bind(now)
             .bind(now)
             .bind(uuid)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
     }
 
     // ----- usage and QR images -----
 
+    /// Counts one event in memory; [`Db::flush_usage`] writes the totals.
     pub async fn bump(&self, app_id: i64, month: &str, counter: Counter) -> Result<()> {
-        let sql = match counter {
-            Counter::ApiCalls => {
-                "INSERT INTO usage (app_id, month, api_calls) VALUES ($1, $2, 1) ON CONFLICT (app_id, month) DO UPDATE SET api_calls = usage.api_calls + 1"
-            }
-            Counter::Auths => {
-                "INSERT INTO usage (app_id, month, auths) VALUES ($1, $2, 1) ON CONFLICT (app_id, month) DO UPDATE SET auths = usage.auths + 1"
-            }
-            Counter::Calls => {
-                "INSERT INTO usage (app_id, month, calls) VALUES ($1, $2, 1) ON CONFLICT (app_id, month) DO UPDATE SET calls = usage.calls + 1"
-            }
-            Counter::Sms => {
-                "INSERT INTO usage (app_id, month, sms) VALUES ($1, $2, 1) ON CONFLICT (app_id, month) DO UPDATE SET sms = usage.sms + 1"
-            }
-            Counter::Users => {
-                "INSERT INTO usage (app_id, month, users) VALUES ($1, $2, 1) ON CONFLICT (app_id, month) DO UPDATE SET users = usage.users + 1"
-            }
+        let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
+        *usage
+            .entry((app_id, month.to_owned(), counter as u8))
+            .or_default() += 1;
+        Ok(())
+    }
+
+    /// Writes the counted events to the database (every few seconds, and before reading them).
+    pub async fn flush_usage(&self) -> Result<()> {
+        let pending: Vec<((i64, String, u8), i64)> = {
+            let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
+            usage.drain().collect()
         };
-        sqlx::query(sql)
-            .bind(app_id)
-            .bind(month)
-            .execute(&self.pool)
-            .await?;
+        for ((app_id, month, counter), n) in pending {
+            let sql = match counter {
+                0 => {
+                    "INSERT INTO usage (app_id, month, api_calls) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET api_calls = usage.api_calls + excluded.api_calls"
+                }
+                1 => {
+                    "INSERT INTO usage (app_id, month, auths) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET auths = usage.auths + excluded.auths"
+                }
+                2 => {
+                    "INSERT INTO usage (app_id, month, calls) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET calls = usage.calls + excluded.calls"
+                }
+                3 => {
+                    "INSERT INTO usage (app_id, month, sms) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET sms = usage.sms + excluded.sms"
+                }
+                _ => {
+                    "INSERT INTO usage (app_id, month, users) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET users = usage.users + excluded.users"
+                }
+            };
+            sqlx::query(sql)
+                .bind(app_id)
+                .bind(month)
+                .bind(n)
+                .execute(&self.writer)
+                .await?;
+        }
         Ok(())
     }
 
     pub async fn usage(&self, app_id: i64) -> Result<Vec<UsageRow>> {
+        self.flush_usage().await?;
         sqlx::query("SELECT * FROM usage WHERE app_id = $1 ORDER BY month")
             .bind(app_id)
             .fetch_all(&self.pool)
@@ -568,7 +730,7 @@ impl Db {
             .bind(token)
             .bind(png.to_vec())
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

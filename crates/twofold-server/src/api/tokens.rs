@@ -156,7 +156,7 @@ pub async fn email(
 async fn check_totp(
     state: &AppState,
     user: &UserRow,
-    kind: &str,
+    kind: &'static str,
     seed: &[u8],
     digits: u8,
     token: &str,
@@ -214,7 +214,7 @@ pub async fn verify(
                 .await?;
         }
     }
-    if valid {
+    if valid && (!user.registered || user.failed_attempts != 0 || user.locked_until != 0) {
         state.db.verification_succeeded(user.id).await?;
     } else if !force && !user.registered {
         // Documented Authy behaviour: until a user has once logged in with a real token, verify

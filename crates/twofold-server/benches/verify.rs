@@ -1,0 +1,181 @@
+//! `verify` throughput and latency over keep-alive loopback connections (wrk), beside a bare axum
+//! endpoint that performs one TOTP check and no database work — the practical limit here. Every
+//! request of the `verify` run is a fresh valid code of a different user, so each one does the
+//! full work: API key lookup, user lookup, seed decryption, TOTP window, the replay-protection
+//! insert and the success update.
+//!
+//! Prints Markdown rows on stdout. `--quick` runs shorter.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use twofold_core::otp::{Algorithm, Method, OtpParams};
+use twofold_server::crypto::{self, ServerKey};
+use twofold_server::delivery::Delivery;
+use twofold_server::limits::{LimitSettings, Limits};
+use twofold_server::state::{AppState, Metrics, Policy};
+use twofold_server::store::Db;
+
+const KEY: &str = "bench-api-key";
+const THREADS: usize = 2;
+const CONNECTIONS: usize = 32;
+
+struct Run {
+    rps: f64,
+    p50: String,
+    p99: String,
+    non_2xx: u64,
+    total: u64,
+}
+
+fn wrk(url: &str, paths: &Path, seconds: u64) -> Run {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/verify.lua");
+    let out = Command::new("wrk")
+        .args([
+            "-t",
+            &THREADS.to_string(),
+            "-c",
+            &CONNECTIONS.to_string(),
+            "-d",
+            &format!("{seconds}s"),
+            "--latency",
+            "-s",
+        ])
+        .arg(&script)
+        .arg(url)
+        .env("TWOFOLD_PATHS", paths)
+        .env("TWOFOLD_KEY", KEY)
+        .env("TWOFOLD_THREADS", THREADS.to_string())
+        .output()
+        .expect("wrk runs (apt-get install wrk)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_owned()))
+            .unwrap_or_default()
+    };
+    let total = text
+        .lines()
+        .find_map(|l| {
+            l.split_whitespace()
+                .next()
+                .filter(|_| l.contains("requests in"))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0);
+    Run {
+        rps: field("Requests/sec:").parse().unwrap_or(0.0),
+        p50: field("50%"),
+        p99: field("99%"),
+        non_2xx: field("Non-2xx or 3xx responses:").parse().unwrap_or(0),
+        total,
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+async fn bare_verify(
+    State(seeds): State<Arc<Vec<Vec<u8>>>>,
+    UrlPath((token, id)): UrlPath<(String, usize)>,
+) -> StatusCode {
+    let params = OtpParams::new(Method::Totp { period: 30 }, Algorithm::Sha1, 7).unwrap();
+    let Some(seed) = seeds.get(id) else {
+        return StatusCode::NOT_FOUND;
+    };
+    let ok = params.code_at(seed, now() as u64).as_str() == token;
+    if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::UNAUTHORIZED
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let (users, seconds) = if quick {
+        (20_000usize, 3u64)
+    } else {
+        (120_000, 10)
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    rt.block_on(async {
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await.unwrap();
+        db.create_app("Bench", &crypto::hash(KEY), 7, 0).await.unwrap();
+        let key = ServerKey::from_hex(&"cd".repeat(32)).unwrap();
+        let seeds: Vec<Vec<u8>> = (0..users).map(|_| crypto::random_bytes(20)).collect();
+        {
+            let mut tx = db.pool().begin().await.unwrap();
+            for (i, seed) in seeds.iter().enumerate() {
+                sqlx::query("INSERT INTO users (app_id, email, country_code, cellphone, app_seed, created_at) VALUES (1, $1, 1, $2, $3, 0)")
+                    .bind(format!("u{i}@example.com"))
+                    .bind(format!("{:010}", 2_000_000_000u64 + i as u64))
+                    .bind(key.seal("app-seed", seed))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+        let state = AppState {
+            db,
+            key,
+            delivery: Arc::new(Delivery::outbox(dir.path().join("outbox.jsonl"))),
+            policy: Arc::new(Policy::default()),
+            metrics: Arc::new(Metrics::default()),
+            limits: Arc::new(Limits::new(LimitSettings { per_key_per_second: 1_000_000, per_key_burst: 1_000_000, per_ip_per_second: 1_000_000, per_ip_burst: 1_000_000 })),
+        };
+        let real = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let real_addr = real.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(real, twofold_server::router(state)).await });
+        let seeds = Arc::new(seeds);
+        let bare_app = Router::new().route("/verify/{token}/{id}", get(bare_verify)).with_state(seeds.clone());
+        let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let bare_addr = bare.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(bare, bare_app).await });
+
+        // Codes for the current step; the ±1 window keeps them valid through the run.
+        let params = OtpParams::new(Method::Totp { period: 30 }, Algorithm::Sha1, 7).unwrap();
+        let t = now() as u64;
+        let codes: Vec<String> = seeds.iter().map(|s| params.code_at(s, t).to_string()).collect();
+        let bare_paths = dir.path().join("bare.txt");
+        let real_paths = dir.path().join("real.txt");
+        std::fs::write(&bare_paths, codes.iter().enumerate().map(|(i, c)| format!("/verify/{c}/{i}\n")).collect::<String>()).unwrap();
+        std::fs::write(&real_paths, codes.iter().enumerate().map(|(i, c)| format!("/protected/json/verify/{c}/{}?force=true\n", i + 1)).collect::<String>()).unwrap();
+
+        let bare_run = tokio::task::spawn_blocking(move || wrk(&format!("http://{bare_addr}"), &bare_paths, seconds)).await.unwrap();
+        let real_run = tokio::task::spawn_blocking(move || wrk(&format!("http://{real_addr}"), &real_paths, seconds)).await.unwrap();
+        println!("| benchmark | requests/s | p50 | p99 | non-2xx | reference in the same run |");
+        println!("|---|---:|---:|---:|---:|---|");
+        println!(
+            "| Bare axum endpoint: one TOTP check, no database (the floor) | {:.0} | {} | {} | {} of {} | |",
+            bare_run.rps, bare_run.p50, bare_run.p99, bare_run.non_2xx, bare_run.total
+        );
+        println!(
+            "| `verify` (SQLite): key and user lookup, seed decryption, ±1 window, replay-protection write | {:.0} | {} | {} | {} of {} | **{:.2}×** the bare endpoint (goal ≥ 0.5×) |",
+            real_run.rps,
+            real_run.p50,
+            real_run.p99,
+            real_run.non_2xx,
+            real_run.total,
+            real_run.rps / bare_run.rps.max(1.0)
+        );
+        if real_run.total > users as u64 {
+            println!("\nNote: more requests than users; the surplus were replays (refused, still counted).");
+        }
+    });
+}
