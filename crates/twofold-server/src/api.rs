@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/qr/{token}", get(qr_image))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::RouteNotFound });
     api.layer(middleware::from_fn_with_state(
@@ -154,7 +155,7 @@ async fn qr_image(
         .db
         .qr(token, state.now())
         .await?
-        .ok_or(ApiError::RouteNotFound)?;
+        .ok_or(ApiError::Missing("QR code"))?;
     let mut r = Response::new(Body::from(png));
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
@@ -171,6 +172,18 @@ async fn healthz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
     }
+}
+
+/// The OpenAPI 3.1 description of this API (kept in step with the router by a test).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    let mut r = Response::new(Body::from(OPENAPI));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

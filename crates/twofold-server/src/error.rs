@@ -77,6 +77,9 @@ pub enum ApiError {
         /// The uuid asked for.
         uuid: String,
     },
+    /// 60000 with 404: a resource that does not exist or has expired (a QR image link).
+    #[error("{0} not found or expired")]
+    Missing(&'static str),
     /// 60000 with 404: no such endpoint.
     #[error("Resource not found")]
     RouteNotFound,
@@ -106,7 +109,7 @@ impl ApiError {
             Self::ActivityInvalid => (StatusCode::BAD_REQUEST, "60029"),
             Self::PhoneInvalid => (StatusCode::BAD_REQUEST, "60033"),
             Self::ApprovalNotFound { .. } => (StatusCode::NOT_FOUND, "60049"),
-            Self::RouteNotFound => (StatusCode::NOT_FOUND, "60000"),
+            Self::RouteNotFound | Self::Missing(_) => (StatusCode::NOT_FOUND, "60000"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "60000"),
         }
     }

@@ -1099,3 +1099,42 @@ async fn rate_limit_per_api_key() {
     let (s, b) = t.py("GET", "/protected/json/app/details", None).await;
     assert_error(s, &b, 429, "60003");
 }
+
+#[tokio::test]
+async fn openapi_documents_every_route_and_every_documented_path_exists() {
+    let t = T::new().await;
+    let (s, b) = t.raw("GET", "/openapi.json", None, Vec::new(), false).await;
+    assert_eq!(s, StatusCode::OK);
+    let doc: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    let source = include_str!("../src/api.rs");
+    for line in source
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix(".route(\""))
+    {
+        let route = line.split('"').next().unwrap();
+        assert!(
+            paths.contains_key(route),
+            "{route} is routed but not in openapi.json"
+        );
+    }
+    for path in paths.keys() {
+        let uri = path
+            .replace("{format}", "json")
+            .replace("{id}", "1")
+            .replace("{token}", "1234567")
+            .replace("{uuid}", "x");
+        let method = if paths[path].get("get").is_some() {
+            "GET"
+        } else {
+            "POST"
+        };
+        let (_, b) = t.raw(method, &uri, None, Vec::new(), true).await;
+        let body: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+        assert_ne!(
+            body["message"], "Resource not found",
+            "{path} is documented but not routed"
+        );
+    }
+}
