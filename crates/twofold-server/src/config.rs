@@ -38,6 +38,27 @@ pub struct ServeArgs {
     /// Log as JSON lines.
     #[arg(long, env = "TWOFOLD_LOG_JSON")]
     pub log_json: bool,
+    /// How SMS and voice codes are delivered.
+    #[arg(long, env = "TWOFOLD_DELIVERY", value_parser = ["outbox", "twilio", "webhook"])]
+    pub delivery: Option<String>,
+    /// Webhook delivery: the URL that receives each message as JSON.
+    #[arg(long, env = "TWOFOLD_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+    /// Webhook delivery: key for the X-Twofold-Signature header (HMAC-SHA256, base64).
+    #[arg(long, env = "TWOFOLD_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+    /// Twilio delivery: API base URL.
+    #[arg(long, env = "TWILIO_BASE_URL")]
+    pub twilio_base_url: Option<String>,
+    /// Twilio delivery: account SID.
+    #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+    pub twilio_account_sid: Option<String>,
+    /// Twilio delivery: auth token.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub twilio_auth_token: Option<String>,
+    /// Twilio delivery: the sending number (E.164).
+    #[arg(long, env = "TWILIO_FROM")]
+    pub twilio_from: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,6 +70,29 @@ struct FileConfig {
     server_key_file: Option<PathBuf>,
     public_url: Option<String>,
     log_json: Option<bool>,
+    delivery: Option<String>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    twilio_base_url: Option<String>,
+    twilio_account_sid: Option<String>,
+    twilio_auth_token: Option<String>,
+    twilio_from: Option<String>,
+}
+
+/// Where codes go.
+#[derive(Debug, Clone)]
+pub enum DeliveryConfig {
+    /// The outbox file only.
+    Outbox,
+    /// The webhook.
+    Webhook {
+        /// URL.
+        url: String,
+        /// Signing key.
+        secret: Option<String>,
+    },
+    /// Twilio for SMS and calls.
+    Twilio(crate::delivery::TwilioSettings),
 }
 
 /// The resolved configuration.
@@ -60,6 +104,7 @@ pub struct Config {
     pub server_key_file: PathBuf,
     pub public_url: Option<String>,
     pub log_json: bool,
+    pub delivery: DeliveryConfig,
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileConfig> {
@@ -81,6 +126,58 @@ impl Config {
             .or(file.database_url)
             .unwrap_or_else(|| "sqlite://twofold-server.db".into());
         let default_key = sqlite_dir(&database_url).join("twofold-server.key");
+        let pick =
+            |flag: Option<&String>, file: &Option<String>| flag.cloned().or_else(|| file.clone());
+        let kind = pick(serve.and_then(|s| s.delivery.as_ref()), &file.delivery)
+            .unwrap_or_else(|| "outbox".into());
+        let delivery = match kind.as_str() {
+            "outbox" => DeliveryConfig::Outbox,
+            "webhook" => {
+                let url = pick(
+                    serve.and_then(|s| s.webhook_url.as_ref()),
+                    &file.webhook_url,
+                )
+                .context("delivery `webhook` needs --webhook-url (TWOFOLD_WEBHOOK_URL)")?;
+                check_http_url("webhook URL", &url)?;
+                DeliveryConfig::Webhook {
+                    url,
+                    secret: pick(
+                        serve.and_then(|s| s.webhook_secret.as_ref()),
+                        &file.webhook_secret,
+                    ),
+                }
+            }
+            "twilio" => {
+                let need = |name: &str, flag: Option<&String>, file: &Option<String>| {
+                    pick(flag, file).with_context(|| format!("delivery `twilio` needs --{name}"))
+                };
+                let base_url = pick(
+                    serve.and_then(|s| s.twilio_base_url.as_ref()),
+                    &file.twilio_base_url,
+                )
+                .unwrap_or_else(|| "https://api.twilio.com".into());
+                check_http_url("Twilio base URL", &base_url)?;
+                DeliveryConfig::Twilio(crate::delivery::TwilioSettings {
+                    base_url,
+                    account_sid: need(
+                        "twilio-account-sid",
+                        serve.and_then(|s| s.twilio_account_sid.as_ref()),
+                        &file.twilio_account_sid,
+                    )?,
+                    auth_token: need(
+                        "twilio-auth-token",
+                        serve.and_then(|s| s.twilio_auth_token.as_ref()),
+                        &file.twilio_auth_token,
+                    )?,
+                    from: need(
+                        "twilio-from",
+                        serve.and_then(|s| s.twilio_from.as_ref()),
+                        &file.twilio_from,
+                    )?,
+                })
+            }
+            other => anyhow::bail!("delivery: `{other}` is not outbox, twilio or webhook"),
+        };
         Ok(Self {
             listen: serve
                 .and_then(|s| s.listen)
@@ -97,8 +194,17 @@ impl Config {
             public_url: serve.and_then(|s| s.public_url.clone()).or(file.public_url),
             log_json: serve.is_some_and(|s| s.log_json) || file.log_json.unwrap_or(false),
             database_url,
+            delivery,
         })
     }
+}
+
+fn check_http_url(what: &str, url: &str) -> Result<()> {
+    let parsed = url::Url::parse(url).with_context(|| format!("{what}: `{url}` is not a URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        anyhow::bail!("{what}: `{url}` is not http or https");
+    }
+    Ok(())
 }
 
 /// The directory of an SQLite database file (where the key file goes by default).

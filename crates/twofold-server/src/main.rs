@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use twofold_server::config::{Config, DbArgs, ServeArgs};
+use twofold_server::config::{Config, DbArgs, DeliveryConfig, ServeArgs};
 use twofold_server::crypto::{self, ServerKey};
 use twofold_server::delivery::Delivery;
 use twofold_server::limits::{LimitSettings, Limits};
@@ -238,7 +238,11 @@ async fn serve(config: Config) -> Result<()> {
     let state = AppState {
         db,
         key,
-        delivery: Arc::new(Delivery::outbox(config.outbox.clone())),
+        delivery: Arc::new(match config.delivery.clone() {
+            DeliveryConfig::Outbox => Delivery::outbox(config.outbox.clone()),
+            DeliveryConfig::Webhook { url, secret } => Delivery::webhook(url, secret),
+            DeliveryConfig::Twilio(settings) => Delivery::twilio(settings, config.outbox.clone()),
+        }),
         policy: Arc::new(Policy {
             public_url: config.public_url.clone(),
             ..Policy::default()

@@ -1138,3 +1138,152 @@ async fn openapi_documents_every_route_and_every_documented_path_exists() {
         );
     }
 }
+
+// ----- delivery providers over real HTTP -----
+
+type Seen = Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String, String)>>>;
+
+/// A local HTTP receiver that records each request (headers, path, body) and answers `status`.
+async fn receiver(status: StatusCode) -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let record = seen.clone();
+    let app = Router::new().fallback(move |req: axum::extract::Request| {
+        let record = record.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            let body =
+                String::from_utf8(body.collect().await.unwrap().to_bytes().to_vec()).unwrap();
+            record
+                .lock()
+                .unwrap()
+                .push((parts.headers, parts.uri.path().to_owned(), body));
+            (status, r#"{"sid":"SM123","message":"recorded"}"#)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn webhook_delivery_posts_signed_json() {
+    use base64::Engine;
+    use hmac::{KeyInit, Mac};
+    let (url, seen) = receiver(StatusCode::OK).await;
+    let mut t = T::new().await;
+    t.state.delivery = Arc::new(Delivery::webhook(
+        format!("{url}/hook"),
+        Some("hook-secret".into()),
+    ));
+    t.app = twofold_server::router(t.state.clone());
+    let id = t.user().await;
+    let (s, b) = t
+        .py("GET", &format!("/protected/json/sms/{id}?force=true"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (headers, path, body) = seen.lock().unwrap().pop().unwrap();
+    assert_eq!(path, "/hook");
+    let msg: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (msg["channel"].as_str(), msg["to"].as_str()),
+        (Some("sms"), Some("+17754615609"))
+    );
+    let code = msg["code"].as_str().unwrap().to_owned();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"hook-secret").unwrap();
+    mac.update(body.as_bytes());
+    let want = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    assert_eq!(headers["x-twofold-signature"].to_str().unwrap(), want);
+    let (s, _) = t
+        .py(
+            "GET",
+            &format!("/protected/json/verify/{code}/{id}?force=true"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "the delivered code verifies");
+}
+
+#[tokio::test]
+async fn webhook_failure_is_the_documented_error() {
+    let (url, _) = receiver(StatusCode::INTERNAL_SERVER_ERROR).await;
+    let mut t = T::new().await;
+    t.state.delivery = Arc::new(Delivery::webhook(url, None));
+    t.app = twofold_server::router(t.state.clone());
+    let id = t.user().await;
+    let (s, b) = t
+        .py(
+            "GET",
+            &format!("/protected/json/call/{id}?force=true"),
+            None,
+        )
+        .await;
+    assert_error(s, &b, 503, "60014");
+    let (s, b) = t
+        .py("GET", &format!("/protected/json/sms/{id}?force=true"), None)
+        .await;
+    assert_error(s, &b, 503, "60015");
+}
+
+#[tokio::test]
+async fn twilio_delivery_uses_the_messages_and_calls_api() {
+    let (url, seen) = receiver(StatusCode::CREATED).await;
+    let mut t = T::new().await;
+    let settings = twofold_server::delivery::TwilioSettings {
+        base_url: url,
+        account_sid: "AC0123".into(),
+        auth_token: "tok".into(),
+        from: "+15005550006".into(),
+    };
+    t.state.delivery = Arc::new(Delivery::twilio(settings, t.outbox.clone()));
+    t.app = twofold_server::router(t.state.clone());
+    let id = t.user().await;
+    let (s, b) = t
+        .py("GET", &format!("/protected/json/sms/{id}?force=true"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, _) = t
+        .py(
+            "GET",
+            &format!("/protected/json/call/{id}?force=true"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests[0].1, "/2010-04-01/Accounts/AC0123/Messages.json");
+    assert_eq!(requests[1].1, "/2010-04-01/Accounts/AC0123/Calls.json");
+    let auth = requests[0].0["authorization"].to_str().unwrap().to_owned();
+    use base64::Engine;
+    assert_eq!(
+        auth,
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("AC0123:tok")
+        )
+    );
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(requests[0].2.as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(
+        (form["To"].as_str(), form["From"].as_str()),
+        ("+17754615609", "+15005550006")
+    );
+    assert!(form["Body"].starts_with("Your Acme verification code is: "));
+    let call: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(requests[1].2.as_bytes())
+            .into_owned()
+            .collect();
+    assert!(call["Twiml"].starts_with("<Response><Say>"));
+    // Email has no Twilio API: it goes to the outbox.
+    let (s, _) = t
+        .py(
+            "POST",
+            &format!("/protected/json/email/{id}"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(t.outbox()[0]["channel"], "email");
+}
