@@ -38,6 +38,22 @@ pub struct ServeArgs {
     /// Log as JSON lines.
     #[arg(long, env = "TWOFOLD_LOG_JSON")]
     pub log_json: bool,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(
+        long,
+        env = "TWOFOLD_TLS_CERT",
+        value_name = "PATH",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(
+        long,
+        env = "TWOFOLD_TLS_KEY",
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
     /// How SMS and voice codes are delivered.
     #[arg(long, env = "TWOFOLD_DELIVERY", value_parser = ["outbox", "twilio", "webhook"])]
     pub delivery: Option<String>,
@@ -70,6 +86,8 @@ struct FileConfig {
     server_key_file: Option<PathBuf>,
     public_url: Option<String>,
     log_json: Option<bool>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     delivery: Option<String>,
     webhook_url: Option<String>,
     webhook_secret: Option<String>,
@@ -105,6 +123,8 @@ pub struct Config {
     pub public_url: Option<String>,
     pub log_json: bool,
     pub delivery: DeliveryConfig,
+    /// Certificate and key files for HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileConfig> {
@@ -195,6 +215,16 @@ impl Config {
             log_json: serve.is_some_and(|s| s.log_json) || file.log_json.unwrap_or(false),
             database_url,
             delivery,
+            tls: match (
+                serve.and_then(|s| s.tls_cert.clone()).or(file.tls_cert),
+                serve.and_then(|s| s.tls_key.clone()).or(file.tls_key),
+            ) {
+                (Some(c), Some(k)) => Some((c, k)),
+                (None, None) => None,
+                _ => {
+                    anyhow::bail!("TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
+                }
+            },
         })
     }
 }

@@ -272,18 +272,49 @@ async fn serve(config: Config) -> Result<()> {
     let app = twofold_server::router(state).layer(axum::extract::DefaultBodyLimit::max(
         twofold_server::call::MAX_BODY,
     ));
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.listen))?;
-    let addr = listener.local_addr()?;
-    println!("twofold-server listening on http://{addr}");
-    tracing::info!(%addr, outbox = %config.outbox.display(), "serving");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let handle = axum_server::Handle::new();
+    let shutdown = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let announce = handle.clone();
+    tokio::spawn(async move {
+        if let Some(addr) = announce.listening().await {
+            println!("twofold-server listening on {scheme}://{addr}");
+            tracing::info!(%addr, "serving");
+        }
+    });
+    match &config.tls {
+        Some((cert, key)) => {
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .with_context(|| {
+                    format!(
+                        "TLS certificate {} and key {}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            axum_server::bind_rustls(config.listen, tls)
+                .handle(handle)
+                .serve(service)
+                .await
+        }
+        None => {
+            axum_server::bind(config.listen)
+                .handle(handle)
+                .serve(service)
+                .await
+        }
+    }
+    .with_context(|| format!("serving on {}", config.listen))?;
     if let Err(e) = db_for_shutdown.flush_usage().await {
         tracing::warn!(error = %e, "usage counters not saved");
     }
