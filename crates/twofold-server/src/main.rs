@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API (creates a "Default" application on an empty database).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage applications (tenants).
     App {
         #[command(subcommand)]
@@ -117,7 +117,7 @@ fn check_token_length(n: i64) -> Result<()> {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => {
-            let config = Config::resolve(&cli.db, Some(&args))?;
+            let config = Config::resolve(&cli.db, Some(args.as_ref()))?;
             serve(config).await
         }
         Command::App { action } => {
