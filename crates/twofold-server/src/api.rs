@@ -121,10 +121,20 @@ async fn count_and_render(State(state): State<AppState>, req: Request, next: Nex
         Metrics::add(&state.metrics.errors);
         return ApiError::RouteNotFound.into_response();
     }
+    let method = req.method().clone();
+    let route = redacted_path(req.uri().path());
+    let started = std::time::Instant::now();
     let response = next.run(req).await;
     if !response.status().is_success() {
         Metrics::add(&state.metrics.errors);
     }
+    tracing::info!(
+        method = %method,
+        route = %route,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
     if !xml {
         return response;
     }
@@ -232,6 +242,27 @@ async fn metrics(State(state): State<AppState>) -> Response {
         HeaderValue::from_static("text/plain; version=0.0.4"),
     );
     r
+}
+
+/// The request path as logged: numbers (tokens, ids) and QR tokens replaced, so a log line never
+/// holds a code or a link to a secret.
+pub fn redacted_path(path: &str) -> String {
+    let mut out = Vec::new();
+    let mut after_qr = false;
+    for seg in path.split('/') {
+        let shown = if after_qr {
+            ":token"
+        } else if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
+            ":n"
+        } else if seg.len() > 24 {
+            ":id"
+        } else {
+            seg
+        };
+        after_qr = seg == "qr";
+        out.push(shown.to_owned());
+    }
+    out.join("/")
 }
 
 /// `2026-11` — the key of a month of usage.

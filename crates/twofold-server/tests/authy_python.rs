@@ -21,6 +21,7 @@ impl Drop for Server {
 }
 
 fn start(database_url: &str, dir: &Path) -> Server {
+    let log = std::fs::File::create(dir.join("server.log")).expect("log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_twofold-server"))
         .args([
             "serve",
@@ -34,9 +35,10 @@ fn start(database_url: &str, dir: &Path) -> Server {
         .arg("--server-key-file")
         .arg(dir.join("server.key"))
         .env("TWOFOLD_BOOTSTRAP_API_KEY", "e2e-test-api-key")
-        .env("RUST_LOG", "warn")
+        .arg("--log-json")
+        .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::from(log))
         .spawn()
         .expect("twofold-server starts");
     let stdout = child.stdout.take().expect("stdout");
