@@ -1061,6 +1061,22 @@ async fn bad_requests_get_the_envelope() {
 }
 
 #[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let t = T::new().await;
+    let big = format!("message={}", "x".repeat(200 * 1024));
+    let (s, b) = t
+        .raw(
+            "POST",
+            "/onetouch/json/users/1/approval_requests",
+            Some("application/x-www-form-urlencoded"),
+            big.into_bytes(),
+            true,
+        )
+        .await;
+    assert_error(s, &serde_json::from_slice(&b).unwrap(), 400, "60002");
+}
+
+#[tokio::test]
 async fn health_and_metrics() {
     let t = T::new().await;
     let (s, b) = t.raw("GET", "/healthz", None, Vec::new(), false).await;
