@@ -7,6 +7,7 @@ mod postgres;
 mod run;
 mod shell;
 mod test;
+mod ui;
 
 use anyhow::{Result, bail};
 
@@ -14,7 +15,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  run            build and start Twofold (for now: the CLI on a demo vault)
+  run [--cli]    build the UI and start the desktop app (--cli: the CLI on a demo vault)
   test           install what the tests need, then fmt, clippy and every test, headless
   bench [AREA]   run the benchmarks (AREA: core | qr | all) and write BENCHMARKS.md
   deps [AREA]    only install the system packages (AREA: build | test | bench | all)";

@@ -32,7 +32,18 @@ impl Area {
     }
 
     fn packages(self) -> Vec<&'static str> {
-        let build = ["build-essential", "pkg-config", "python3", "python3-venv"];
+        let build = [
+            "build-essential",
+            "pkg-config",
+            "file",
+            "python3",
+            "python3-venv",
+            "libssl-dev",
+            "libwebkit2gtk-4.1-dev",
+            "libayatana-appindicator3-dev",
+            "librsvg2-dev",
+            "libxdo-dev",
+        ];
         let test = [
             "oathtool",
             "dbus",

@@ -1,5 +1,5 @@
-//! `cargo xtask run`: builds the `twofold` CLI and shows it working on a demo vault (the desktop
-//! app will take this command over when it exists).
+//! `cargo xtask run`: builds the UI and starts the desktop app; `--cli` instead shows the `twofold`
+//! CLI on a demo vault.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,8 +17,11 @@ const DEMO_ACCOUNTS: &[&str] = &[
     "otpauth://steam/Steam:gaben?secret=OBQXG43XN5ZGIZDFMFZHK2LMMQ",
 ];
 
-pub fn run(_args: &[String]) -> Result<()> {
+pub fn run(args: &[String]) -> Result<()> {
     packages::ensure(Area::Build)?;
+    if !args.iter().any(|a| a == "--cli") {
+        return desktop();
+    }
     shell::run(shell::cargo().args(["build", "--release", "-p", "twofold-cli"]))?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -49,4 +52,15 @@ pub fn run(_args: &[String]) -> Result<()> {
         bin.display()
     );
     Ok(())
+}
+
+fn desktop() -> Result<()> {
+    crate::ui::build()?;
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        anyhow::bail!(
+            "no display (neither DISPLAY nor WAYLAND_DISPLAY is set): run it in a desktop session, \
+             under `xvfb-run cargo xtask run`, or try `cargo xtask run --cli`"
+        );
+    }
+    shell::run(shell::cargo().args(["run", "--release", "-p", "twofold-desktop"]))
 }

@@ -16,10 +16,11 @@ use crate::shell;
 const PYTHON_PACKAGES: &[&str] = &["pynacl==1.5.0", "authy==2.2.6", "pyotp==2.9.0"];
 
 /// Crates the core must never depend on (it does no network, no UI, no async runtime).
-const FORBIDDEN_IN_CORE: &[&str] = &["tauri", "axum", "reqwest", "tokio", "clap", "hyper"];
+const FORBIDDEN_IN_CORE: &[&str] = &["tauri", "axum", "reqwest", "tokio", "clap", "hyper", "wry"];
 
 pub fn test(args: &[String]) -> Result<()> {
     packages::ensure(Area::Test)?;
+    crate::ui::build()?;
     shell::run(shell::cargo().args(["fmt", "--all", "--check"]))?;
     shell::run(shell::cargo().args([
         "clippy",

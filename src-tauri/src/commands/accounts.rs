@@ -1,0 +1,101 @@
+//! Account commands: the code list (codes, never seeds), adding from an `otpauth://` or export
+//! link, and the next HOTP code.
+
+use serde::Serialize;
+use tauri::State;
+use twofold_core::scan::{self, ScanItem};
+use twofold_core::vault::Contents;
+use twofold_core::{Account, AccountId, OsEntropy};
+
+use super::now;
+use super::vault::poisoned;
+use crate::error::{ErrorCode, IpcError};
+use crate::session::AppSession;
+
+/// One account as the UI sees it.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct CodeView {
+    pub id: String,
+    pub issuer: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub code: String,
+    pub next_code: String,
+    pub period: Option<u32>,
+    pub seconds_left: Option<u32>,
+}
+
+fn view(a: &Account, t: u64) -> CodeView {
+    CodeView {
+        id: a.id.to_string(),
+        issuer: a.issuer.clone(),
+        name: a.name.clone(),
+        kind: a.params.method().type_name(),
+        code: a.code_at(t).to_string(),
+        next_code: a.next_code_at(t).to_string(),
+        period: a.params.method().period(),
+        seconds_left: a.params.seconds_left(t),
+    }
+}
+
+fn locked() -> IpcError {
+    IpcError::new(ErrorCode::Locked, "the vault is locked")
+}
+
+#[tauri::command]
+pub async fn list_codes(session: State<'_, AppSession>) -> Result<Vec<CodeView>, IpcError> {
+    let mut guard = session.vault.lock().map_err(poisoned)?;
+    let vault = guard.as_mut().ok_or_else(locked)?;
+    // Re-read: the CLI may have changed the vault since.
+    let contents = vault.read()?;
+    let t = now();
+    Ok(contents.accounts.iter().map(|a| view(a, t)).collect())
+}
+
+#[tauri::command]
+pub async fn add_uri(session: State<'_, AppSession>, uri: String) -> Result<Vec<String>, IpcError> {
+    let drafts = match scan::classify(&uri) {
+        ScanItem::Account(d) => vec![d],
+        ScanItem::Migration(batch) => batch.accounts,
+        ScanItem::InvalidAccount(e) => {
+            return Err(IpcError::new(ErrorCode::InvalidUri, e.to_string()));
+        }
+        ScanItem::InvalidMigration(e) => {
+            return Err(IpcError::new(ErrorCode::InvalidUri, e.to_string()));
+        }
+        ScanItem::NotOtp => {
+            return Err(IpcError::new(
+                ErrorCode::InvalidUri,
+                "not an otpauth:// or otpauth-migration:// link",
+            ));
+        }
+    };
+    let mut guard = session.vault.lock().map_err(poisoned)?;
+    let vault = guard.as_mut().ok_or_else(locked)?;
+    let t = now();
+    let (ids, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
+        drafts
+            .into_iter()
+            .map(|d| c.add(d, &mut OsEntropy, t).map(|id| id.to_string()))
+            .collect::<Result<Vec<_>, _>>()
+    })??;
+    Ok(ids)
+}
+
+#[tauri::command]
+pub async fn next_hotp(session: State<'_, AppSession>, id: String) -> Result<CodeView, IpcError> {
+    let mut guard = session.vault.lock().map_err(poisoned)?;
+    let vault = guard.as_mut().ok_or_else(locked)?;
+    let id = AccountId::from_string(id);
+    let t = now();
+    let (shown, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
+        let a = c
+            .get_mut(&id)
+            .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no such account"))?;
+        let shown = view(a, t);
+        a.advance_counter();
+        a.last_used_at = Some(t);
+        Ok::<_, IpcError>(shown)
+    })??;
+    Ok(shown)
+}

@@ -1,0 +1,58 @@
+//! IPC errors: `{code, message}` with a closed set of codes, mirrored in `ui/src/lib/ipc`.
+
+use serde::Serialize;
+use twofold_core::keychain::KeyStoreError;
+use twofold_core::vault::{AddError, VaultError};
+
+/// What the UI can branch on.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NoVault,
+    Locked,
+    PassphraseRequired,
+    WrongPassphrase,
+    NoKeychain,
+    InvalidUri,
+    Duplicate,
+    NotFound,
+    Vault,
+}
+
+/// An error as the UI receives it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct IpcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl IpcError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<VaultError> for IpcError {
+    fn from(e: VaultError) -> Self {
+        let code = match &e {
+            VaultError::NotFound { .. } => ErrorCode::NoVault,
+            VaultError::PassphraseRequired => ErrorCode::PassphraseRequired,
+            VaultError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            VaultError::Keychain(KeyStoreError::Unavailable { .. }) => ErrorCode::NoKeychain,
+            _ => ErrorCode::Vault,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<AddError> for IpcError {
+    fn from(e: AddError) -> Self {
+        match e {
+            AddError::Duplicate { .. } => Self::new(ErrorCode::Duplicate, e.to_string()),
+            AddError::Entropy(_) => Self::new(ErrorCode::Vault, e.to_string()),
+        }
+    }
+}
