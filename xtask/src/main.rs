@@ -2,6 +2,7 @@
 //! `bench` and write BENCHMARKS.md. Each installs the system packages it needs first.
 
 mod bench;
+mod desktop;
 mod packages;
 mod postgres;
 mod run;

@@ -13,7 +13,12 @@ use crate::postgres::Postgres;
 use crate::shell;
 
 /// What the Python checks need: PyNaCl (vault vector), the official Authy client and pyotp.
-const PYTHON_PACKAGES: &[&str] = &["pynacl==1.5.0", "authy==2.2.6", "pyotp==2.9.0"];
+const PYTHON_PACKAGES: &[&str] = &[
+    "pynacl==1.5.0",
+    "authy==2.2.6",
+    "pyotp==2.9.0",
+    "selenium==4.51.0",
+];
 
 /// Crates the core must never depend on (it does no network, no UI, no async runtime).
 const FORBIDDEN_IN_CORE: &[&str] = &["tauri", "axum", "reqwest", "tokio", "clap", "hyper", "wry"];
@@ -34,6 +39,7 @@ pub fn test(args: &[String]) -> Result<()> {
     let venv = python_venv()?;
     // Build the tests outside the session, so that compile time is not spent inside it.
     shell::run(shell::cargo().args(["test", "--workspace", "--no-run"]))?;
+    let driver = crate::desktop::ensure_tauri_driver()?;
     let postgres = Postgres::start()?;
     let me = std::env::current_exe().context("finding the xtask binary")?;
     let mut cmd = Command::new("keyctl");
@@ -43,6 +49,7 @@ pub fn test(args: &[String]) -> Result<()> {
         .args(args)
         .env("TWOFOLD_XTASK_VENV", &venv)
         .env("TWOFOLD_TEST_POSTGRES_URL", postgres.url())
+        .env("TWOFOLD_TAURI_DRIVER", &driver)
         .current_dir(shell::root());
     let result = shell::run(&mut cmd);
     drop(postgres);
@@ -86,8 +93,19 @@ pub fn in_session(args: &[String]) -> Result<()> {
             .arg(fixtures.join("decrypt_vector.py"))
             .arg(&fixtures),
     )?;
+    let driver = std::env::var_os("TWOFOLD_TAURI_DRIVER")
+        .map(PathBuf::from)
+        .context("no tauri-driver")?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shell::root().join("target"));
+    let desktop =
+        crate::desktop::webdriver_e2e(&venv, &driver, &target.join("debug/twofold-desktop"))?;
     // One closing line for the whole run (cargo's last block is often a doc-test run of 0).
-    println!("\ntwofold: {} passed, {failed} failed", passed + 1);
+    println!(
+        "\ntwofold: {} passed, {failed} failed",
+        passed + 1 + desktop
+    );
     Ok(())
 }
 
@@ -156,7 +174,7 @@ fn python_venv() -> Result<PathBuf> {
         shell::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
     let ready = Command::new(venv.join("bin/python"))
-        .args(["-c", "import nacl, authy, pyotp"])
+        .args(["-c", "import nacl, authy, pyotp, selenium"])
         .status()
         .is_ok_and(|s| s.success());
     if !ready {

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""The real desktop app under Xvfb, driven through tauri-driver and WebKitWebDriver.
+
+Environment: TWOFOLD_DRIVER_URL (tauri-driver), TWOFOLD_APP (the app binary). The app's own
+environment (TWOFOLD_VAULT, TWOFOLD_NO_KEYCHAIN) is set on tauri-driver, which starts it.
+Codes are checked against pyotp, an independent implementation. Prints one line per check and a
+closing "N passed, M failed".
+"""
+import os
+import sys
+import time
+import traceback
+
+import pyotp
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+DRIVER = os.environ["TWOFOLD_DRIVER_URL"]
+APP = os.environ["TWOFOLD_APP"]
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+results = []
+
+
+def session():
+    opts = ArgOptions()
+    opts.set_capability("browserName", "wry")
+    opts.set_capability("tauri:options", {"application": APP})
+    return webdriver.Remote(command_executor=DRIVER, options=opts)
+
+
+def check(name, fn):
+    try:
+        fn()
+        results.append((name, None))
+        print(f"ok   {name}", flush=True)
+    except Exception:  # noqa: BLE001 - every failure is reported
+        results.append((name, traceback.format_exc()))
+        print(f"FAIL {name}\n{traceback.format_exc()}", flush=True)
+
+
+def wait(d, by, sel, timeout=15):
+    return WebDriverWait(d, timeout).until(EC.presence_of_element_located((by, sel)))
+
+
+def codes(d):
+    return {e.get_attribute("data-code") for e in d.find_elements(By.CSS_SELECTOR, "[data-code]")}
+
+
+def wait_for_code(d, secret):
+    """The shown code equals pyotp's for now (or the step just before/after, at a boundary)."""
+    totp = pyotp.TOTP(secret)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        now = time.time()
+        want = {totp.at(now), totp.at(now - 1), totp.at(now + 1)}
+        if codes(d) & want:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"shown {codes(d)}, pyotp says {totp.now()}")
+
+
+d = session()
+try:
+    def first_run():
+        wait(d, By.XPATH, "//h1[text()='Welcome to Twofold']")
+        d.find_element(By.ID, "passphrase").send_keys("correct horse")
+        d.find_element(By.XPATH, "//button[text()='Create vault']").click()
+        wait(d, By.CSS_SELECTOR, "input[aria-label='Search accounts']")
+
+    def add_by_pasted_uri():
+        box = d.find_element(By.CSS_SELECTOR, "input[aria-label='otpauth link to add']")
+        box.send_keys(f"otpauth://totp/GitHub:octocat?secret={SECRET}&issuer=GitHub")
+        d.find_element(By.XPATH, "//button[text()='Add']").click()
+        wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='GitHub']")
+        box.send_keys("otpauth://totp/Google:alice@gmail.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Google")
+        d.find_element(By.XPATH, "//button[text()='Add']").click()
+        wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='Google']")
+
+    def shown_code_matches_pyotp():
+        wait_for_code(d, SECRET)
+
+    def bad_link_shows_the_field():
+        box = d.find_element(By.CSS_SELECTOR, "input[aria-label='otpauth link to add']")
+        box.send_keys("otpauth://totp/x?secret=0000")
+        d.find_element(By.XPATH, "//button[text()='Add']").click()
+        alert = wait(d, By.CSS_SELECTOR, "[role='alert']")
+        assert alert.text.startswith("secret:"), alert.text
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Dismiss the error']").click()
+        box.clear()
+
+    def search_filters():
+        search = d.find_element(By.CSS_SELECTOR, "input[aria-label='Search accounts']")
+        search.send_keys("goo")
+        WebDriverWait(d, 5).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "ul[aria-label='Accounts'] li")) == 1)
+        names = [e.get_attribute("textContent").strip() for e in d.find_elements(By.CSS_SELECTOR, ".issuer")]
+        assert names == ["Google"], names
+        search.send_keys(Keys.CONTROL, "a")
+        search.send_keys(Keys.BACKSPACE)
+        WebDriverWait(d, 5).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, ".issuer")) == 2)
+
+    def lock_and_unlock_with_the_passphrase():
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Lock the vault']").click()
+        wait(d, By.XPATH, "//h1[text()='Unlock']")
+        d.find_element(By.ID, "passphrase").send_keys("wrong")
+        d.find_element(By.XPATH, "//button[text()='Unlock']").click()
+        alert = wait(d, By.CSS_SELECTOR, "[role='alert']")
+        assert "wrong passphrase" in alert.text, alert.text
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Dismiss the error']").click()
+        field = d.find_element(By.ID, "passphrase")
+        field.clear()
+        field.send_keys("correct horse")
+        d.find_element(By.XPATH, "//button[text()='Unlock']").click()
+        wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='GitHub']")
+
+    check("first run creates a vault with a passphrase", first_run)
+    check("add by pasted otpauth link", add_by_pasted_uri)
+    check("the displayed code equals pyotp's", shown_code_matches_pyotp)
+    check("a bad link shows the field at fault", bad_link_shows_the_field)
+    check("search filters", search_filters)
+    check("lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
+finally:
+    d.quit()
+
+
+def restart_keeps_accounts():
+    d2 = session()
+    try:
+        wait(d2, By.XPATH, "//h1[text()='Unlock']")
+        d2.find_element(By.ID, "passphrase").send_keys("correct horse")
+        d2.find_element(By.XPATH, "//button[text()='Unlock']").click()
+        wait(d2, By.XPATH, "//span[contains(@class,'issuer') and text()='Google']")
+        wait_for_code(d2, SECRET)
+    finally:
+        d2.quit()
+
+
+check("after a restart the accounts are still there", restart_keeps_accounts)
+
+failed = sum(1 for _, e in results if e)
+print(f"{len(results) - failed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
