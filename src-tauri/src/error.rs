@@ -5,7 +5,7 @@ use twofold_core::keychain::KeyStoreError;
 use twofold_core::vault::{AddError, VaultError};
 
 /// What the UI can branch on.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     NoVault,
@@ -20,7 +20,7 @@ pub enum ErrorCode {
 }
 
 /// An error as the UI receives it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,

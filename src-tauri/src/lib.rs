@@ -9,6 +9,27 @@ use tauri::{Manager, Runtime};
 
 pub use session::AppSession;
 
+/// The TypeScript declarations of every type that crosses IPC, as committed in
+/// `ui/src/lib/ipc/bindings.ts` (a test fails when they drift; `TWOFOLD_BLESS=1` rewrites them).
+pub fn typescript_bindings() -> String {
+    use ts_rs::TS;
+    let cfg = ts_rs::Config::default();
+    let mut out = String::from(
+        "// Generated from the Rust types in src-tauri by `typescript_bindings()`. Do not edit.\n\n",
+    );
+    for decl in [
+        error::ErrorCode::decl(&cfg),
+        error::IpcError::decl(&cfg),
+        commands::vault::VaultStatus::decl(&cfg),
+        commands::accounts::CodeView::decl(&cfg),
+    ] {
+        out.push_str("export ");
+        out.push_str(&decl);
+        out.push_str("\n\n");
+    }
+    out
+}
+
 /// Registers every command (shared by the real app and the tests).
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![

@@ -183,3 +183,18 @@ fn a_google_export_adds_every_account() {
         (Some("Discord"), Some("johndoe@example.com"))
     );
 }
+
+#[test]
+fn typescript_bindings_are_current() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/ipc/bindings.ts");
+    let generated = twofold_desktop::typescript_bindings();
+    if std::env::var_os("TWOFOLD_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        committed, generated,
+        "ui/src/lib/ipc/bindings.ts is stale: run `TWOFOLD_BLESS=1 cargo test -p twofold-desktop`"
+    );
+}

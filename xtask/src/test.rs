@@ -26,6 +26,7 @@ const FORBIDDEN_IN_CORE: &[&str] = &["tauri", "axum", "reqwest", "tokio", "clap"
 pub fn test(args: &[String]) -> Result<()> {
     packages::ensure(Area::Test)?;
     crate::ui::build()?;
+    let ui_tests = crate::ui::check_and_test()?;
     shell::run(shell::cargo().args(["fmt", "--all", "--check"]))?;
     shell::run(shell::cargo().args([
         "clippy",
@@ -50,6 +51,7 @@ pub fn test(args: &[String]) -> Result<()> {
         .env("TWOFOLD_XTASK_VENV", &venv)
         .env("TWOFOLD_TEST_POSTGRES_URL", postgres.url())
         .env("TWOFOLD_TAURI_DRIVER", &driver)
+        .env("TWOFOLD_UI_TESTS", ui_tests.to_string())
         .current_dir(shell::root());
     let result = shell::run(&mut cmd);
     drop(postgres);

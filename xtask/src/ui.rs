@@ -31,3 +31,36 @@ pub fn build() -> Result<()> {
             .current_dir(&ui),
     )
 }
+
+/// Type-checks the UI (svelte-check) and runs its component tests (Vitest); returns how many
+/// tests passed.
+pub fn check_and_test() -> Result<u64> {
+    let ui = shell::root().join("ui");
+    shell::run(
+        Command::new("npm")
+            .args(["run", "--silent", "check"])
+            .current_dir(&ui),
+    )?;
+    eprintln!("$ npm test (ui)");
+    let out = Command::new("npm")
+        .args(["run", "--silent", "test"])
+        .current_dir(&ui)
+        .env("NO_COLOR", "1")
+        .env("FORCE_COLOR", "0")
+        .output()
+        .context("running the UI tests")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{text}");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    if !out.status.success() {
+        anyhow::bail!("the UI tests failed");
+    }
+    Ok(text
+        .lines()
+        .find_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("Tests")
+                .and_then(|rest| rest.trim().split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0))
+}

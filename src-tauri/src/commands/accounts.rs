@@ -13,11 +13,12 @@ use crate::error::{ErrorCode, IpcError};
 use crate::session::AppSession;
 
 /// One account as the UI sees it.
-#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
 pub struct CodeView {
     pub id: String,
     pub issuer: String,
     pub name: String,
+    #[ts(type = "\"totp\" | \"hotp\" | \"steam\"")]
     pub kind: &'static str,
     pub code: String,
     pub next_code: String,

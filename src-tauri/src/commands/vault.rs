@@ -9,9 +9,10 @@ use crate::error::IpcError;
 use crate::session::AppSession;
 
 /// What the UI shows before the code list.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct VaultStatus {
     /// `missing`, `locked` or `unlocked`.
+    #[ts(type = "\"missing\" | \"locked\" | \"unlocked\"")]
     pub state: &'static str,
     /// Unlocking needs a passphrase.
     pub needs_passphrase: bool,

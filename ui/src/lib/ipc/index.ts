@@ -1,41 +1,10 @@
 // The one module that talks to Rust. Components import these functions, never @tauri-apps/api.
 import { invoke } from "@tauri-apps/api/core";
 
-/** Error codes the Rust side can return (mirrors `src-tauri/src/error.rs`). */
-export type ErrorCode =
-  | "no_vault"
-  | "locked"
-  | "passphrase_required"
-  | "wrong_passphrase"
-  | "no_keychain"
-  | "invalid_uri"
-  | "duplicate"
-  | "not_found"
-  | "vault";
+import type { CodeView, ErrorCode, IpcError, VaultStatus } from "./bindings";
 
-export interface IpcError {
-  code: ErrorCode;
-  message: string;
-}
-
-export type VaultState = "missing" | "locked" | "unlocked";
-
-export interface VaultStatus {
-  state: VaultState;
-  needs_passphrase: boolean;
-  path: string;
-}
-
-export interface CodeView {
-  id: string;
-  issuer: string;
-  name: string;
-  kind: "totp" | "hotp" | "steam";
-  code: string;
-  next_code: string;
-  period: number | null;
-  seconds_left: number | null;
-}
+export type { CodeView, ErrorCode, IpcError, VaultStatus };
+export type VaultState = VaultStatus["state"];
 
 export function isIpcError(e: unknown): e is IpcError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
