@@ -60,7 +60,7 @@ pub fn check_and_test() -> Result<u64> {
         .find_map(|l| {
             let l = l.trim();
             l.strip_prefix("Tests")
-                .and_then(|rest| rest.trim().split_whitespace().next()?.parse().ok())
+                .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
         })
         .unwrap_or(0))
 }
