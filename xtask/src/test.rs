@@ -103,10 +103,15 @@ pub fn in_session(args: &[String]) -> Result<()> {
         .unwrap_or_else(|| shell::root().join("target"));
     let desktop =
         crate::desktop::webdriver_e2e(&venv, &driver, &target.join("debug/twofold-desktop"))?;
-    // One closing line for the whole run (cargo's last block is often a doc-test run of 0).
+    let ui: u64 = std::env::var("TWOFOLD_UI_TESTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    // One closing line for the whole run (cargo's last block is often a doc-test run of 0):
+    // Rust tests, the vault vector check, the desktop WebDriver checks and the UI tests.
     println!(
         "\ntwofold: {} passed, {failed} failed",
-        passed + 1 + desktop
+        passed + 1 + desktop + ui
     );
     Ok(())
 }
