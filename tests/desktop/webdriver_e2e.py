@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """The real desktop app under Xvfb, driven through tauri-driver and WebKitWebDriver.
 
-Environment: TWOFOLD_DRIVER_URL (tauri-driver), TWOFOLD_APP (the app binary). The app's own
-environment (TWOFOLD_VAULT, TWOFOLD_NO_KEYCHAIN) is set on tauri-driver, which starts it.
+Environment: TWOFOLD_DRIVER_URL (tauri-driver), TWOFOLD_APP (the app binary), DISPLAY (to read
+the clipboard with xclip), TWOFOLD_E2E_MODE (`passphrase`: no keychain, the vault behind a
+passphrase; `keychain`: the vault key in the session's gnome-keyring). The app's own environment
+(TWOFOLD_VAULT, TWOFOLD_NO_KEYCHAIN, the D-Bus session) is set on tauri-driver, which starts it.
 Codes are checked against pyotp, an independent implementation. Prints one line per check and a
 closing "N passed, M failed".
 """
 import os
+import subprocess
 import sys
 import time
 import traceback
@@ -22,6 +25,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 DRIVER = os.environ["TWOFOLD_DRIVER_URL"]
 APP = os.environ["TWOFOLD_APP"]
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+MODE = os.environ.get("TWOFOLD_E2E_MODE", "passphrase")
+PASSPHRASE = "correct horse" if MODE == "passphrase" else ""
 results = []
 
 
@@ -67,9 +72,18 @@ d = session()
 try:
     def first_run():
         wait(d, By.XPATH, "//h1[text()='Welcome to Twofold']")
-        d.find_element(By.ID, "passphrase").send_keys("correct horse")
+        if PASSPHRASE:
+            d.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
         d.find_element(By.XPATH, "//button[text()='Create vault']").click()
         wait(d, By.CSS_SELECTOR, "input[aria-label='Search accounts']")
+
+    def copy_puts_the_code_on_the_clipboard():
+        row = d.find_element(By.CSS_SELECTOR, "button.row")
+        row.click()
+        wait(d, By.CSS_SELECTOR, "[role='status']")
+        shown = d.find_element(By.CSS_SELECTOR, "[data-code]").get_attribute("data-code")
+        clip = subprocess.run(["xclip", "-selection", "clipboard", "-o"], capture_output=True, text=True, timeout=5).stdout
+        assert clip == shown, (clip, shown)
 
     def add_by_pasted_uri():
         box = d.find_element(By.CSS_SELECTOR, "input[aria-label='otpauth link to add']")
@@ -102,6 +116,12 @@ try:
         search.send_keys(Keys.BACKSPACE)
         WebDriverWait(d, 5).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, ".issuer")) == 2)
 
+    def lock_and_unlock_with_the_keychain():
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Lock the vault']").click()
+        wait(d, By.XPATH, "//p[text()='The vault key is in your system keychain.']")
+        d.find_element(By.XPATH, "//button[text()='Unlock']").click()
+        wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='GitHub']")
+
     def lock_and_unlock_with_the_passphrase():
         d.find_element(By.CSS_SELECTOR, "button[aria-label='Lock the vault']").click()
         wait(d, By.XPATH, "//h1[text()='Unlock']")
@@ -116,12 +136,16 @@ try:
         d.find_element(By.XPATH, "//button[text()='Unlock']").click()
         wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='GitHub']")
 
-    check("first run creates a vault with a passphrase", first_run)
-    check("add by pasted otpauth link", add_by_pasted_uri)
-    check("the displayed code equals pyotp's", shown_code_matches_pyotp)
-    check("a bad link shows the field at fault", bad_link_shows_the_field)
-    check("search filters", search_filters)
-    check("lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
+    check(f"[{MODE}] first run creates the vault", first_run)
+    check(f"[{MODE}] add by pasted otpauth link", add_by_pasted_uri)
+    check(f"[{MODE}] the displayed code equals pyotp's", shown_code_matches_pyotp)
+    check(f"[{MODE}] copy puts the code on the clipboard", copy_puts_the_code_on_the_clipboard)
+    check(f"[{MODE}] a bad link shows the field at fault", bad_link_shows_the_field)
+    check(f"[{MODE}] search filters", search_filters)
+    if MODE == "passphrase":
+        check(f"[{MODE}] lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
+    else:
+        check(f"[{MODE}] lock, then unlock from the keychain", lock_and_unlock_with_the_keychain)
 finally:
     d.quit()
 
@@ -130,7 +154,8 @@ def restart_keeps_accounts():
     d2 = session()
     try:
         wait(d2, By.XPATH, "//h1[text()='Unlock']")
-        d2.find_element(By.ID, "passphrase").send_keys("correct horse")
+        if PASSPHRASE:
+            d2.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
         d2.find_element(By.XPATH, "//button[text()='Unlock']").click()
         wait(d2, By.XPATH, "//span[contains(@class,'issuer') and text()='Google']")
         wait_for_code(d2, SECRET)
@@ -138,7 +163,7 @@ def restart_keeps_accounts():
         d2.quit()
 
 
-check("after a restart the accounts are still there", restart_keeps_accounts)
+check(f"[{MODE}] after a restart the accounts are still there", restart_keeps_accounts)
 
 failed = sum(1 for _, e in results if e)
 print(f"{len(results) - failed} passed, {failed} failed")

@@ -11,14 +11,25 @@ use crate::shell;
 /// The tauri-driver release the tests use.
 const TAURI_DRIVER: &str = "2.1.0";
 
-/// Kills a child process when dropped.
+/// Kills a child process — and its process group, when it leads one — when dropped.
 struct Guard(Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        // tauri-driver leaves WebKitWebDriver behind when killed alone: end the whole group.
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.0.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// Installs tauri-driver with cargo when it is missing; returns its path.
@@ -45,36 +56,67 @@ pub fn ensure_tauri_driver() -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// Runs the WebDriver suite; returns how many checks passed.
-pub fn webdriver_e2e(venv: &Path, driver: &Path, app: &Path) -> Result<u64> {
+/// How the app keeps its vault key in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// No keychain: the vault is behind a passphrase.
+    Passphrase,
+    /// The session's gnome-keyring holds the key.
+    Keychain,
+}
+
+/// Runs the WebDriver suite in one mode; `env` goes to the app (through tauri-driver). Returns
+/// how many checks passed.
+pub fn webdriver_e2e(
+    venv: &Path,
+    driver: &Path,
+    app: &Path,
+    mode: Mode,
+    env: &[(&str, &Path)],
+) -> Result<u64> {
     let work = std::env::temp_dir().join(format!("twofold-desktop-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
     let display = start_xvfb(&work)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let _driver = Guard(
-        Command::new(driver)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-driver",
-                "/usr/bin/WebKitWebDriver",
-            ])
-            .env("DISPLAY", &display.1)
-            .env("TWOFOLD_VAULT", work.join("vault.tfv"))
-            .env("TWOFOLD_NO_KEYCHAIN", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting tauri-driver")?,
-    );
+    let port = free_port()?;
+    let native = free_port()?;
+    let mut cmd = Command::new(driver);
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--native-port",
+        &native.to_string(),
+    ])
+    .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+    .env("DISPLAY", &display.1)
+    .env("TWOFOLD_VAULT", work.join("vault.tfv"))
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    if mode == Mode::Passphrase {
+        cmd.env("TWOFOLD_NO_KEYCHAIN", "1");
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let _driver = Guard(cmd.spawn().context("starting tauri-driver")?);
     wait_for_port(port)?;
-    let out = Command::new(venv.join("bin/python"))
+    // A hung WebDriver session must not hang CI: the whole suite gets ten minutes.
+    let out = Command::new("timeout")
+        .arg("600")
+        .arg(venv.join("bin/python"))
         .arg(shell::root().join("tests/desktop/webdriver_e2e.py"))
         .env("TWOFOLD_DRIVER_URL", format!("http://127.0.0.1:{port}"))
         .env("TWOFOLD_APP", app)
+        .env(
+            "TWOFOLD_E2E_MODE",
+            if mode == Mode::Keychain {
+                "keychain"
+            } else {
+                "passphrase"
+            },
+        )
+        .env("DISPLAY", &display.1)
         .output()
         .context("running the WebDriver suite")?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();

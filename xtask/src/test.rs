@@ -83,9 +83,14 @@ pub fn in_session(args: &[String]) -> Result<()> {
         .env("XDG_RUNTIME_DIR", &runtime)
         .env("TWOFOLD_TEST_SECRET_SERVICE", "1");
     let result = run_counting(&mut cmd);
+    let desktop = match result {
+        Ok(_) => desktop_runs(&data, &runtime),
+        Err(_) => Ok(0),
+    };
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&runtime);
     let (passed, failed) = result?;
+    let desktop = desktop?;
     let venv = std::env::var_os("TWOFOLD_XTASK_VENV")
         .map(PathBuf::from)
         .context("no venv")?;
@@ -95,14 +100,6 @@ pub fn in_session(args: &[String]) -> Result<()> {
             .arg(fixtures.join("decrypt_vector.py"))
             .arg(&fixtures),
     )?;
-    let driver = std::env::var_os("TWOFOLD_TAURI_DRIVER")
-        .map(PathBuf::from)
-        .context("no tauri-driver")?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shell::root().join("target"));
-    let desktop =
-        crate::desktop::webdriver_e2e(&venv, &driver, &target.join("debug/twofold-desktop"))?;
     let ui: u64 = std::env::var("TWOFOLD_UI_TESTS")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -114,6 +111,30 @@ pub fn in_session(args: &[String]) -> Result<()> {
         passed + 1 + desktop + ui
     );
     Ok(())
+}
+
+/// The desktop WebDriver suite, without a keychain and with the session's gnome-keyring.
+fn desktop_runs(data: &std::path::Path, runtime: &std::path::Path) -> Result<u64> {
+    use crate::desktop::{Mode, webdriver_e2e};
+    let venv = std::env::var_os("TWOFOLD_XTASK_VENV")
+        .map(PathBuf::from)
+        .context("no venv")?;
+    let driver = std::env::var_os("TWOFOLD_TAURI_DRIVER")
+        .map(PathBuf::from)
+        .context("no tauri-driver")?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shell::root().join("target"));
+    let app = target.join("debug/twofold-desktop");
+    let without = webdriver_e2e(&venv, &driver, &app, Mode::Passphrase, &[])?;
+    let with = webdriver_e2e(
+        &venv,
+        &driver,
+        &app,
+        Mode::Keychain,
+        &[("XDG_DATA_HOME", data), ("XDG_RUNTIME_DIR", runtime)],
+    )?;
+    Ok(without + with)
 }
 
 /// Runs `cargo test`, passing its output through, and adds up its `test result:` lines.
