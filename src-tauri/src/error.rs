@@ -14,16 +14,25 @@ pub enum ErrorCode {
     WrongPassphrase,
     NoKeychain,
     InvalidUri,
+    InvalidFields,
     Duplicate,
     NotFound,
     Vault,
 }
 
-/// An error as the UI receives it.
+/// A problem with one form field.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// An error as the UI receives it. `fields` lists form problems (code `invalid_fields`).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,
+    pub fields: Vec<FieldProblem>,
 }
 
 impl IpcError {
@@ -31,6 +40,22 @@ impl IpcError {
         Self {
             code,
             message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// Every field problem of a form at once.
+    pub fn fields(problems: Vec<twofold_core::manual::FieldError>) -> Self {
+        Self {
+            code: ErrorCode::InvalidFields,
+            message: "some fields need attention".into(),
+            fields: problems
+                .into_iter()
+                .map(|p| FieldProblem {
+                    field: p.field.to_owned(),
+                    message: p.message,
+                })
+                .collect(),
         }
     }
 }

@@ -19,7 +19,9 @@ pub fn typescript_bindings() -> String {
     );
     for decl in [
         error::ErrorCode::decl(&cfg),
+        error::FieldProblem::decl(&cfg),
         error::IpcError::decl(&cfg),
+        commands::accounts::ManualEntry::decl(&cfg),
         commands::vault::VaultStatus::decl(&cfg),
         commands::accounts::CodeView::decl(&cfg),
     ] {
@@ -39,6 +41,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::vault::lock,
         commands::accounts::list_codes,
         commands::accounts::add_uri,
+        commands::accounts::add_manual,
         commands::accounts::next_hotp,
     ])
 }

@@ -198,3 +198,24 @@ fn typescript_bindings_are_current() {
         "ui/src/lib/ipc/bindings.ts is stale: run `TWOFOLD_BLESS=1 cargo test -p twofold-desktop`"
     );
 }
+
+#[test]
+fn manual_entry_reports_every_field_and_adds_when_valid() {
+    let app = App::new();
+    app.call("create_vault", json!({"passphrase": "p"}))
+        .unwrap();
+    let bad = json!({"entry": {"issuer": "", "name": "", "secret": "0000", "kind": "totp", "algorithm": "SHA1", "digits": "12", "period": "30", "counter": ""}});
+    let err = app.call("add_manual", bad).unwrap_err();
+    assert_eq!(err["code"], "invalid_fields");
+    let fields: Vec<&str> = err["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["issuer", "secret", "digits"]);
+    let good = json!({"entry": {"issuer": "Bank", "name": "me", "secret": "gezd gnbv gy3t qojq gezd gnbv gy3t qojq", "kind": "hotp", "algorithm": "SHA1", "digits": "6", "period": "", "counter": "1"}});
+    let id = app.call("add_manual", good).unwrap();
+    let next = app.call("next_hotp", json!({"id": id})).unwrap();
+    assert_eq!(next["code"], "287082"); // RFC 4226, counter 1
+}

@@ -6,10 +6,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail};
 use twofold_core::migration::MigrationSet;
-use twofold_core::otp::{Algorithm, Method, OtpParams};
+use twofold_core::otp::Method;
 use twofold_core::scan::{self, ScanItem};
 use twofold_core::vault::{AddError, Contents, KdfParams};
-use twofold_core::{Account, AccountDraft, AccountId, OsEntropy, Secret, base32, otpauth, qr};
+use twofold_core::{Account, AccountDraft, AccountId, OsEntropy, Secret, otpauth, qr};
 
 use crate::args::{
     AddArgs, AlgorithmArg, Cli, CodeArgs, Command, KindArg, PassphraseAction, RenameArgs, RmArgs,
@@ -69,39 +69,32 @@ fn add(session: &Session, args: AddArgs, json: bool) -> Result<()> {
 }
 
 fn draft_from_flags(args: &AddArgs) -> Result<AccountDraft> {
-    let secret_text = args
-        .secret
-        .as_deref()
-        .ok_or_else(|| anyhow!("secret: missing (pass an otpauth:// URI or --secret)"))?;
-    let secret = base32::decode_lenient(secret_text).map_err(|e| anyhow!("secret: {e}"))?;
-    let algorithm = match args.algorithm {
-        AlgorithmArg::Sha1 => Algorithm::Sha1,
-        AlgorithmArg::Sha256 => Algorithm::Sha256,
-        AlgorithmArg::Sha512 => Algorithm::Sha512,
+    let fields = twofold_core::manual::ManualFields {
+        issuer: args.issuer.clone().unwrap_or_default(),
+        name: args.account.clone().unwrap_or_default(),
+        secret: args.secret.clone().unwrap_or_default(),
+        kind: match args.kind {
+            KindArg::Totp => "totp",
+            KindArg::Hotp => "hotp",
+            KindArg::Steam => "steam",
+        }
+        .to_owned(),
+        algorithm: match args.algorithm {
+            AlgorithmArg::Sha1 => "SHA1",
+            AlgorithmArg::Sha256 => "SHA256",
+            AlgorithmArg::Sha512 => "SHA512",
+        }
+        .to_owned(),
+        digits: args.digits.to_string(),
+        period: args.period.to_string(),
+        counter: args.counter.to_string(),
     };
-    let method = match args.kind {
-        KindArg::Totp => Method::Totp {
-            period: args.period,
-        },
-        KindArg::Hotp => Method::Hotp {
-            counter: args.counter,
-        },
-        KindArg::Steam => Method::Steam {
-            period: args.period,
-        },
-    };
-    let params = OtpParams::new(method, algorithm, args.digits).map_err(|e| anyhow!("{e}"))?;
-    let issuer = args.issuer.clone().unwrap_or_default().trim().to_owned();
-    let name = args.account.clone().unwrap_or_default().trim().to_owned();
-    if issuer.is_empty() && name.is_empty() {
-        bail!("issuer/account: give at least one of --issuer and --account");
-    }
-    Ok(AccountDraft {
-        issuer,
-        name,
-        secret,
-        params,
-        extra: Vec::new(),
+    twofold_core::manual::validate(&fields).map_err(|problems| {
+        let text: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect();
+        anyhow!("{}", text.join("; "))
     })
 }
 

@@ -162,7 +162,7 @@ fn bad_input_is_one_line_naming_the_field() {
     );
     assert!(
         env.fails(&["add", "--issuer", "X"])
-            .contains("secret: missing")
+            .contains("secret: the secret is required")
     );
     assert!(env.fails(&["add", "https://example.com"]).contains("uri:"));
     assert!(!env.vault().exists() || env.json(&["list"]).as_array().unwrap().is_empty());

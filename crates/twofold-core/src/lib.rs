@@ -6,6 +6,7 @@ pub mod account;
 pub mod base32;
 pub mod entropy;
 pub mod keychain;
+pub mod manual;
 pub mod migration;
 pub mod otp;
 pub mod otpauth;

@@ -83,6 +83,44 @@ pub async fn add_uri(session: State<'_, AppSession>, uri: String) -> Result<Vec<
     Ok(ids)
 }
 
+/// A manually typed account, as the form sends it.
+#[derive(Debug, serde::Deserialize, ts_rs::TS)]
+pub struct ManualEntry {
+    pub issuer: String,
+    pub name: String,
+    pub secret: String,
+    pub kind: String,
+    pub algorithm: String,
+    pub digits: String,
+    pub period: String,
+    pub counter: String,
+}
+
+#[tauri::command]
+pub async fn add_manual(
+    session: State<'_, AppSession>,
+    entry: ManualEntry,
+) -> Result<String, IpcError> {
+    let fields = twofold_core::manual::ManualFields {
+        issuer: entry.issuer,
+        name: entry.name,
+        secret: entry.secret,
+        kind: entry.kind,
+        algorithm: entry.algorithm,
+        digits: entry.digits,
+        period: entry.period,
+        counter: entry.counter,
+    };
+    let draft = twofold_core::manual::validate(&fields).map_err(IpcError::fields)?;
+    let mut guard = session.vault.lock().map_err(poisoned)?;
+    let vault = guard.as_mut().ok_or_else(locked)?;
+    let t = now();
+    let (id, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
+        c.add(draft, &mut OsEntropy, t)
+    })??;
+    Ok(id.to_string())
+}
+
 #[tauri::command]
 pub async fn next_hotp(session: State<'_, AppSession>, id: String) -> Result<CodeView, IpcError> {
     let mut guard = session.vault.lock().map_err(poisoned)?;

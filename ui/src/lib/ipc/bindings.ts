@@ -1,8 +1,12 @@
 // Generated from the Rust types in src-tauri by `typescript_bindings()`. Do not edit.
 
-export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "duplicate" | "not_found" | "vault";
+export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "not_found" | "vault";
 
-export type IpcError = { code: ErrorCode, message: string, };
+export type FieldProblem = { field: string, message: string, };
+
+export type IpcError = { code: ErrorCode, message: string, fields: Array<FieldProblem>, };
+
+export type ManualEntry = { issuer: string, name: string, secret: string, kind: string, algorithm: string, digits: string, period: string, counter: string, };
 
 export type VaultStatus = { 
 /**
