@@ -6,8 +6,19 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// The workspace root (the parent of `xtask/`).
+/// The workspace root: the nearest directory, from the current one up, that holds `xtask/` and a
+/// workspace `Cargo.toml`. Found at run time, never compiled in: a shared target directory may
+/// hold an xtask binary built from another checkout.
 pub fn root() -> PathBuf {
+    let start = std::env::current_dir().unwrap_or_default();
+    for dir in start.ancestors() {
+        let manifest = dir.join("Cargo.toml");
+        if dir.join("xtask").is_dir()
+            && std::fs::read_to_string(&manifest).is_ok_and(|m| m.contains("[workspace]"))
+        {
+            return dir.to_path_buf();
+        }
+    }
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(PathBuf::from)
