@@ -73,14 +73,11 @@ impl FromRequest<AppState> for Call {
                 "too many requests for this API key".into(),
             ));
         }
-        state
-            .db
-            .bump(
-                app.id,
-                &crate::api::month_key(state.now()),
-                Counter::ApiCalls,
-            )
-            .await?;
+        state.db.bump(
+            app.id,
+            &crate::api::month_key(state.now()),
+            Counter::ApiCalls,
+        );
         Ok(Self { app, params, host })
     }
 }

@@ -250,15 +250,7 @@ impl Delivery {
 }
 
 fn mask(to: &str) -> String {
-    let keep: String = to
-        .chars()
-        .rev()
-        .take(2)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("…{keep}")
+    format!("…{}", crate::phone::last_chars(to, 2))
 }
 
 fn xml_escape(s: &str) -> String {

@@ -91,31 +91,27 @@ fn from_number(n: &PhoneNumber) -> Phone {
 impl Phone {
     /// `XXX-XXX-1118`: what `users/{id}/status` shows.
     pub fn masked_status(&self) -> String {
-        let tail: String = self
-            .national
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("XXX-XXX-{tail}")
+        format!("XXX-XXX-{}", last_chars(&self.national, 4))
     }
 
     /// `+1-XXX-XXX-XX02`: what SMS and call responses show.
     pub fn masked_cellphone(&self) -> String {
-        let tail: String = self
-            .national
-            .chars()
-            .rev()
-            .take(2)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("+{}-XXX-XXX-XX{tail}", self.country_code)
+        format!(
+            "+{}-XXX-XXX-XX{}",
+            self.country_code,
+            last_chars(&self.national, 2)
+        )
     }
+}
+
+/// The last `n` characters of `text` (all of it when shorter): what masked numbers show.
+pub fn last_chars(text: &str, n: usize) -> &str {
+    let start = text
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    if n == 0 { "" } else { &text[start..] }
 }
 
 #[cfg(test)]
@@ -144,6 +140,14 @@ mod tests {
         assert_eq!(parse("44", "07400 123456").unwrap().e164, "+447400123456");
         assert_eq!(parse("49", "0151 23456789").unwrap().e164, "+4915123456789");
         assert_eq!(parse("351", "911234567").unwrap().kind, "cellphone");
+    }
+
+    #[test]
+    fn last_chars_of_short_and_long_text() {
+        assert_eq!(last_chars("7754615609", 4), "5609");
+        assert_eq!(last_chars("12", 4), "12");
+        assert_eq!(last_chars("a…b", 2), "…b");
+        assert_eq!(last_chars("abc", 0), "");
     }
 
     #[test]

@@ -30,7 +30,6 @@ pub struct Db {
     /// Writes go through here: one connection for SQLite (it has one writer anyway, and
     /// contending connections only spin on the lock), the shared pool for PostgreSQL.
     writer: AnyPool,
-    backend: Backend,
     usage: Arc<Mutex<UsageCounts>>,
     apps: Arc<Mutex<AppCache>>,
     claims: mpsc::UnboundedSender<Claim>,
@@ -105,7 +104,7 @@ async fn claim_writer(writer: AnyPool, mut rx: mpsc::UnboundedReceiver<Claim>) {
 }
 
 /// Usage events not yet written: (app, month, counter) → count.
-type UsageCounts = HashMap<(i64, String, u8), i64>;
+type UsageCounts = HashMap<(i64, String, Counter), i64>;
 /// Applications by key hash, with when they were read.
 type AppCache = HashMap<String, (AppRow, Instant)>;
 
@@ -186,7 +185,7 @@ pub struct UsageRow {
 }
 
 /// A usage counter.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Counter {
     ApiCalls,
     Auths,
@@ -261,16 +260,10 @@ impl Db {
         Ok(Self {
             pool,
             writer,
-            backend,
             usage: Arc::default(),
             apps: Arc::default(),
             claims,
         })
-    }
-
-    /// Which database this is.
-    pub fn backend(&self) -> Backend {
-        self.backend
     }
 
     /// The pool, for health checks.
@@ -655,35 +648,34 @@ impl Db {
     // ----- usage and QR images -----
 
     /// Counts one event in memory; [`Db::flush_usage`] writes the totals.
-    pub async fn bump(&self, app_id: i64, month: &str, counter: Counter) -> Result<()> {
+    pub fn bump(&self, app_id: i64, month: &str, counter: Counter) {
         let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
         *usage
-            .entry((app_id, month.to_owned(), counter as u8))
+            .entry((app_id, month.to_owned(), counter))
             .or_default() += 1;
-        Ok(())
     }
 
     /// Writes the counted events to the database (every few seconds, and before reading them).
     pub async fn flush_usage(&self) -> Result<()> {
-        let pending: Vec<((i64, String, u8), i64)> = {
+        let pending: Vec<((i64, String, Counter), i64)> = {
             let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
             usage.drain().collect()
         };
         for ((app_id, month, counter), n) in pending {
             let sql = match counter {
-                0 => {
+                Counter::ApiCalls => {
                     "INSERT INTO usage (app_id, month, api_calls) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET api_calls = usage.api_calls + excluded.api_calls"
                 }
-                1 => {
+                Counter::Auths => {
                     "INSERT INTO usage (app_id, month, auths) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET auths = usage.auths + excluded.auths"
                 }
-                2 => {
+                Counter::Calls => {
                     "INSERT INTO usage (app_id, month, calls) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET calls = usage.calls + excluded.calls"
                 }
-                3 => {
+                Counter::Sms => {
                     "INSERT INTO usage (app_id, month, sms) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET sms = usage.sms + excluded.sms"
                 }
-                _ => {
+                Counter::Users => {
                     "INSERT INTO usage (app_id, month, users) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET users = usage.users + excluded.users"
                 }
             };
@@ -747,9 +739,9 @@ impl Db {
 
 /// The embedded migrations of a backend (the SQL files are compiled into the binary).
 fn migrator(backend: Backend) -> Migrator {
-    let (init,) = match backend {
-        Backend::Sqlite => (include_str!("../migrations/sqlite/0001_init.sql"),),
-        Backend::Postgres => (include_str!("../migrations/postgres/0001_init.sql"),),
+    let init = match backend {
+        Backend::Sqlite => include_str!("../migrations/sqlite/0001_init.sql"),
+        Backend::Postgres => include_str!("../migrations/postgres/0001_init.sql"),
     };
     Migrator::with_migrations(vec![Migration::new(
         1,
