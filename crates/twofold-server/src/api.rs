@@ -8,6 +8,8 @@ mod phones;
 mod tokens;
 mod users;
 
+pub use tokens::oldest_usable_step;
+
 use std::sync::atomic::Ordering;
 
 use axum::Router;
@@ -122,7 +124,7 @@ async fn count_and_render(State(state): State<AppState>, req: Request, next: Nex
         return ApiError::RouteNotFound.into_response();
     }
     let method = req.method().clone();
-    let route = redacted_path(req.uri().path());
+    let uri = req.uri().clone();
     let started = std::time::Instant::now();
     let response = next.run(req).await;
     if !response.status().is_success() {
@@ -130,7 +132,7 @@ async fn count_and_render(State(state): State<AppState>, req: Request, next: Nex
     }
     tracing::info!(
         method = %method,
-        route = %route,
+        route = %redacted_path(uri.path()),
         status = response.status().as_u16(),
         ms = started.elapsed().as_secs_f64() * 1000.0,
         "request"

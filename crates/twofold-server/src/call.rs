@@ -62,7 +62,7 @@ impl FromRequest<AppState> for Call {
         let hash = crypto::hash(&key);
         let app = state
             .db
-            .app_by_key_hash(&hash)
+            .app_by_key_hash_cached(&hash)
             .await?
             .ok_or(ApiError::InvalidApiKey)?;
         if !crypto::hashes_equal(&app.api_key_hash, &hash) {
@@ -73,11 +73,7 @@ impl FromRequest<AppState> for Call {
                 "too many requests for this API key".into(),
             ));
         }
-        state.db.bump(
-            app.id,
-            &crate::api::month_key(state.now()),
-            Counter::ApiCalls,
-        );
+        state.db.bump(app.id, state.now(), Counter::ApiCalls);
         Ok(Self { app, params, host })
     }
 }

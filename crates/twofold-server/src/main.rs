@@ -260,12 +260,19 @@ async fn serve(config: Config) -> Result<()> {
             }
         }
     });
-    let limits = state.limits.clone();
+    let housekeeping = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
-            limits.shrink();
+            housekeeping.limits.shrink();
+            let now = housekeeping.now();
+            let oldest = twofold_server::api::oldest_usable_step(now);
+            match housekeeping.db.prune(oldest, now).await {
+                Ok(n) if n > 0 => tracing::debug!(rows = n, "expired rows pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning expired rows failed"),
+            }
         }
     });
     let db_for_shutdown = state.db.clone();

@@ -5,10 +5,11 @@
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use serde::Serialize;
 use serde_json::Value;
 
 /// A compact JSON response.
-pub fn json(status: StatusCode, value: &Value) -> Response {
+pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
     let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;

@@ -12,7 +12,12 @@ use tokio::sync::{mpsc, oneshot};
 use sqlx::SqlSafeStr;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Row};
+use std::str::FromStr;
+
+mod sqlite_hot;
+use sqlite_hot::{Claim, SqliteHot};
 
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,17 +37,10 @@ pub struct Db {
     writer: AnyPool,
     usage: Arc<Mutex<UsageCounts>>,
     apps: Arc<Mutex<AppCache>>,
-    claims: mpsc::UnboundedSender<Claim>,
-}
-
-/// A request to mark a (user, kind, time step) as used, answered once its batch is committed.
-#[derive(Debug)]
-struct Claim {
-    user_id: i64,
-    kind: &'static str,
-    step: i64,
-    now: i64,
-    reply: oneshot::Sender<std::result::Result<bool, String>>,
+    /// Replay-protection claims, group-committed: through sqlx when `hot` is absent.
+    claims: Option<mpsc::UnboundedSender<Claim>>,
+    /// SQLite files: user reads and claims through rusqlite (see [`sqlite_hot`]).
+    hot: Option<Arc<SqliteHot>>,
 }
 
 /// Most claims written in one statement.
@@ -92,19 +90,35 @@ async fn claim_writer(writer: AnyPool, mut rx: mpsc::UnboundedReceiver<Claim>) {
         });
         let mut granted = std::collections::HashSet::new();
         for c in batch {
-            let answer = match &result {
+            let mut answer = match &result {
                 // A key inserted by this batch goes to the first claim that asked for it.
                 Ok(inserted) => Ok(inserted.contains(&(c.user_id, c.kind.to_owned(), c.step))
                     && granted.insert((c.user_id, c.kind, c.step))),
                 Err(e) => Err(e.to_string()),
             };
+            if answer == Ok(true) && c.mark_success {
+                answer = mark_success(&writer, c.user_id)
+                    .await
+                    .map(|()| true)
+                    .map_err(|e| e.to_string());
+            }
             let _ = c.reply.send(answer);
         }
     }
 }
 
-/// Usage events not yet written: (app, month, counter) → count.
-type UsageCounts = HashMap<(i64, String, Counter), i64>;
+async fn mark_success(writer: &AnyPool, id: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE users SET registered = 1, failed_attempts = 0, locked_until = 0 WHERE id = $1",
+    )
+    .bind(id)
+    .execute(writer)
+    .await?;
+    Ok(())
+}
+
+/// Usage events not yet written: (app, year × 12 + month − 1, counter) → count.
+type UsageCounts = HashMap<(i64, i32, Counter), i64>;
 /// Applications by key hash, with when they were read.
 type AppCache = HashMap<String, (AppRow, Instant)>;
 
@@ -255,14 +269,25 @@ impl Db {
             }
             _ => pool.clone(),
         };
-        let (claims, rx) = mpsc::unbounded_channel();
-        tokio::spawn(claim_writer(writer.clone(), rx));
+        let hot = match backend {
+            Backend::Sqlite if max > 1 => {
+                let options = SqliteConnectOptions::from_str(&url)?;
+                Some(Arc::new(SqliteHot::open(options.get_filename())?))
+            }
+            _ => None,
+        };
+        let claims = hot.is_none().then(|| {
+            let (claims, rx) = mpsc::unbounded_channel();
+            tokio::spawn(claim_writer(writer.clone(), rx));
+            claims
+        });
         Ok(Self {
             pool,
             writer,
             usage: Arc::default(),
             apps: Arc::default(),
             claims,
+            hot,
         })
     }
 
@@ -381,6 +406,9 @@ impl Db {
     }
 
     pub async fn user(&self, app_id: i64, id: i64) -> Result<Option<UserRow>> {
+        if let Some(hot) = &self.hot {
+            return hot.user(app_id, id).await.map_err(sqlx::Error::Protocol);
+        }
         let row = sqlx::query("SELECT * FROM users WHERE app_id = $1 AND id = $2 AND deleted = 0")
             .bind(app_id)
             .bind(id)
@@ -440,13 +468,7 @@ impl Db {
 
     /// Records a successful verification: the user is registered, the failure count resets.
     pub async fn verification_succeeded(&self, id: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE users SET registered = 1, failed_attempts = 0, locked_until = 0 WHERE id = $1",
-        )
-        .bind(id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        mark_success(&self.writer, id).await
     }
 
     /// Records a failed verification; locks the user until `lock_until` once `max` is reached.
@@ -473,30 +495,56 @@ impl Db {
             .collect()
     }
 
-    /// Marks a (kind, time step) as used; false when it already was (a replay).
-    /// Marks a (kind, time step) as used; false when it already was (a replay). Concurrent calls
-    /// are written together in one statement.
+    /// Marks a (kind, time step) as used; false when it already was (a replay). With
+    /// `mark_success`, a granted claim also records a successful verification for the user in the
+    /// same write. Concurrent calls are committed together.
     pub async fn use_token_step(
         &self,
         user_id: i64,
         kind: &'static str,
         step: i64,
         now: i64,
+        mark_success: bool,
     ) -> Result<bool> {
         let (reply, answer) = oneshot::channel();
-        self.claims
-            .send(Claim {
-                user_id,
-                kind,
-                step,
-                now,
-                reply,
-            })
-            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let claim = Claim {
+            user_id,
+            kind,
+            step,
+            now,
+            mark_success,
+            reply,
+        };
+        let queued = match (&self.hot, &self.claims) {
+            (Some(hot), _) => hot.claim(claim).is_ok(),
+            (None, Some(claims)) => claims.send(claim).is_ok(),
+            (None, None) => false,
+        };
+        if !queued {
+            return Err(sqlx::Error::PoolClosed);
+        }
         answer
             .await
             .map_err(|_| sqlx::Error::PoolClosed)?
             .map_err(sqlx::Error::Protocol)
+    }
+
+    /// Deletes what can no longer be used: replay-protection claims for time steps before
+    /// `oldest_step`, expired sent codes and expired QR images. Returns the rows deleted.
+    pub async fn prune(&self, oldest_step: i64, now: i64) -> Result<u64> {
+        let mut deleted = 0;
+        for (sql, value) in [
+            ("DELETE FROM used_tokens WHERE step < $1", oldest_step),
+            ("DELETE FROM sent_codes WHERE expires_at < $1", now),
+            ("DELETE FROM qr_images WHERE expires_at < $1", now),
+        ] {
+            deleted += sqlx::query(sql)
+                .bind(value)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+        }
+        Ok(deleted)
     }
 
     pub async fn insert_sent_code(
@@ -648,20 +696,22 @@ impl Db {
     // ----- usage and QR images -----
 
     /// Counts one event in memory; [`Db::flush_usage`] writes the totals.
-    pub fn bump(&self, app_id: i64, month: &str, counter: Counter) {
+    pub fn bump(&self, app_id: i64, now: i64, counter: Counter) {
+        let t = time::OffsetDateTime::from_unix_timestamp(now)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let month = t.year() * 12 + i32::from(u8::from(t.month())) - 1;
         let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
-        *usage
-            .entry((app_id, month.to_owned(), counter))
-            .or_default() += 1;
+        *usage.entry((app_id, month, counter)).or_default() += 1;
     }
 
     /// Writes the counted events to the database (every few seconds, and before reading them).
     pub async fn flush_usage(&self) -> Result<()> {
-        let pending: Vec<((i64, String, Counter), i64)> = {
+        let pending: Vec<((i64, i32, Counter), i64)> = {
             let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
             usage.drain().collect()
         };
         for ((app_id, month, counter), n) in pending {
+            let month = format!("{:04}-{:02}", month / 12, month % 12 + 1);
             let sql = match counter {
                 Counter::ApiCalls => {
                     "INSERT INTO usage (app_id, month, api_calls) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET api_calls = usage.api_calls + excluded.api_calls"
@@ -739,17 +789,37 @@ impl Db {
 
 /// The embedded migrations of a backend (the SQL files are compiled into the binary).
 fn migrator(backend: Backend) -> Migrator {
-    let init = match backend {
-        Backend::Sqlite => include_str!("../migrations/sqlite/0001_init.sql"),
-        Backend::Postgres => include_str!("../migrations/postgres/0001_init.sql"),
+    let steps: [(&str, &str); 2] = match backend {
+        Backend::Sqlite => [
+            ("init", include_str!("../migrations/sqlite/0001_init.sql")),
+            (
+                "used tokens by step",
+                include_str!("../migrations/sqlite/0002_used_tokens_by_step.sql"),
+            ),
+        ],
+        Backend::Postgres => [
+            ("init", include_str!("../migrations/postgres/0001_init.sql")),
+            (
+                "used tokens by step",
+                include_str!("../migrations/postgres/0002_used_tokens_by_step.sql"),
+            ),
+        ],
     };
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("init"),
-        MigrationType::Simple,
-        SqlSafeStr::into_sql_str(init),
-        false,
-    )])
+    Migrator::with_migrations(
+        steps
+            .into_iter()
+            .zip(1..)
+            .map(|((name, sql), version)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(name),
+                    MigrationType::Simple,
+                    SqlSafeStr::into_sql_str(sql),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 fn bool_col(r: &AnyRow, name: &str) -> Result<bool> {

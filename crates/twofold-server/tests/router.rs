@@ -31,7 +31,13 @@ struct T {
 impl T {
     async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect("sqlite::memory:").await.unwrap();
+        // A file, so the SQLite hot path (rusqlite reads and claims) is what these tests drive.
+        let db = Db::connect(&format!(
+            "sqlite://{}",
+            dir.path().join("router.db").display()
+        ))
+        .await
+        .unwrap();
         db.create_app("Acme", &crypto::hash(KEY), 7, 0)
             .await
             .unwrap();
@@ -492,6 +498,58 @@ async fn verify_app_code_compact_and_replay_protected() {
         (b["token"].as_str(), b["message"].as_str()),
         (Some("is invalid"), Some("Token is invalid"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_verifications_of_one_code_accept_exactly_one() {
+    let t = T::new().await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        ids.push(t.user().await);
+    }
+    // 20 users × 8 concurrent tries of the same code: the group-committed claims must grant
+    // each (user, step) once, even when tries of one code share a batch.
+    let mut tries = tokio::task::JoinSet::new();
+    for &id in &ids {
+        let code = t.app_seed_code(id, 0).await;
+        for _ in 0..8 {
+            let app = t.app.clone();
+            let uri = format!("/protected/json/verify/{code}/{id}?force=true&api_key={KEY}");
+            tries.spawn(async move {
+                let req = Request::get(uri).body(Body::empty()).unwrap();
+                (id, app.oneshot(req).await.unwrap().status())
+            });
+        }
+    }
+    let mut accepted = std::collections::HashMap::new();
+    while let Some(done) = tries.join_next().await {
+        let (id, status) = done.unwrap();
+        if status == StatusCode::OK {
+            *accepted.entry(id).or_insert(0) += 1;
+        } else {
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+    }
+    for id in ids {
+        assert_eq!(accepted.get(&id), Some(&1), "user {id}");
+    }
+}
+
+#[tokio::test]
+async fn pruning_keeps_usable_claims_and_drops_expired_ones() {
+    let t = T::new().await;
+    let id = t.user().await;
+    let code = t.app_seed_code(id, 0).await;
+    let verify = format!("/protected/json/verify/{code}/{id}?force=true");
+    let (s, _) = t.py("GET", &verify, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let now = t.state.now();
+    let oldest = twofold_server::api::oldest_usable_step(now);
+    assert_eq!(t.state.db.prune(oldest, now).await.unwrap(), 0);
+    let (s, _) = t.py("GET", &verify, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "still a replay after pruning");
+    // Three steps later the claim can never matter again, and it goes.
+    assert_eq!(t.state.db.prune(oldest + 3, now).await.unwrap(), 1);
 }
 
 #[tokio::test]

@@ -4,23 +4,31 @@
 use std::sync::atomic::Ordering;
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Serialize;
 use serde_json::json;
 use twofold_core::otp::{Algorithm, Method, OtpParams};
 
 use super::users::{APP_SEED, AUTHENTICATOR_SEED};
-use super::{load_user, month_key, open_seed};
+use super::{load_user, open_seed};
 use crate::call::Call;
 use crate::crypto;
 use crate::delivery::{Channel, Message};
 use crate::error::ApiError;
 use crate::phone;
-use crate::reply::ok;
+use crate::reply::{self, ok};
 use crate::state::{AppState, Metrics};
 use crate::store::{Counter, UserRow};
 
 /// Seconds per app and authenticator code.
 pub const PERIOD: u32 = 30;
+
+/// The oldest time step a code can still be accepted for at `now` (one step either side is
+/// accepted): replay-protection claims for earlier steps can be pruned.
+pub fn oldest_usable_step(now: i64) -> i64 {
+    now / i64::from(PERIOD) - 1
+}
 
 async fn send_code(
     state: &AppState,
@@ -98,16 +106,15 @@ async fn send_code(
             now + state.policy.sent_code_ttl,
         )
         .await?;
-    let month = month_key(now);
     match channel {
         Channel::Sms => {
-            state.db.bump(call.app.id, &month, Counter::Sms);
+            state.db.bump(call.app.id, now, Counter::Sms);
             Ok(ok(
                 json!({"success":true,"message":"SMS token was sent","cellphone":phone.masked_cellphone()}),
             ))
         }
         Channel::Call => {
-            state.db.bump(call.app.id, &month, Counter::Calls);
+            state.db.bump(call.app.id, now, Counter::Calls);
             Ok(ok(
                 json!({"success":true,"message":"Call started...","cellphone":phone.masked_cellphone()}),
             ))
@@ -151,8 +158,10 @@ pub async fn email(
     send_code(&state, &call, &id, Channel::Email).await
 }
 
-/// Checks a TOTP seed at steps t-1, t, t+1 and, on a match, claims the step (replay protection).
-/// Returns whether the token was accepted.
+/// Checks a TOTP seed at steps t-1, t, t+1 and, on a match, claims the step (replay protection)
+/// and, with `mark_success`, records the success in the same write. Returns whether the token was
+/// accepted.
+#[allow(clippy::too_many_arguments)]
 async fn check_totp(
     state: &AppState,
     user: &UserRow,
@@ -161,6 +170,7 @@ async fn check_totp(
     digits: u8,
     token: &str,
     now: i64,
+    mark_success: bool,
 ) -> Result<bool, ApiError> {
     if token.len() != usize::from(digits) {
         return Ok(false);
@@ -173,7 +183,7 @@ async fn check_totp(
         if crypto::hashes_equal(code.as_str(), token) {
             return Ok(state
                 .db
-                .use_token_step(user.id, kind, candidate as i64, now)
+                .use_token_step(user.id, kind, candidate as i64, now, mark_success)
                 .await?);
         }
     }
@@ -197,26 +207,48 @@ pub async fn verify(
     let token = token.trim();
     let well_formed = (4..=12).contains(&token.len()) && token.chars().all(|c| c.is_ascii_digit());
     let force = call.params.bool(&["force"]).unwrap_or(false);
+    // A success changes the user only when it registers them or clears failures.
+    let mark_success = !user.registered || user.failed_attempts != 0 || user.locked_until != 0;
     let mut valid = false;
     if well_formed {
         let app_seed = open_seed(&state, APP_SEED, &user.app_seed)?;
         let digits = u8::try_from(call.app.token_length).unwrap_or(7);
-        valid = check_totp(&state, &user, "app", app_seed.expose(), digits, token, now).await?;
+        valid = check_totp(
+            &state,
+            &user,
+            "app",
+            app_seed.expose(),
+            digits,
+            token,
+            now,
+            mark_success,
+        )
+        .await?;
         if !valid && let Some(sealed) = &user.authenticator_seed {
             let seed = open_seed(&state, AUTHENTICATOR_SEED, sealed)?;
-            valid =
-                check_totp(&state, &user, "authenticator", seed.expose(), 6, token, now).await?;
+            valid = check_totp(
+                &state,
+                &user,
+                "authenticator",
+                seed.expose(),
+                6,
+                token,
+                now,
+                mark_success,
+            )
+            .await?;
         }
         if !valid {
             valid = state
                 .db
                 .use_sent_code(user.id, &crypto::hash(token), now)
                 .await?;
+            if valid && mark_success {
+                state.db.verification_succeeded(user.id).await?;
+            }
         }
     }
-    if valid && (!user.registered || user.failed_attempts != 0 || user.locked_until != 0) {
-        state.db.verification_succeeded(user.id).await?;
-    } else if !force && !user.registered {
+    if !valid && !force && !user.registered {
         // Documented Authy behaviour: until a user has once logged in with a real token, verify
         // without `force` answers "valid". Clients pass force=true to turn it off.
         tracing::info!(
@@ -244,14 +276,57 @@ pub async fn verify(
         .metrics
         .verifications_ok
         .fetch_add(1, Ordering::Relaxed);
-    state.db.bump(call.app.id, &month_key(now), Counter::Auths);
-    Ok(ok(json!({
-        "message": "Token is valid.",
-        "token": "is valid",
-        "success": "true",
-        "device": {"id": null, "os_type": null, "registration_date": user.created_at, "registration_method": null,
-                   "registration_country": null, "registration_region": null, "registration_city": null,
-                   "country": null, "region": null, "city": null, "ip": null,
-                   "last_account_recovery_at": null, "last_sync_date": null},
-    })))
+    state.db.bump(call.app.id, now, Counter::Auths);
+    Ok(reply::json(
+        StatusCode::OK,
+        &TokenValid {
+            device: ValidDevice {
+                city: None,
+                country: None,
+                id: None,
+                ip: None,
+                last_account_recovery_at: None,
+                last_sync_date: None,
+                os_type: None,
+                region: None,
+                registration_city: None,
+                registration_country: None,
+                registration_date: user.created_at,
+                registration_method: None,
+                registration_region: None,
+            },
+            message: "Token is valid.",
+            success: "true",
+            token: "is valid",
+        },
+    ))
+}
+
+/// The body of a successful `verify` (the hottest response, so typed rather than built as a
+/// map). Fields in alphabetical order, as every other reply is written.
+#[derive(Serialize)]
+struct TokenValid {
+    device: ValidDevice,
+    message: &'static str,
+    success: &'static str,
+    token: &'static str,
+}
+
+/// The `device` of a successful `verify`: what Authy reported about the device the code came
+/// from. Only the user's registration date is known here.
+#[derive(Serialize)]
+struct ValidDevice {
+    city: Option<String>,
+    country: Option<String>,
+    id: Option<i64>,
+    ip: Option<String>,
+    last_account_recovery_at: Option<i64>,
+    last_sync_date: Option<i64>,
+    os_type: Option<String>,
+    region: Option<String>,
+    registration_city: Option<String>,
+    registration_country: Option<String>,
+    registration_date: i64,
+    registration_method: Option<String>,
+    registration_region: Option<String>,
 }

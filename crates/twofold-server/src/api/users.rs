@@ -104,9 +104,7 @@ pub async fn create(State(state): State<AppState>, call: Call) -> Result<Respons
                 .await;
             match inserted {
                 Ok(id) => {
-                    state
-                        .db
-                        .bump(call.app.id, &super::month_key(now), Counter::Users);
+                    state.db.bump(call.app.id, now, Counter::Users);
                     id
                 }
                 // Two requests for the same phone at once: the unique index picked one.

@@ -1,0 +1,258 @@
+//! The SQLite hot path of `verify`: user reads and replay-protection claims through rusqlite on
+//! one thread that owns one connection, without sqlx's thread hop and locking per statement.
+//!
+//! Callers queue jobs and await the answer. The thread takes whatever has queued up and runs it
+//! in one transaction (group commit): a user read is answered as soon as it is read; a claim (a
+//! code's time step marked as used) is answered once its batch is committed, and learns whether
+//! its own row was new — the first claim of a key in a batch wins. A claim can also record the
+//! user's success (registered, failures reset) in the same transaction. One connection keeps its
+//! page cache warm between batches; per-request connections would each pay SQLite's file locks
+//! and re-read pages after every commit.
+//!
+//! Everything else keeps going through sqlx; both writers share SQLite's lock with a busy
+//! timeout.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use tokio::sync::oneshot;
+
+use super::UserRow;
+
+/// The hot connection's page cache.
+const CACHE_KIB: i64 = 64 * 1024;
+/// How often the log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// Most jobs run in one transaction.
+const BATCH: usize = 512;
+/// How long a statement waits for the other writer's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const USER_BY_ID: &str = "SELECT id, app_id, email, country_code, cellphone, app_seed, \
+     authenticator_seed, registered, failed_attempts, locked_until, created_at \
+     FROM users WHERE app_id = ?1 AND id = ?2 AND deleted = 0";
+const CLAIM: &str = "INSERT INTO used_tokens (user_id, kind, step, used_at) VALUES (?1, ?2, ?3, ?4) \
+     ON CONFLICT DO NOTHING";
+const SUCCEEDED: &str =
+    "UPDATE users SET registered = 1, failed_attempts = 0, locked_until = 0 WHERE id = ?1";
+
+/// A request to mark (user, kind, step) as used.
+#[derive(Debug)]
+pub struct Claim {
+    pub user_id: i64,
+    pub kind: &'static str,
+    pub step: i64,
+    pub now: i64,
+    /// Also record a successful verification for the user when the claim is granted.
+    pub mark_success: bool,
+    pub reply: oneshot::Sender<Result<bool, String>>,
+}
+
+/// A job for the SQLite thread.
+#[derive(Debug)]
+enum Job {
+    User {
+        app_id: i64,
+        id: i64,
+        reply: oneshot::Sender<Result<Option<UserRow>, String>>,
+    },
+    Claim(Claim),
+}
+
+/// The queue of the thread that owns the hot-path connection of one SQLite file.
+#[derive(Debug)]
+pub struct SqliteHot {
+    jobs: mpsc::Sender<Job>,
+    /// Dropped with this value, which stops the checkpoint thread.
+    _checkpoints: mpsc::Sender<()>,
+}
+
+impl SqliteHot {
+    /// Opens the connection and starts its thread. The schema must exist already.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Checkpoints (copying the log back into the file, with an fsync) run on their own
+        // thread, not between two batches of requests.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // Page cache in KiB (negative): users and recent claims stay in memory.
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        // Fail now rather than on the first request when the statements do not fit the schema.
+        for sql in [USER_BY_ID, CLAIM, SUCCEEDED] {
+            conn.prepare_cached(sql)?;
+        }
+        let (jobs, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-hot".into())
+            .spawn(move || run(&conn, &rx))?;
+        let checkpointer = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        checkpointer.busy_timeout(BUSY_TIMEOUT)?;
+        let (checkpoints, stop) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint(&checkpointer, &stop))?;
+        Ok(Self {
+            jobs,
+            _checkpoints: checkpoints,
+        })
+    }
+
+    /// A live user of an application by id.
+    pub async fn user(&self, app_id: i64, id: i64) -> Result<Option<UserRow>, String> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::User { app_id, id, reply })?;
+        answer.await.map_err(|_| STOPPED.to_owned())?
+    }
+
+    /// Queues a claim; the answer arrives on its `reply` once its batch is committed.
+    pub fn claim(&self, claim: Claim) -> Result<(), String> {
+        self.send(Job::Claim(claim))
+    }
+
+    fn send(&self, job: Job) -> Result<(), String> {
+        self.jobs.send(job).map_err(|_| STOPPED.to_owned())
+    }
+}
+
+const STOPPED: &str = "the SQLite thread has stopped";
+
+/// Runs until every sender is gone: takes what has queued up and runs it in one transaction.
+fn run(conn: &Connection, rx: &mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut claims = Vec::new();
+        let result = run_batch(conn, batch, &mut claims);
+        match result {
+            Ok(granted) => {
+                for (c, ok) in claims.into_iter().zip(granted) {
+                    let _ = c.reply.send(Ok(ok));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, claims = claims.len(), "SQLite hot-path batch failed");
+                for c in claims {
+                    let _ = c.reply.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// Every [`CHECKPOINT_EVERY`] until the sender is dropped: a passive checkpoint, which copies what
+/// it can without making writers or readers wait.
+fn checkpoint(conn: &Connection, stop: &mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "SQLite checkpoint failed");
+        }
+    }
+}
+
+/// Answers the reads of a batch at once and runs its claims; the claims are moved to `claims`
+/// and their results returned once committed.
+fn run_batch(
+    conn: &Connection,
+    batch: Vec<Job>,
+    claims: &mut Vec<Claim>,
+) -> Result<Vec<bool>, rusqlite::Error> {
+    let writes = batch.iter().any(|j| matches!(j, Job::Claim(_)));
+    // Prepared once and reused: BEGIN and COMMIT run for every batch.
+    let begin = if writes {
+        "BEGIN IMMEDIATE"
+    } else {
+        "BEGIN DEFERRED"
+    };
+    if let Err(e) = conn.prepare_cached(begin).and_then(|mut s| s.execute([])) {
+        for job in batch {
+            match job {
+                Job::User { reply, .. } => {
+                    let _ = reply.send(Err(e.to_string()));
+                }
+                Job::Claim(c) => claims.push(c),
+            }
+        }
+        return Err(e);
+    }
+    let mut granted = Vec::new();
+    let mut failure = None;
+    for job in batch {
+        match job {
+            Job::User { app_id, id, reply } => {
+                let _ = reply.send(read_user(conn, app_id, id).map_err(|e| e.to_string()));
+            }
+            Job::Claim(c) => {
+                if failure.is_none() {
+                    match claim(conn, &c) {
+                        Ok(new) => granted.push(new),
+                        Err(e) => failure = Some(e),
+                    }
+                }
+                claims.push(c);
+            }
+        }
+    }
+    let end = if failure.is_some() {
+        "ROLLBACK"
+    } else {
+        "COMMIT"
+    };
+    let ended = conn.prepare_cached(end).and_then(|mut s| s.execute([]));
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if let Err(e) = ended {
+        // A failed COMMIT can leave the transaction open; never carry it into the next batch.
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        return Err(e);
+    }
+    Ok(granted)
+}
+
+fn read_user(conn: &Connection, app_id: i64, id: i64) -> Result<Option<UserRow>, rusqlite::Error> {
+    conn.prepare_cached(USER_BY_ID)?
+        .query_row(params![app_id, id], |r| {
+            Ok(UserRow {
+                id: r.get(0)?,
+                app_id: r.get(1)?,
+                email: r.get(2)?,
+                country_code: r.get(3)?,
+                cellphone: r.get(4)?,
+                app_seed: r.get(5)?,
+                authenticator_seed: r.get(6)?,
+                registered: r.get::<_, i64>(7)? != 0,
+                failed_attempts: r.get(8)?,
+                locked_until: r.get(9)?,
+                created_at: r.get(10)?,
+            })
+        })
+        .optional()
+}
+
+fn claim(conn: &Connection, c: &Claim) -> Result<bool, rusqlite::Error> {
+    let new = conn
+        .prepare_cached(CLAIM)?
+        .execute(params![c.user_id, c.kind, c.step, c.now])?
+        == 1;
+    if new && c.mark_success {
+        conn.prepare_cached(SUCCEEDED)?
+            .execute(params![c.user_id])?;
+    }
+    Ok(new)
+}
