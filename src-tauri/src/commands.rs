@@ -1,6 +1,8 @@
 //! The IPC commands, one module per area; each is a few lines over `twofold-core`.
 
 pub mod accounts;
+pub mod manage;
+pub mod scan;
 pub mod vault;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -16,7 +16,9 @@ pub enum ErrorCode {
     InvalidUri,
     InvalidFields,
     Duplicate,
+    NoCode,
     NotFound,
+    Clipboard,
     Vault,
 }
 
@@ -41,6 +43,15 @@ impl IpcError {
             code,
             message: message.into(),
             fields: Vec::new(),
+        }
+    }
+
+    /// Field problems found by the app itself.
+    pub fn problems(fields: Vec<FieldProblem>) -> Self {
+        Self {
+            code: ErrorCode::InvalidFields,
+            message: "some fields need attention".into(),
+            fields,
         }
     }
 

@@ -1,11 +1,15 @@
 //! The Twofold desktop app: Tauri wiring (state, commands, window) over `twofold-core`. Commands
 //! live in `commands/`; this file only assembles them.
 
+pub mod clipboard;
 pub mod commands;
+pub mod desktop;
 pub mod error;
 pub mod session;
+pub mod settings;
 
 use tauri::{Manager, Runtime};
+use tauri_plugin_deep_link::DeepLinkExt;
 
 pub use session::AppSession;
 
@@ -24,6 +28,11 @@ pub fn typescript_bindings() -> String {
         commands::accounts::ManualEntry::decl(&cfg),
         commands::vault::VaultStatus::decl(&cfg),
         commands::accounts::CodeView::decl(&cfg),
+        commands::scan::PreviewItem::decl(&cfg),
+        commands::scan::Preview::decl(&cfg),
+        commands::manage::AccountEdit::decl(&cfg),
+        settings::SortOrder::decl(&cfg),
+        settings::Settings::decl(&cfg),
     ] {
         out.push_str("export ");
         out.push_str(&decl);
@@ -40,24 +49,57 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::vault::unlock,
         commands::vault::lock,
         commands::accounts::list_codes,
-        commands::accounts::add_uri,
+        commands::scan::preview_link,
+        commands::scan::scan_image,
+        commands::scan::scan_file,
+        commands::scan::scan_clipboard,
+        commands::scan::scan_screen,
+        commands::scan::confirm_add,
+        commands::scan::cancel_add,
+        commands::manage::copy_code,
+        commands::manage::update_account,
+        commands::manage::move_account,
+        commands::manage::delete_account,
+        commands::manage::undo_delete,
+        commands::manage::export_qr,
+        commands::manage::take_opened_links,
+        commands::manage::get_settings,
+        commands::manage::set_settings,
         commands::accounts::add_manual,
         commands::accounts::next_hotp,
     ])
 }
 
 /// Runs the app; the vault is the CLI's (`<data dir>/dev.twofold.app/vault.tfv`) unless
-/// `TWOFOLD_VAULT` names another.
+/// `TWOFOLD_VAULT` names another. One instance runs at a time: a second launch (say, an
+/// `otpauth://` link opened in the browser) shows the first and hands it the link.
 pub fn run() {
     let app = with_commands(tauri::Builder::default())
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            desktop::show_main(app);
+            desktop::open_links(app, desktop::links_in(&argv));
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let path = match std::env::var_os("TWOFOLD_VAULT") {
                 Some(p) => p.into(),
                 None => app.path().app_data_dir()?.join("vault.tfv"),
             };
             app.manage(AppSession::new(path));
+            if let Err(e) = desktop::tray(app.handle()) {
+                eprintln!("twofold-desktop: no tray icon: {e}");
+            }
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                let urls: Vec<String> = event.urls().iter().map(ToString::to_string).collect();
+                desktop::open_links(&handle, desktop::links_in(&urls));
+            });
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            desktop::open_links(app.handle(), desktop::links_in(&args));
             Ok(())
         })
+        .on_window_event(desktop::on_window_event)
         .run(tauri::generate_context!());
     if let Err(e) = app {
         eprintln!("twofold-desktop: error: {e}");

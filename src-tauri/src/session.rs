@@ -2,16 +2,35 @@
 //! it is unlocked (the key stays in memory only then).
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use twofold_core::Vault;
 use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, UnreachableKeyStore};
+use twofold_core::{Account, AccountDraft, Vault};
+
+use crate::clipboard::SecretClipboard;
+use crate::settings::{self, Settings};
 
 /// Shared by every command.
 pub struct AppSession {
     pub path: PathBuf,
     pub keystore: Box<dyn KeyStore + Send + Sync>,
     pub vault: Mutex<Option<Vault>>,
+    /// Accounts found by a scan or a pasted link, waiting for the user to confirm them.
+    pub pending: Mutex<Option<PendingAdd>>,
+    /// The last deleted account and where it was, for undo (memory only, dropped on lock).
+    pub trash: Mutex<Option<(usize, Account)>>,
+    /// Preferences, from `settings.json` beside the vault.
+    pub settings: Mutex<Settings>,
+    pub clipboard: Arc<SecretClipboard>,
+    /// `otpauth://` links the browser or a second launch handed over, not yet previewed.
+    pub opened_links: Mutex<Vec<String>>,
+}
+
+/// A preview's accounts, kept in Rust (seeds never go to the page) until confirmed.
+#[derive(Debug)]
+pub struct PendingAdd {
+    pub id: u32,
+    pub drafts: Vec<AccountDraft>,
 }
 
 impl std::fmt::Debug for AppSession {
@@ -42,12 +61,26 @@ impl AppSession {
         Self::with_keystore(path, keystore)
     }
 
+    /// Forgets the vault's key and everything read from it: the open vault, a pending preview,
+    /// the account kept for undo.
+    pub fn lock_now(&self) {
+        // Cleared even after a panic elsewhere poisoned a lock: locking must always work.
+        *self.vault.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.trash.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
     /// A session with a given keystore (tests use a mock store).
     pub fn with_keystore(path: PathBuf, keystore: Box<dyn KeyStore + Send + Sync>) -> Self {
         Self {
-            path,
             keystore,
             vault: Mutex::new(None),
+            pending: Mutex::new(None),
+            trash: Mutex::new(None),
+            settings: Mutex::new(Settings::load(&settings::path_beside(&path))),
+            clipboard: Arc::default(),
+            opened_links: Mutex::default(),
+            path,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The IPC commands through Tauri's mock runtime (no display, no D-Bus): first run, adding by
-//! URI, codes equal to independently known answers and no seed in any reply, lock and unlock
+//! link or image through the preview, codes equal to independently known answers and no seed in any reply, lock and unlock
 //! with a passphrase, HOTP, and the `{code, message}` errors.
 
 use serde_json::{Value, json};
@@ -33,17 +33,46 @@ impl App {
     }
 
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.invoke(cmd, InvokeBody::Json(args))
+    }
+
+    fn invoke(&self, cmd: &str, body: InvokeBody) -> Result<Value, Value> {
         let request = InvokeRequest {
             cmd: cmd.into(),
             callback: CallbackFn(0),
             error: CallbackFn(1),
             url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
+            body,
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         };
         tauri::test::get_ipc_response(&self.window, request)
             .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    /// Adds what a link holds the way the UI does: preview, then confirm every item.
+    fn add_link(&self, uri: &str) -> Result<Vec<String>, Value> {
+        let preview = self.call("preview_link", json!({ "text": uri }))?;
+        self.confirm_all(&preview)
+    }
+
+    fn confirm_all(&self, preview: &Value) -> Result<Vec<String>, Value> {
+        let indexes: Vec<Value> = preview["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["index"].clone())
+            .collect();
+        let ids = self.call(
+            "confirm_add",
+            json!({ "id": preview["id"], "indexes": indexes }),
+        )?;
+        Ok(ids
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect())
     }
 }
 
@@ -78,18 +107,26 @@ fn first_run_add_codes_lock_unlock() {
     );
 
     let uri = "otpauth://totp/RFC:sha1?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8";
+    let preview = app.call("preview_link", json!({ "text": uri })).unwrap();
     assert_eq!(
-        app.call("add_uri", json!({"uri": uri}))
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .len(),
-        1
+        preview["items"][0],
+        json!({"index": 0, "issuer": "RFC", "name": "sha1", "kind": "totp", "algorithm": "SHA1",
+               "digits": 8, "period": 30, "duplicate_of": null})
     );
-    let dup = app.call("add_uri", json!({"uri": uri})).unwrap_err();
-    assert_eq!(dup["code"], "duplicate");
+    assert_eq!(app.confirm_all(&preview).unwrap().len(), 1);
+    // The same account again: the preview names the existing one, and confirming adds nothing.
+    let again = app.call("preview_link", json!({ "text": uri })).unwrap();
+    assert_eq!(again["items"][0]["duplicate_of"], "RFC (sha1)");
+    assert_eq!(app.confirm_all(&again).unwrap(), Vec::<String>::new());
+    let gone = app
+        .call("confirm_add", json!({"id": again["id"], "indexes": [0]}))
+        .unwrap_err();
+    assert_eq!(gone["code"], "not_found", "a preview is confirmed once");
     let bad = app
-        .call("add_uri", json!({"uri": "otpauth://totp/x?secret=0000"}))
+        .call(
+            "preview_link",
+            json!({"text": "otpauth://totp/x?secret=0000"}),
+        )
         .unwrap_err();
     assert_eq!(bad["code"], "invalid_uri");
     assert!(
@@ -154,12 +191,9 @@ fn hotp_next_code_advances_the_counter() {
     app.call("create_vault", json!({"passphrase": "p"}))
         .unwrap();
     let ids = app
-        .call(
-            "add_uri",
-            json!({"uri": "otpauth://hotp/Y:c?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0"}),
-        )
+        .add_link("otpauth://hotp/Y:c?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0")
         .unwrap();
-    let id = ids[0].as_str().unwrap().to_owned();
+    let id = ids[0].clone();
     let codes: Vec<Value> = (0..3)
         .map(|_| app.call("next_hotp", json!({"id": id})).unwrap()["code"].clone())
         .collect();
@@ -176,11 +210,222 @@ fn a_google_export_adds_every_account() {
     app.call("create_vault", json!({"passphrase": "p"}))
         .unwrap();
     let export = "otpauth-migration://offline?data=CjYKEExyJfPiZeroMa/MdF%2BnkTISE2pvaG5kb2VAZXhhbXBsZS5jb20aB0Rpc2NvcmQgASgBMAIQARgBIAA%3D";
-    app.call("add_uri", json!({"uri": export})).unwrap();
+    app.add_link(export).unwrap();
     let codes = app.call("list_codes", json!({})).unwrap();
     assert_eq!(
         (codes[0]["issuer"].as_str(), codes[0]["name"].as_str()),
         (Some("Discord"), Some("johndoe@example.com"))
+    );
+}
+
+#[test]
+fn an_image_sent_as_bytes_or_by_path_goes_through_the_preview() {
+    let app = App::new();
+    app.call("create_vault", json!({"passphrase": "p"}))
+        .unwrap();
+    let uri = "otpauth://totp/Acme:alice?secret=JBSWY3DPEHPK3PXP&issuer=Acme";
+    let png = twofold_core::qr::encode_png(uri, 6).unwrap();
+    let preview = app.invoke("scan_image", InvokeBody::Raw(png)).unwrap();
+    assert_eq!(preview["source"], "image");
+    assert_eq!(
+        (
+            preview["items"][0]["issuer"].as_str(),
+            preview["items"][0]["name"].as_str()
+        ),
+        (Some("Acme"), Some("alice"))
+    );
+    assert!(
+        !preview.to_string().contains("JBSWY3DP"),
+        "a seed crossed IPC: {preview}"
+    );
+    // Nothing is saved before the user confirms.
+    assert_eq!(app.call("list_codes", json!({})).unwrap(), json!([]));
+    app.call("cancel_add", json!({})).unwrap();
+    assert_eq!(
+        app.call("confirm_add", json!({"id": preview["id"], "indexes": [0]}))
+            .unwrap_err()["code"],
+        "not_found"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("code.png");
+    std::fs::write(&file, twofold_core::qr::encode_png(uri, 4).unwrap()).unwrap();
+    let preview = app
+        .call("scan_file", json!({"path": file.to_str().unwrap()}))
+        .unwrap();
+    assert_eq!(app.confirm_all(&preview).unwrap().len(), 1);
+    assert_eq!(
+        app.call("list_codes", json!({})).unwrap()[0]["issuer"],
+        "Acme"
+    );
+
+    let missing = app
+        .call("scan_file", json!({"path": "/nonexistent/code.png"}))
+        .unwrap_err();
+    assert_eq!(missing["code"], "no_code");
+    assert!(
+        missing["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("/nonexistent/code.png:"),
+        "{missing}"
+    );
+    let not_image = app
+        .invoke("scan_image", InvokeBody::Raw(b"hello".to_vec()))
+        .unwrap_err();
+    assert_eq!(not_image["code"], "no_code");
+    let blank = app
+        .invoke(
+            "scan_image",
+            InvokeBody::Raw(twofold_core::qr::encode_png("https://example.com", 4).unwrap()),
+        )
+        .unwrap_err();
+    assert_eq!(blank["code"], "invalid_uri", "{blank}");
+}
+
+#[test]
+fn edit_move_delete_undo_and_export() {
+    let app = App::new();
+    app.call("create_vault", json!({"passphrase": "p"}))
+        .unwrap();
+    let a = app
+        .add_link("otpauth://totp/Acme:alice?secret=JBSWY3DPEHPK3PXP&issuer=Acme")
+        .unwrap()
+        .remove(0);
+    let b = app
+        .add_link("otpauth://totp/Bank:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Bank")
+        .unwrap()
+        .remove(0);
+    let order = |app: &App| -> Vec<String> {
+        app.call("list_codes", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["issuer"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // Every problem at once, by field.
+    let bad = app
+        .call(
+            "update_account",
+            json!({"id": a, "edit": {"issuer": " ", "name": "", "tags": ["x".repeat(41)], "color": "blue", "pinned": false}}),
+        )
+        .unwrap_err();
+    assert_eq!(bad["code"], "invalid_fields");
+    let fields: Vec<&str> = bad["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "tags", "color"], "{bad}");
+    let view = app
+        .call(
+            "update_account",
+            json!({"id": a, "edit": {"issuer": " Acme Corp ", "name": "alice", "tags": ["work", " Work ", ""], "color": "#3A7BD5", "pinned": true}}),
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            &view["issuer"],
+            &view["tags"],
+            &view["color"],
+            &view["pinned"]
+        ),
+        (
+            &json!("Acme Corp"),
+            &json!(["work"]),
+            &json!("#3a7bd5"),
+            &json!(true)
+        )
+    );
+
+    app.call("move_account", json!({"id": b, "index": 0}))
+        .unwrap();
+    assert_eq!(order(&app), ["Bank", "Acme Corp"]);
+
+    // Delete, then undo: back in its place.
+    app.call("delete_account", json!({"id": b})).unwrap();
+    assert_eq!(order(&app), ["Acme Corp"]);
+    assert_eq!(app.call("undo_delete", json!({})).unwrap(), json!(b));
+    assert_eq!(order(&app), ["Bank", "Acme Corp"]);
+    assert_eq!(
+        app.call("undo_delete", json!({})).unwrap_err()["code"],
+        "not_found"
+    );
+    // Locking forgets what could be undone.
+    app.call("delete_account", json!({"id": b})).unwrap();
+    app.call("lock", json!({})).unwrap();
+    app.call("unlock", json!({"passphrase": "p"})).unwrap();
+    assert_eq!(
+        app.call("undo_delete", json!({})).unwrap_err()["code"],
+        "not_found"
+    );
+
+    // The explicit export: the account's URI as an SVG QR code.
+    let svg = app.call("export_qr", json!({"id": a})).unwrap();
+    let uri = "otpauth://totp/Acme%20Corp:alice?secret=JBSWY3DPEHPK3PXP&issuer=Acme%20Corp&algorithm=SHA1&digits=6&period=30";
+    assert_eq!(
+        svg.as_str().unwrap(),
+        twofold_core::qr::encode_svg(uri).unwrap(),
+        "the export encodes the account as an otpauth link"
+    );
+    assert_eq!(
+        app.call("export_qr", json!({"id": "nope"})).unwrap_err()["code"],
+        "not_found"
+    );
+}
+
+#[test]
+fn settings_are_checked_and_kept_beside_the_vault() {
+    let app = App::new();
+    let defaults = app.call("get_settings", json!({})).unwrap();
+    assert_eq!(
+        defaults,
+        json!({"auto_lock_minutes": 5, "clipboard_clear_seconds": 30, "sort": "name", "close_to_tray": true})
+    );
+    let bad = app
+        .call(
+            "set_settings",
+            json!({"settings": {"auto_lock_minutes": 100000, "clipboard_clear_seconds": 5000, "sort": "name", "close_to_tray": true}}),
+        )
+        .unwrap_err();
+    assert_eq!(bad["fields"].as_array().unwrap().len(), 2, "{bad}");
+    let wanted = json!({"auto_lock_minutes": 0, "clipboard_clear_seconds": 10, "sort": "recent", "close_to_tray": false});
+    assert_eq!(
+        app.call("set_settings", json!({ "settings": wanted }))
+            .unwrap(),
+        wanted
+    );
+    let file = app._dir.path().join("settings.json");
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(saved, wanted);
+    // A damaged file means the defaults, and is left alone until the user saves.
+    std::fs::write(&file, b"{not json").unwrap();
+    assert_eq!(
+        twofold_desktop::settings::Settings::load(&file),
+        twofold_desktop::settings::Settings::default()
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"{not json");
+}
+
+#[test]
+fn links_are_found_among_launch_arguments() {
+    let args = [
+        "--flag",
+        " otpauth://totp/x?secret=AAAA ",
+        "OTPAUTH-MIGRATION://offline?data=x",
+        "https://example.com",
+        "otpauth",
+    ];
+    assert_eq!(
+        twofold_desktop::desktop::links_in(&args),
+        [
+            "otpauth://totp/x?secret=AAAA",
+            "OTPAUTH-MIGRATION://offline?data=x"
+        ]
     );
 }
 

@@ -15,16 +15,22 @@ import time
 import traceback
 
 import pyotp
+import segno
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 DRIVER = os.environ["TWOFOLD_DRIVER_URL"]
 APP = os.environ["TWOFOLD_APP"]
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+IMAGE_SECRET = "KRUGS4ZANFZSAYJAORSXG5BAONSWG4TF"
+SCREEN_SECRET = "ONSWG4TFORRXK4TFONSWG4TFORRXK4TF"
+LINK_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
+WORK = os.environ.get("TWOFOLD_E2E_WORK", "/tmp")
 MODE = os.environ.get("TWOFOLD_E2E_MODE", "passphrase")
 PASSPHRASE = "correct horse" if MODE == "passphrase" else ""
 results = []
@@ -34,7 +40,10 @@ def session():
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
     opts.set_capability("tauri:options", {"application": APP})
-    return webdriver.Remote(command_executor=DRIVER, options=opts)
+    drv = webdriver.Remote(command_executor=DRIVER, options=opts)
+    # The app runs on this machine: hand file inputs the path, not a Selenium-grid upload.
+    drv.file_detector = UselessFileDetector()
+    return drv
 
 
 def check(name, fn):
@@ -82,17 +91,80 @@ try:
         row.click()
         wait(d, By.CSS_SELECTOR, "[role='status']")
         shown = d.find_element(By.CSS_SELECTOR, "[data-code]").get_attribute("data-code")
-        clip = subprocess.run(["xclip", "-selection", "clipboard", "-o"], capture_output=True, text=True, timeout=5).stdout
-        assert clip == shown, (clip, shown)
+        assert clipboard() == shown, (clipboard(), shown)
+
+    def confirm_preview(issuer):
+        """The preview names the account; nothing is saved until its Add button."""
+        preview = wait(d, By.CSS_SELECTOR, "section.preview")
+        names = [e.get_attribute("textContent").strip() for e in preview.find_elements(By.CSS_SELECTOR, ".issuer")]
+        assert issuer in names, names
+        preview.find_element(By.CSS_SELECTOR, "button.primary").click()
+        wait(d, By.XPATH, f"//ul[@aria-label='Accounts']//span[contains(@class,'issuer') and text()='{issuer}']")
+
+    def add_link(uri, issuer):
+        box = d.find_element(By.CSS_SELECTOR, "input[aria-label='otpauth link to add']")
+        box.send_keys(uri)
+        d.find_element(By.CSS_SELECTOR, "form.link button[type='submit']").click()
+        confirm_preview(issuer)
+
+    def add_by_image_file():
+        # A QR drawn by segno, not by our encoder, picked through the page's file input.
+        path = os.path.join(WORK, "e2e-image-qr.png")
+        segno.make(f"otpauth://totp/Dropbox:bob?secret={IMAGE_SECRET}&issuer=Dropbox", error="m").save(path, scale=6, border=4)
+        d.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(path)
+        confirm_preview("Dropbox")
+        wait_for_code(d, IMAGE_SECRET)
 
     def add_by_pasted_uri():
-        box = d.find_element(By.CSS_SELECTOR, "input[aria-label='otpauth link to add']")
-        box.send_keys(f"otpauth://totp/GitHub:octocat?secret={SECRET}&issuer=GitHub")
-        d.find_element(By.XPATH, "//button[text()='Add']").click()
-        wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='GitHub']")
-        box.send_keys("otpauth://totp/Google:alice@gmail.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Google")
-        d.find_element(By.XPATH, "//button[text()='Add']").click()
-        wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='Google']")
+        add_link(f"otpauth://totp/GitHub:octocat?secret={SECRET}&issuer=GitHub", "GitHub")
+        add_link("otpauth://totp/Google:alice@gmail.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Google", "Google")
+
+    def a_link_opened_elsewhere_reaches_the_running_app():
+        # What the browser does with an otpauth:// link: start the app with it. The running
+        # instance takes the link over (single instance) and previews it.
+        uri = f"otpauth://totp/Figma:dana?secret={LINK_SECRET}&issuer=Figma"
+        second = subprocess.run([APP, uri], capture_output=True, text=True, timeout=30)
+        assert second.returncode == 0, (second.returncode, second.stderr[-2000:])
+        confirm_preview("Figma")
+        wait_for_code(d, LINK_SECRET)
+
+    def scan_the_screen():
+        # A QR shown on the display beside the app's window, by another program.
+        path = os.path.join(WORK, "e2e-screen-qr.png")
+        segno.make(f"otpauth://totp/Slack:carol?secret={SCREEN_SECRET}&issuer=Slack", error="m").save(path, scale=5, border=4)
+        viewer = subprocess.Popen(["display", "-geometry", "+700+150", "-title", "qr", path])
+        try:
+            time.sleep(2.5)
+            d.find_element(By.CSS_SELECTOR, "button[aria-label='Scan the screen for a QR code']").click()
+            confirm_preview("Slack")
+            wait_for_code(d, SCREEN_SECRET)
+        finally:
+            viewer.kill()
+
+    def clipboard(selection="clipboard"):
+        out = subprocess.run(["xclip", "-selection", selection, "-o"], capture_output=True, text=True, timeout=5)
+        return out.stdout if out.returncode == 0 else ""
+
+    def copied_code_is_cleared_after_the_chosen_delay():
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        form = wait(d, By.CSS_SELECTOR, "form[aria-label='Settings']")
+        field = form.find_element(By.XPATH, ".//label[starts-with(normalize-space(.), 'Clear a copied code')]/input")
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys("2")
+        form.find_element(By.XPATH, ".//button[text()='Save']").click()
+        WebDriverWait(d, 5).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "form[aria-label='Settings']"))
+        # Keyboard only: from the search field, down to the first row, Enter copies.
+        search = d.find_element(By.CSS_SELECTOR, "input[aria-label='Search accounts']")
+        search.click()
+        search.send_keys(Keys.ARROW_DOWN)
+        d.switch_to.active_element.send_keys(Keys.ENTER)
+        wait(d, By.CSS_SELECTOR, "[role='status']")
+        shown = d.find_element(By.CSS_SELECTOR, "[data-code]").get_attribute("data-code")
+        assert clipboard() == shown, (clipboard(), shown)
+        deadline = time.time() + 8
+        while time.time() < deadline and clipboard() == shown:
+            time.sleep(0.3)
+        assert clipboard() != shown, "the code is still on the clipboard"
 
     def shown_code_matches_pyotp():
         wait_for_code(d, SECRET)
@@ -100,7 +172,7 @@ try:
     def bad_link_shows_the_field():
         box = d.find_element(By.CSS_SELECTOR, "input[aria-label='otpauth link to add']")
         box.send_keys("otpauth://totp/x?secret=0000")
-        d.find_element(By.XPATH, "//button[text()='Add']").click()
+        d.find_element(By.CSS_SELECTOR, "form.link button[type='submit']").click()
         alert = wait(d, By.CSS_SELECTOR, "[role='alert']")
         assert alert.text.startswith("secret:"), alert.text
         d.find_element(By.CSS_SELECTOR, "button[aria-label='Dismiss the error']").click()
@@ -151,12 +223,16 @@ try:
         wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='GitHub']")
 
     check(f"[{MODE}] first run creates the vault", first_run)
-    check(f"[{MODE}] add by pasted otpauth link", add_by_pasted_uri)
+    check(f"[{MODE}] add by image file, through the preview", add_by_image_file)
+    check(f"[{MODE}] add by pasted otpauth link, through the preview", add_by_pasted_uri)
     check(f"[{MODE}] the displayed code equals pyotp's", shown_code_matches_pyotp)
     check(f"[{MODE}] copy puts the code on the clipboard", copy_puts_the_code_on_the_clipboard)
+    check(f"[{MODE}] a copied code is cleared after the delay the user set", copied_code_is_cleared_after_the_chosen_delay)
     check(f"[{MODE}] a bad link shows the field at fault", bad_link_shows_the_field)
     check(f"[{MODE}] manual entry shows field problems, then adds", manual_entry_with_field_errors)
     check(f"[{MODE}] search filters", search_filters)
+    check(f"[{MODE}] scan the screen while a QR is shown", scan_the_screen)
+    check(f"[{MODE}] a link opened elsewhere reaches the running app", a_link_opened_elsewhere_reaches_the_running_app)
     if MODE == "passphrase":
         check(f"[{MODE}] lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
     else:

@@ -108,6 +108,7 @@ pub fn webdriver_e2e(
         .arg(shell::root().join("tests/desktop/webdriver_e2e.py"))
         .env("TWOFOLD_DRIVER_URL", format!("http://127.0.0.1:{port}"))
         .env("TWOFOLD_APP", app)
+        .env("TWOFOLD_E2E_WORK", &work)
         .env(
             "TWOFOLD_E2E_MODE",
             if mode == Mode::Keychain {

@@ -43,6 +43,12 @@ impl Area {
             "libayatana-appindicator3-dev",
             "librsvg2-dev",
             "libxdo-dev",
+            // Screen capture (xcap): it links PipeWire and libgbm and runs bindgen (libclang).
+            "libpipewire-0.3-dev",
+            "libclang-dev",
+            "libgbm-dev",
+            "libxcb1-dev",
+            "libxrandr-dev",
         ];
         let test = [
             "oathtool",
@@ -51,6 +57,16 @@ impl Area {
             "gnome-keyring",
             "keyutils",
             "libsecret-tools",
+            // The server's end-to-end suite on PostgreSQL, and its TLS check.
+            "postgresql",
+            "curl",
+            // The desktop app under a virtual display, driven by WebDriver; clipboard reads;
+            // `display` shows a QR on the screen for the screen-scan test.
+            "xvfb",
+            "xauth",
+            "webkit2gtk-driver",
+            "xclip",
+            "imagemagick",
         ];
         let bench = ["zbar-tools", "wrk"];
         match self {

@@ -12,12 +12,14 @@ use crate::packages::{self, Area};
 use crate::postgres::Postgres;
 use crate::shell;
 
-/// What the Python checks need: PyNaCl (vault vector), the official Authy client and pyotp.
+/// What the Python checks need: PyNaCl (vault vector), the official Authy client, pyotp,
+/// Selenium (the desktop app) and segno (QR images drawn independently of our encoder).
 const PYTHON_PACKAGES: &[&str] = &[
     "pynacl==1.5.0",
     "authy==2.2.6",
     "pyotp==2.9.0",
     "selenium==4.51.0",
+    "segno==1.6.6",
 ];
 
 /// Crates the core must never depend on (it does no network, no UI, no async runtime).
@@ -202,7 +204,7 @@ fn python_venv() -> Result<PathBuf> {
         shell::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
     let ready = Command::new(venv.join("bin/python"))
-        .args(["-c", "import nacl, authy, pyotp, selenium"])
+        .args(["-c", "import nacl, authy, pyotp, selenium, segno"])
         .status()
         .is_ok_and(|s| s.success());
     if !ready {

@@ -43,6 +43,30 @@ pub struct Db {
     hot: Option<Arc<SqliteHot>>,
 }
 
+/// The claim a verification asks for once it has seen the user: this (kind, time step) as used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenClaim {
+    pub kind: &'static str,
+    pub step: i64,
+    /// Also record a successful verification for the user (registered, failures reset).
+    pub mark_success: bool,
+}
+
+/// What came of the claim in [`Db::user_then_claim`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claimed {
+    /// The decision asked for no claim.
+    NotAsked,
+    /// The claim is recorded: the code was not used before.
+    Granted,
+    /// The (kind, step) was used already: a replay.
+    AlreadyUsed,
+}
+
+/// Looks at a user and decides what to claim; errors are internal (a seed that cannot be read).
+pub type Decide =
+    Box<dyn FnOnce(&UserRow) -> std::result::Result<Option<TokenClaim>, String> + Send>;
+
 /// Most claims written in one statement.
 const CLAIM_BATCH: usize = 400;
 
@@ -493,6 +517,42 @@ impl Db {
             .iter()
             .map(|r| Ok((r.try_get("id")?, r.try_get("device_type")?, r.try_get("os_type")?, r.try_get("created_at")?)))
             .collect()
+    }
+
+    /// Reads a live user, lets `decide` look at it, and makes the claim it asks for. On SQLite all
+    /// of it is one job on the hot-path thread, in one transaction with other requests' jobs
+    /// (one hand-over per verification); elsewhere a read followed by a group-committed claim.
+    /// `None` when there is no such user.
+    pub async fn user_then_claim(
+        &self,
+        app_id: i64,
+        id: i64,
+        now: i64,
+        decide: Decide,
+    ) -> Result<Option<(UserRow, Claimed)>> {
+        if let Some(hot) = &self.hot {
+            return hot
+                .user_then_claim(app_id, id, now, decide)
+                .await
+                .map_err(sqlx::Error::Protocol);
+        }
+        let Some(user) = self.user(app_id, id).await? else {
+            return Ok(None);
+        };
+        let claimed = match decide(&user).map_err(sqlx::Error::Protocol)? {
+            None => Claimed::NotAsked,
+            Some(c) => {
+                if self
+                    .use_token_step(user.id, c.kind, c.step, now, c.mark_success)
+                    .await?
+                {
+                    Claimed::Granted
+                } else {
+                    Claimed::AlreadyUsed
+                }
+            }
+        };
+        Ok(Some((user, claimed)))
     }
 
     /// Marks a (kind, time step) as used; false when it already was (a replay). With

@@ -1,9 +1,8 @@
-//! Account commands: the code list (codes, never seeds), adding from an `otpauth://` or export
-//! link, and the next HOTP code.
+//! Account commands: the code list (codes, never seeds), manual entry, and the next HOTP code.
+//! (Links and QR codes are added through a preview: `scan.rs`.)
 
 use serde::Serialize;
 use tauri::State;
-use twofold_core::scan::{self, ScanItem};
 use twofold_core::vault::Contents;
 use twofold_core::{Account, AccountId, OsEntropy};
 
@@ -24,9 +23,16 @@ pub struct CodeView {
     pub next_code: String,
     pub period: Option<u32>,
     pub seconds_left: Option<u32>,
+    pub tags: Vec<String>,
+    /// `#rrggbb` the user picked, or null for the colour made from the issuer.
+    pub color: Option<String>,
+    pub pinned: bool,
+    /// Unix seconds a code was last copied.
+    #[ts(type = "number | null")]
+    pub last_used_at: Option<u64>,
 }
 
-fn view(a: &Account, t: u64) -> CodeView {
+pub(crate) fn view(a: &Account, t: u64) -> CodeView {
     CodeView {
         id: a.id.to_string(),
         issuer: a.issuer.clone(),
@@ -36,10 +42,14 @@ fn view(a: &Account, t: u64) -> CodeView {
         next_code: a.next_code_at(t).to_string(),
         period: a.params.method().period(),
         seconds_left: a.params.seconds_left(t),
+        tags: a.tags.clone(),
+        color: a.color.clone(),
+        pinned: a.pinned,
+        last_used_at: a.last_used_at,
     }
 }
 
-fn locked() -> IpcError {
+pub(crate) fn locked() -> IpcError {
     IpcError::new(ErrorCode::Locked, "the vault is locked")
 }
 
@@ -51,36 +61,6 @@ pub async fn list_codes(session: State<'_, AppSession>) -> Result<Vec<CodeView>,
     let contents = vault.read()?;
     let t = now();
     Ok(contents.accounts.iter().map(|a| view(a, t)).collect())
-}
-
-#[tauri::command]
-pub async fn add_uri(session: State<'_, AppSession>, uri: String) -> Result<Vec<String>, IpcError> {
-    let drafts = match scan::classify(&uri) {
-        ScanItem::Account(d) => vec![d],
-        ScanItem::Migration(batch) => batch.accounts,
-        ScanItem::InvalidAccount(e) => {
-            return Err(IpcError::new(ErrorCode::InvalidUri, e.to_string()));
-        }
-        ScanItem::InvalidMigration(e) => {
-            return Err(IpcError::new(ErrorCode::InvalidUri, e.to_string()));
-        }
-        ScanItem::NotOtp => {
-            return Err(IpcError::new(
-                ErrorCode::InvalidUri,
-                "not an otpauth:// or otpauth-migration:// link",
-            ));
-        }
-    };
-    let mut guard = session.vault.lock().map_err(poisoned)?;
-    let vault = guard.as_mut().ok_or_else(locked)?;
-    let t = now();
-    let (ids, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
-        drafts
-            .into_iter()
-            .map(|d| c.add(d, &mut OsEntropy, t).map(|id| id.to_string()))
-            .collect::<Result<Vec<_>, _>>()
-    })??;
-    Ok(ids)
 }
 
 /// A manually typed account, as the form sends it.

@@ -81,7 +81,7 @@ pub async fn unlock(
 
 #[tauri::command]
 pub fn lock(session: State<'_, AppSession>) -> Result<VaultStatus, IpcError> {
-    *session.vault.lock().map_err(poisoned)? = None;
+    session.lock_now();
     Ok(status_of(&session))
 }
 

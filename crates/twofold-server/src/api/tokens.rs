@@ -11,15 +11,16 @@ use serde_json::json;
 use twofold_core::otp::{Algorithm, Method, OtpParams};
 
 use super::users::{APP_SEED, AUTHENTICATOR_SEED};
-use super::{load_user, open_seed};
+use super::{authy_id, load_user};
 use crate::call::Call;
 use crate::crypto;
+use crate::crypto::ServerKey;
 use crate::delivery::{Channel, Message};
 use crate::error::ApiError;
 use crate::phone;
 use crate::reply::{self, ok};
 use crate::state::{AppState, Metrics};
-use crate::store::{Counter, UserRow};
+use crate::store::{Claimed, Counter, TokenClaim, UserRow};
 
 /// Seconds per app and authenticator code.
 pub const PERIOD: u32 = 30;
@@ -158,36 +159,68 @@ pub async fn email(
     send_code(&state, &call, &id, Channel::Email).await
 }
 
-/// Checks a TOTP seed at steps t-1, t, t+1 and, on a match, claims the step (replay protection)
-/// and, with `mark_success`, records the success in the same write. Returns whether the token was
-/// accepted.
-#[allow(clippy::too_many_arguments)]
-async fn check_totp(
-    state: &AppState,
+/// Whether a token is shaped like a code at all (4–12 digits).
+fn well_formed(token: &str) -> bool {
+    (4..=12).contains(&token.len()) && token.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Whether a successful verification changes the user: it registers them or clears failures.
+fn success_changes(user: &UserRow) -> bool {
+    !user.registered || user.failed_attempts != 0 || user.locked_until != 0
+}
+
+/// The time step among t-1, t, t+1 whose code from `seed` is `token`.
+fn matching_step(seed: &[u8], digits: u8, token: &str, now: i64) -> Option<i64> {
+    if token.len() != usize::from(digits) {
+        return None;
+    }
+    let params = OtpParams::new(Method::Totp { period: PERIOD }, Algorithm::Sha1, digits).ok()?;
+    let step = u64::try_from(now).unwrap_or(0) / u64::from(PERIOD);
+    [step.saturating_sub(1), step, step + 1]
+        .into_iter()
+        .find(|&s| crypto::hashes_equal(params.code_for_counter(seed, s).as_str(), token))
+        .and_then(|s| i64::try_from(s).ok())
+}
+
+/// Which app or authenticator code step `token` is for this user, if any: decided on the
+/// database's side of [`crate::store::Db::user_then_claim`], so reading the user and claiming
+/// the code is one hand-over.
+fn decide_claim(
+    key: &ServerKey,
     user: &UserRow,
-    kind: &'static str,
-    seed: &[u8],
-    digits: u8,
+    app_digits: u8,
     token: &str,
     now: i64,
-    mark_success: bool,
-) -> Result<bool, ApiError> {
-    if token.len() != usize::from(digits) {
-        return Ok(false);
+) -> Result<Option<TokenClaim>, String> {
+    if user.locked_until > now || !well_formed(token) {
+        return Ok(None);
     }
-    let params = OtpParams::new(Method::Totp { period: PERIOD }, Algorithm::Sha1, digits)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let step = u64::try_from(now).unwrap_or(0) / u64::from(PERIOD);
-    for candidate in [step.saturating_sub(1), step, step + 1] {
-        let code = params.code_for_counter(seed, candidate);
-        if crypto::hashes_equal(code.as_str(), token) {
-            return Ok(state
-                .db
-                .use_token_step(user.id, kind, candidate as i64, now, mark_success)
-                .await?);
+    let mark_success = success_changes(user);
+    let unreadable =
+        |purpose: &str| format!("a {purpose} cannot be decrypted with this server key");
+    let app_seed = key
+        .open(APP_SEED, &user.app_seed)
+        .ok_or_else(|| unreadable(APP_SEED))?;
+    if let Some(step) = matching_step(app_seed.expose(), app_digits, token, now) {
+        return Ok(Some(TokenClaim {
+            kind: "app",
+            step,
+            mark_success,
+        }));
+    }
+    if let Some(sealed) = &user.authenticator_seed {
+        let seed = key
+            .open(AUTHENTICATOR_SEED, sealed)
+            .ok_or_else(|| unreadable(AUTHENTICATOR_SEED))?;
+        if let Some(step) = matching_step(seed.expose(), 6, token, now) {
+            return Ok(Some(TokenClaim {
+                kind: "authenticator",
+                step,
+                mark_success,
+            }));
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
 /// `GET verify/{token}/{id}`.
@@ -196,56 +229,37 @@ pub async fn verify(
     Path((_, token, id)): Path<(String, String, String)>,
     call: Call,
 ) -> Result<Response, ApiError> {
-    let user = load_user(&state, call.app.id, &id).await?;
+    let id = authy_id(&id)?;
     let now = state.now();
+    let token = token.trim().to_owned();
+    let force = call.params.bool(&["force"]).unwrap_or(false);
+    let key = state.key.clone();
+    let digits = u8::try_from(call.app.token_length).unwrap_or(7);
+    let candidate = token.clone();
+    let (user, claimed) = state
+        .db
+        .user_then_claim(
+            call.app.id,
+            id,
+            now,
+            Box::new(move |user| decide_claim(&key, user, digits, &candidate, now)),
+        )
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
     if user.locked_until > now {
         return Err(ApiError::RateLimited(format!(
             "too many failed verifications for this user; try again in {} seconds",
             user.locked_until - now
         )));
     }
-    let token = token.trim();
-    let well_formed = (4..=12).contains(&token.len()) && token.chars().all(|c| c.is_ascii_digit());
-    let force = call.params.bool(&["force"]).unwrap_or(false);
-    // A success changes the user only when it registers them or clears failures.
-    let mark_success = !user.registered || user.failed_attempts != 0 || user.locked_until != 0;
-    let mut valid = false;
-    if well_formed {
-        let app_seed = open_seed(&state, APP_SEED, &user.app_seed)?;
-        let digits = u8::try_from(call.app.token_length).unwrap_or(7);
-        valid = check_totp(
-            &state,
-            &user,
-            "app",
-            app_seed.expose(),
-            digits,
-            token,
-            now,
-            mark_success,
-        )
-        .await?;
-        if !valid && let Some(sealed) = &user.authenticator_seed {
-            let seed = open_seed(&state, AUTHENTICATOR_SEED, sealed)?;
-            valid = check_totp(
-                &state,
-                &user,
-                "authenticator",
-                seed.expose(),
-                6,
-                token,
-                now,
-                mark_success,
-            )
+    let mut valid = claimed == Claimed::Granted;
+    if !valid && well_formed(&token) {
+        valid = state
+            .db
+            .use_sent_code(user.id, &crypto::hash(&token), now)
             .await?;
-        }
-        if !valid {
-            valid = state
-                .db
-                .use_sent_code(user.id, &crypto::hash(token), now)
-                .await?;
-            if valid && mark_success {
-                state.db.verification_succeeded(user.id).await?;
-            }
+        if valid && success_changes(&user) {
+            state.db.verification_succeeded(user.id).await?;
         }
     }
     if !valid && !force && !user.registered {

@@ -19,7 +19,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
-use super::UserRow;
+use super::{Claimed, Decide, TokenClaim, UserRow};
 
 /// The hot connection's page cache.
 const CACHE_KIB: i64 = 64 * 1024;
@@ -51,14 +51,32 @@ pub struct Claim {
 }
 
 /// A job for the SQLite thread.
-#[derive(Debug)]
 enum Job {
     User {
         app_id: i64,
         id: i64,
         reply: oneshot::Sender<Result<Option<UserRow>, String>>,
     },
+    /// Read a user, let `decide` look at it, and make the claim it asks for in the same
+    /// transaction.
+    UserThenClaim {
+        app_id: i64,
+        id: i64,
+        now: i64,
+        decide: Decide,
+        reply: oneshot::Sender<Result<Option<(UserRow, Claimed)>, String>>,
+    },
     Claim(Claim),
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Job::User { .. } => "Job::User",
+            Job::UserThenClaim { .. } => "Job::UserThenClaim",
+            Job::Claim(_) => "Job::Claim",
+        })
+    }
 }
 
 /// The queue of the thread that owns the hot-path connection of one SQLite file.
@@ -113,6 +131,26 @@ impl SqliteHot {
         answer.await.map_err(|_| STOPPED.to_owned())?
     }
 
+    /// Reads a user and makes the claim `decide` asks for, in one transaction; see
+    /// [`super::Db::user_then_claim`].
+    pub async fn user_then_claim(
+        &self,
+        app_id: i64,
+        id: i64,
+        now: i64,
+        decide: Decide,
+    ) -> Result<Option<(UserRow, Claimed)>, String> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::UserThenClaim {
+            app_id,
+            id,
+            now,
+            decide,
+            reply,
+        })?;
+        answer.await.map_err(|_| STOPPED.to_owned())?
+    }
+
     /// Queues a claim; the answer arrives on its `reply` once its batch is committed.
     pub fn claim(&self, claim: Claim) -> Result<(), String> {
         self.send(Job::Claim(claim))
@@ -125,6 +163,18 @@ impl SqliteHot {
 
 const STOPPED: &str = "the SQLite thread has stopped";
 
+/// An answer that waits for its batch to be committed.
+enum Pending {
+    Claim(oneshot::Sender<Result<bool, String>>, bool),
+    Verified(
+        oneshot::Sender<Result<Option<(UserRow, Claimed)>, String>>,
+        UserRow,
+        bool,
+    ),
+    /// Queued after a statement of the batch failed: answered with the batch's error.
+    NotRun(oneshot::Sender<Result<Option<(UserRow, Claimed)>, String>>),
+}
+
 /// Runs until every sender is gone: takes what has queued up and runs it in one transaction.
 fn run(conn: &Connection, rx: &mpsc::Receiver<Job>) {
     while let Ok(first) = rx.recv() {
@@ -135,18 +185,32 @@ fn run(conn: &Connection, rx: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut claims = Vec::new();
-        let result = run_batch(conn, batch, &mut claims);
-        match result {
-            Ok(granted) => {
-                for (c, ok) in claims.into_iter().zip(granted) {
-                    let _ = c.reply.send(Ok(ok));
+        let mut pending = Vec::new();
+        let result = run_batch(conn, batch, &mut pending);
+        if let Err(e) = &result {
+            tracing::error!(error = %e, waiting = pending.len(), "SQLite hot-path batch failed");
+        }
+        for p in pending {
+            match (p, &result) {
+                (Pending::Claim(reply, new), Ok(())) => {
+                    let _ = reply.send(Ok(new));
                 }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, claims = claims.len(), "SQLite hot-path batch failed");
-                for c in claims {
-                    let _ = c.reply.send(Err(e.to_string()));
+                (Pending::Verified(reply, user, new), Ok(())) => {
+                    let claimed = if new {
+                        Claimed::Granted
+                    } else {
+                        Claimed::AlreadyUsed
+                    };
+                    let _ = reply.send(Ok(Some((user, claimed))));
+                }
+                (Pending::Claim(reply, _), Err(e)) => {
+                    let _ = reply.send(Err(e.clone()));
+                }
+                (Pending::Verified(reply, ..) | Pending::NotRun(reply), Err(e)) => {
+                    let _ = reply.send(Err(e.clone()));
+                }
+                (Pending::NotRun(reply), Ok(())) => {
+                    let _ = reply.send(Err("not run after an earlier failure".to_owned()));
                 }
             }
         }
@@ -163,14 +227,10 @@ fn checkpoint(conn: &Connection, stop: &mpsc::Receiver<()>) {
     }
 }
 
-/// Answers the reads of a batch at once and runs its claims; the claims are moved to `claims`
-/// and their results returned once committed.
-fn run_batch(
-    conn: &Connection,
-    batch: Vec<Job>,
-    claims: &mut Vec<Claim>,
-) -> Result<Vec<bool>, rusqlite::Error> {
-    let writes = batch.iter().any(|j| matches!(j, Job::Claim(_)));
+/// Runs a batch in one transaction. Reads are answered at once; what waits for the commit is
+/// moved to `pending`, to be answered with the result.
+fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> Result<(), String> {
+    let writes = batch.iter().any(|j| !matches!(j, Job::User { .. }));
     // Prepared once and reused: BEGIN and COMMIT run for every batch.
     let begin = if writes {
         "BEGIN IMMEDIATE"
@@ -178,31 +238,86 @@ fn run_batch(
         "BEGIN DEFERRED"
     };
     if let Err(e) = conn.prepare_cached(begin).and_then(|mut s| s.execute([])) {
+        let e = e.to_string();
         for job in batch {
             match job {
                 Job::User { reply, .. } => {
-                    let _ = reply.send(Err(e.to_string()));
+                    let _ = reply.send(Err(e.clone()));
                 }
-                Job::Claim(c) => claims.push(c),
+                Job::UserThenClaim { reply, .. } => {
+                    let _ = reply.send(Err(e.clone()));
+                }
+                Job::Claim(c) => pending.push(Pending::Claim(c.reply, false)),
             }
         }
         return Err(e);
     }
-    let mut granted = Vec::new();
     let mut failure = None;
     for job in batch {
         match job {
             Job::User { app_id, id, reply } => {
                 let _ = reply.send(read_user(conn, app_id, id).map_err(|e| e.to_string()));
             }
+            Job::UserThenClaim {
+                app_id,
+                id,
+                now,
+                decide,
+                reply,
+            } => {
+                if failure.is_some() {
+                    pending.push(Pending::NotRun(reply));
+                    continue;
+                }
+                let user = match read_user(conn, app_id, id) {
+                    Ok(Some(user)) => user,
+                    Ok(None) => {
+                        let _ = reply.send(Ok(None));
+                        continue;
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.to_string()));
+                        continue;
+                    }
+                };
+                match decide(&user) {
+                    Ok(None) => {
+                        let _ = reply.send(Ok(Some((user, Claimed::NotAsked))));
+                    }
+                    Ok(Some(TokenClaim {
+                        kind,
+                        step,
+                        mark_success,
+                    })) => {
+                        let c = ClaimRow {
+                            user_id: user.id,
+                            kind,
+                            step,
+                            now,
+                            mark_success,
+                        };
+                        match claim(conn, &c) {
+                            Ok(new) => pending.push(Pending::Verified(reply, user, new)),
+                            Err(e) => {
+                                failure = Some(e);
+                                pending.push(Pending::Verified(reply, user, false));
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
             Job::Claim(c) => {
+                let mut new = false;
                 if failure.is_none() {
-                    match claim(conn, &c) {
-                        Ok(new) => granted.push(new),
+                    match claim(conn, &c.row()) {
+                        Ok(n) => new = n,
                         Err(e) => failure = Some(e),
                     }
                 }
-                claims.push(c);
+                pending.push(Pending::Claim(c.reply, new));
             }
         }
     }
@@ -213,16 +328,16 @@ fn run_batch(
     };
     let ended = conn.prepare_cached(end).and_then(|mut s| s.execute([]));
     if let Some(e) = failure {
-        return Err(e);
+        return Err(e.to_string());
     }
     if let Err(e) = ended {
         // A failed COMMIT can leave the transaction open; never carry it into the next batch.
         if !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
-        return Err(e);
+        return Err(e.to_string());
     }
-    Ok(granted)
+    Ok(())
 }
 
 fn read_user(conn: &Connection, app_id: i64, id: i64) -> Result<Option<UserRow>, rusqlite::Error> {
@@ -245,7 +360,28 @@ fn read_user(conn: &Connection, app_id: i64, id: i64) -> Result<Option<UserRow>,
         .optional()
 }
 
-fn claim(conn: &Connection, c: &Claim) -> Result<bool, rusqlite::Error> {
+/// The row a claim writes.
+struct ClaimRow {
+    user_id: i64,
+    kind: &'static str,
+    step: i64,
+    now: i64,
+    mark_success: bool,
+}
+
+impl Claim {
+    fn row(&self) -> ClaimRow {
+        ClaimRow {
+            user_id: self.user_id,
+            kind: self.kind,
+            step: self.step,
+            now: self.now,
+            mark_success: self.mark_success,
+        }
+    }
+}
+
+fn claim(conn: &Connection, c: &ClaimRow) -> Result<bool, rusqlite::Error> {
     let new = conn
         .prepare_cached(CLAIM)?
         .execute(params![c.user_id, c.kind, c.step, c.now])?

@@ -1,27 +1,44 @@
 // The code list against a mock backend: the IPC module is replaced, nothing reaches Tauri.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushSync, mount, unmount } from "svelte";
-import type { CodeView } from "../ipc";
+import type { CodeView, Preview } from "../ipc";
 
 const backend = vi.hoisted(() => ({
   listCodes: vi.fn(),
-  addUri: vi.fn(),
   nextHotp: vi.fn(),
+  previewLink: vi.fn(),
+  scanImage: vi.fn(),
+  scanFile: vi.fn(),
+  scanClipboard: vi.fn(),
+  scanScreen: vi.fn(),
+  confirmAdd: vi.fn(),
+  cancelAdd: vi.fn(),
+  onFilesDropped: vi.fn(),
+  onLinksOpened: vi.fn(),
+  takeOpenedLinks: vi.fn(),
+  copyCode: vi.fn(),
+  updateAccount: vi.fn(),
+  moveAccount: vi.fn(),
+  deleteAccount: vi.fn(),
+  undoDelete: vi.fn(),
+  exportQr: vi.fn(),
+  isIpcError: (e: unknown) => typeof e === "object" && e !== null && "code" in e,
 }));
 vi.mock("../ipc", () => backend);
 
 import CodeList from "./CodeList.svelte";
 
-const github: CodeView = { id: "a", issuer: "GitHub", name: "octocat", kind: "totp", code: "287082", next_code: "359152", period: 30, seconds_left: 12 };
-const google: CodeView = { id: "b", issuer: "Google", name: "alice@gmail.com", kind: "totp", code: "1234567", next_code: "7654321", period: 30, seconds_left: 12 };
-const yubi: CodeView = { id: "c", issuer: "Yubico", name: "key", kind: "hotp", code: "755224", next_code: "287082", period: null, seconds_left: null };
+const extra = { tags: [] as string[], color: null, pinned: false, last_used_at: null };
+const github: CodeView = { id: "a", issuer: "GitHub", name: "octocat", kind: "totp", code: "287082", next_code: "359152", period: 30, seconds_left: 12, ...extra };
+const google: CodeView = { id: "b", issuer: "Google", name: "alice@gmail.com", kind: "totp", code: "1234567", next_code: "7654321", period: 30, seconds_left: 12, ...extra, tags: ["work"] };
+const yubi: CodeView = { id: "c", issuer: "Yubico", name: "key", kind: "hotp", code: "755224", next_code: "287082", period: null, seconds_left: null, ...extra };
 
 let target: HTMLElement;
 let component: ReturnType<typeof mount> | undefined;
 const errors: unknown[] = [];
 
-async function render() {
-  component = mount(CodeList, { target, props: { onerror: (e: unknown) => errors.push(e) } });
+async function render(sort: "name" | "recent" | "manual" = "name") {
+  component = mount(CodeList, { target, props: { onerror: (e: unknown) => errors.push(e), sort } });
   await vi.waitFor(() => expect(target.querySelectorAll("[data-code]").length).toBeGreaterThan(0));
 }
 
@@ -29,6 +46,10 @@ beforeEach(() => {
   target = document.createElement("div");
   document.body.appendChild(target);
   backend.listCodes.mockResolvedValue([github, google, yubi]);
+  backend.onFilesDropped.mockResolvedValue(() => {});
+  backend.onLinksOpened.mockResolvedValue(() => {});
+  backend.takeOpenedLinks.mockResolvedValue([]);
+  backend.cancelAdd.mockResolvedValue(null);
   errors.length = 0;
 });
 
@@ -59,31 +80,160 @@ describe("CodeList", () => {
     expect(target.querySelector(".empty")?.textContent).toBe("No account matches.");
   });
 
-  it("copies a code on click", async () => {
-    const writeText = vi.fn().mockResolvedValue(undefined);
-    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+  it("copies a code on click, and the next one with N", async () => {
+    backend.copyCode.mockImplementation(async (id: string) => [github, google, yubi].find((c) => c.id === id));
     await render();
     target.querySelector<HTMLButtonElement>("button.row")!.click();
-    await vi.waitFor(() => expect(writeText).toHaveBeenCalledWith("287082"));
+    await vi.waitFor(() => expect(backend.copyCode).toHaveBeenCalledWith("a", false));
     await vi.waitFor(() => expect(target.querySelector("[role=status]")?.textContent).toBe("Copied"));
+    const row = target.querySelector<HTMLButtonElement>("button.row")!;
+    row.dispatchEvent(new KeyboardEvent("keydown", { key: "n", bubbles: true }));
+    await vi.waitFor(() => expect(backend.copyCode).toHaveBeenCalledWith("a", true));
   });
 
-  it("adds a pasted link and reports a refused one", async () => {
+  it("moves between rows with the arrows and back to the search field", async () => {
     await render();
-    backend.addUri.mockResolvedValueOnce(["d"]);
+    const search = target.querySelector<HTMLInputElement>("input[type=search]")!;
+    const rows = [...target.querySelectorAll<HTMLButtonElement>("button.row")];
+    search.focus();
+    search.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    expect(document.activeElement).toBe(rows[0]);
+    rows[0].dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    expect(document.activeElement).toBe(rows[1]);
+    rows[1].dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowUp", bubbles: true }));
+    rows[0].dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowUp", bubbles: true }));
+    expect(document.activeElement).toBe(search);
+  });
+
+  it("puts pinned accounts first and sorts by recent use when asked", async () => {
+    backend.listCodes.mockResolvedValue([github, { ...google, last_used_at: 100 }, { ...yubi, pinned: true }]);
+    await render("recent");
+    expect([...target.querySelectorAll(".issuer")].map((e) => e.textContent)).toEqual(["Yubico", "Google", "GitHub"]);
+  });
+
+  it("edits an account, showing field problems from Rust", async () => {
+    await render();
+    target.querySelector<HTMLButtonElement>("button[aria-label='Manage GitHub octocat']")!.click();
+    flushSync();
+    const editor = target.querySelector<HTMLElement>("section.editor")!;
+    backend.updateAccount.mockRejectedValueOnce({ code: "invalid_fields", message: "x", fields: [{ field: "tags", message: "at most 20 tags" }] });
+    editor.querySelector<HTMLFormElement>("form")!.requestSubmit();
+    await vi.waitFor(() => expect(editor.querySelector("[data-field=tags]")?.textContent).toBe("at most 20 tags"));
+    backend.updateAccount.mockResolvedValueOnce({ ...github, issuer: "GitHub Enterprise", pinned: true });
+    const issuer = editor.querySelector<HTMLInputElement>("input")!;
+    issuer.value = "GitHub Enterprise";
+    issuer.dispatchEvent(new Event("input"));
+    flushSync();
+    editor.querySelector<HTMLFormElement>("form")!.requestSubmit();
+    await vi.waitFor(() => expect(target.querySelector("section.editor")).toBeNull());
+    expect(backend.updateAccount).toHaveBeenLastCalledWith("a", { issuer: "GitHub Enterprise", name: "octocat", tags: [], color: null, pinned: false });
+    expect([...target.querySelectorAll(".issuer")].map((e) => e.textContent)).toContain("GitHub Enterprise");
+  });
+
+  it("deletes after a confirmation and undoes it", async () => {
+    await render();
+    target.querySelector<HTMLButtonElement>("button[aria-label='Manage Google alice@gmail.com']")!.click();
+    flushSync();
+    const button = (text: string) => [...target.querySelectorAll<HTMLButtonElement>("section.editor button")].find((b) => b.textContent === text)!;
+    button("Delete…").click();
+    flushSync();
+    expect(backend.deleteAccount).not.toHaveBeenCalled();
+    backend.deleteAccount.mockResolvedValueOnce(null);
+    button("Delete").click();
+    await vi.waitFor(() => expect(target.querySelector(".toast")?.textContent).toContain("Deleted Google."));
+    expect([...target.querySelectorAll(".issuer")].map((e) => e.textContent)).not.toContain("Google");
+    backend.undoDelete.mockResolvedValueOnce("b");
+    target.querySelector<HTMLButtonElement>(".toast button")!.click();
+    await vi.waitFor(() => expect(backend.undoDelete).toHaveBeenCalled());
+    await vi.waitFor(() => expect([...target.querySelectorAll(".issuer")].map((e) => e.textContent)).toContain("Google"));
+  });
+
+  it("shows the QR export only after the warning is accepted", async () => {
+    await render();
+    target.querySelector<HTMLButtonElement>("button[aria-label='Manage GitHub octocat']")!.click();
+    flushSync();
+    const button = (text: string) => [...target.querySelectorAll<HTMLButtonElement>("section.editor button")].find((b) => b.textContent === text)!;
+    button("Show as QR code…").click();
+    flushSync();
+    expect(backend.exportQr).not.toHaveBeenCalled();
+    expect(target.querySelector("section.editor p")?.textContent).toContain("anyone who sees or photographs it");
+    backend.exportQr.mockResolvedValueOnce("<svg></svg>");
+    button("Show the QR code").click();
+    await vi.waitFor(() => expect(target.querySelector<HTMLImageElement>("img.qr")?.src).toContain("data:image/svg+xml"));
+  });
+
+  it("previews a typed link, adds what is ticked, and reports a refused link", async () => {
+    await render();
+    const preview: Preview = {
+      id: 7,
+      source: "link",
+      items: [
+        { index: 0, issuer: "New", name: "x", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null },
+        { index: 1, issuer: "GitHub", name: "octocat", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: "GitHub (octocat)" },
+      ],
+      problems: [],
+    };
+    backend.previewLink.mockResolvedValueOnce(preview);
+    backend.confirmAdd.mockResolvedValueOnce(["d"]);
     const input = target.querySelector<HTMLInputElement>("input[aria-label='otpauth link to add']")!;
-    input.value = "otpauth://totp/New:x?secret=JBSWY3DPEHPK3PXP";
+    input.value = " otpauth-migration://offline?data=x ";
     input.dispatchEvent(new Event("input"));
     flushSync();
-    target.querySelector<HTMLFormElement>("form.add")!.requestSubmit();
-    await vi.waitFor(() => expect(backend.addUri).toHaveBeenCalledWith("otpauth://totp/New:x?secret=JBSWY3DPEHPK3PXP"));
+    target.querySelector<HTMLFormElement>("form.link")!.requestSubmit();
+    await vi.waitFor(() => expect(target.querySelector("section.preview")).not.toBeNull());
+    expect(backend.previewLink).toHaveBeenCalledWith("otpauth-migration://offline?data=x");
+    // The duplicate is shown with the account it matches, and left unticked.
+    const boxes = [...target.querySelectorAll<HTMLInputElement>("section.preview input[type=checkbox]")];
+    expect(boxes.map((b) => b.checked)).toEqual([true, false]);
+    expect(target.querySelector(".warn")?.textContent).toBe("Already in the vault as GitHub (octocat)");
+    expect(backend.confirmAdd).not.toHaveBeenCalled();
+    target.querySelector<HTMLButtonElement>("section.preview button.primary")!.click();
+    await vi.waitFor(() => expect(backend.confirmAdd).toHaveBeenCalledWith(7, [0]));
+    await vi.waitFor(() => expect(target.querySelector("section.preview")).toBeNull());
+    expect(backend.listCodes).toHaveBeenCalledTimes(2);
+
     const refusal = { code: "invalid_uri", message: "secret: missing or empty" };
-    backend.addUri.mockRejectedValueOnce(refusal);
+    backend.previewLink.mockRejectedValueOnce(refusal);
     input.value = "otpauth://totp/x";
     input.dispatchEvent(new Event("input"));
     flushSync();
-    target.querySelector<HTMLFormElement>("form.add")!.requestSubmit();
+    target.querySelector<HTMLFormElement>("form.link")!.requestSubmit();
     await vi.waitFor(() => expect(errors).toContainEqual(refusal));
+  });
+
+  it("previews a link handed over by the browser once the list is shown", async () => {
+    backend.takeOpenedLinks.mockResolvedValueOnce(["otpauth://totp/A:a?secret=AAAA", "otpauth://totp/B:b?secret=BBBB"]);
+    backend.previewLink.mockResolvedValueOnce({ id: 3, source: "link", items: [{ index: 0, issuer: "B", name: "b", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null }], problems: [] });
+    await render();
+    await vi.waitFor(() => expect(target.querySelector("section.preview")).not.toBeNull());
+    expect(backend.previewLink).toHaveBeenCalledWith("otpauth://totp/B:b?secret=BBBB");
+  });
+
+  it("scans the screen, and a pasted image, into a preview that can be cancelled", async () => {
+    await render();
+    const preview: Preview = {
+      id: 1,
+      source: "screen",
+      items: [{ index: 0, issuer: "Acme", name: "alice", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null }],
+      problems: ["a QR code or text that is not an otpauth:// or otpauth-migration:// link"],
+    };
+    backend.scanScreen.mockResolvedValueOnce(preview);
+    target.querySelector<HTMLButtonElement>("button[aria-label='Scan the screen for a QR code']")!.click();
+    await vi.waitFor(() => expect(target.querySelector("section.preview h2")?.textContent).toBe("Add this account?"));
+    expect(target.querySelector(".problem")?.textContent).toContain("not an otpauth://");
+    target.querySelector<HTMLButtonElement>("section.preview button.secondary")!.click();
+    await vi.waitFor(() => expect(target.querySelector("section.preview")).toBeNull());
+    expect(backend.cancelAdd).toHaveBeenCalled();
+
+    backend.scanImage.mockResolvedValueOnce({ ...preview, source: "image" });
+    // A pasted file as WebKit hands it over (jsdom's File has no arrayBuffer()).
+    const png = { name: "qr.png", type: "image/png", arrayBuffer: async () => new Uint8Array([137, 80, 78, 71]).buffer };
+    const paste = new Event("paste", { bubbles: true, cancelable: true }) as ClipboardEvent;
+    Object.defineProperty(paste, "clipboardData", { value: { files: [png], getData: () => "" } });
+    window.dispatchEvent(paste);
+    await vi.waitFor(() => expect(backend.scanImage).toHaveBeenCalled());
+    expect(Array.from(backend.scanImage.mock.calls[0][0] as Uint8Array)).toEqual([137, 80, 78, 71]);
+    await vi.waitFor(() => expect(target.querySelector("section.preview")).not.toBeNull());
   });
 
   it("asks for the next HOTP code", async () => {

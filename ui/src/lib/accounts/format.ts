@@ -20,3 +20,30 @@ export function hue(name: string): number {
   for (const ch of name.toLowerCase()) h = (h * 31 + ch.codePointAt(0)!) % 360;
   return h;
 }
+
+/** The minimal shape `sorted` needs. */
+export interface Sortable {
+  issuer: string;
+  name: string;
+  pinned: boolean;
+  last_used_at: number | null;
+}
+
+/**
+ * The list order: pinned accounts first, then by issuer and name (`name`), most recently used
+ * (`recent`, never-used last), or the vault's own order (`manual`). Stable within ties.
+ */
+export function sorted<T extends Sortable>(items: T[], order: "name" | "recent" | "manual"): T[] {
+  const byLabel = (a: T, b: T) =>
+    (a.issuer || a.name).localeCompare(b.issuer || b.name, undefined, { sensitivity: "base" }) ||
+    a.name.localeCompare(b.name, undefined, { sensitivity: "base" });
+  const byRecent = (a: T, b: T) => (b.last_used_at ?? -1) - (a.last_used_at ?? -1);
+  return items
+    .map((item, i) => ({ item, i }))
+    .sort((x, y) => {
+      if (x.item.pinned !== y.item.pinned) return x.item.pinned ? -1 : 1;
+      const c = order === "name" ? byLabel(x.item, y.item) : order === "recent" ? byRecent(x.item, y.item) : 0;
+      return c || x.i - y.i;
+    })
+    .map(({ item }) => item);
+}

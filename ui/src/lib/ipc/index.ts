@@ -1,9 +1,23 @@
 // The one module that talks to Rust. Components import these functions, never @tauri-apps/api.
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 
-import type { CodeView, ErrorCode, FieldProblem, IpcError, ManualEntry, VaultStatus } from "./bindings";
+import type {
+  AccountEdit,
+  CodeView,
+  ErrorCode,
+  FieldProblem,
+  IpcError,
+  ManualEntry,
+  Preview,
+  PreviewItem,
+  Settings,
+  SortOrder,
+  VaultStatus,
+} from "./bindings";
 
-export type { CodeView, ErrorCode, FieldProblem, IpcError, ManualEntry, VaultStatus };
+export type { AccountEdit, CodeView, ErrorCode, FieldProblem, IpcError, ManualEntry, Preview, PreviewItem, Settings, SortOrder, VaultStatus };
 export type VaultState = VaultStatus["state"];
 
 export function isIpcError(e: unknown): e is IpcError {
@@ -15,6 +29,39 @@ export const createVault = (passphrase: string | null) => invoke<VaultStatus>("c
 export const unlock = (passphrase: string | null) => invoke<VaultStatus>("unlock", { passphrase });
 export const lock = () => invoke<VaultStatus>("lock");
 export const listCodes = () => invoke<CodeView[]>("list_codes");
-export const addUri = (uri: string) => invoke<string[]>("add_uri", { uri });
 export const nextHotp = (id: string) => invoke<CodeView>("next_hotp", { id });
 export const addManual = (entry: ManualEntry) => invoke<string>("add_manual", { entry });
+
+// Managing. copyCode writes the clipboard from Rust and clears it after the user's delay.
+export const copyCode = (id: string, next: boolean) => invoke<CodeView>("copy_code", { id, next });
+export const updateAccount = (id: string, edit: AccountEdit) => invoke<CodeView>("update_account", { id, edit });
+export const moveAccount = (id: string, index: number) => invoke<null>("move_account", { id, index });
+export const deleteAccount = (id: string) => invoke<null>("delete_account", { id });
+export const undoDelete = () => invoke<string>("undo_delete");
+/** The one seed export: an SVG QR code of the account, after the user confirmed. */
+export const exportQr = (id: string) => invoke<string>("export_qr", { id });
+export const takeOpenedLinks = () => invoke<string[]>("take_opened_links");
+export const getSettings = () => invoke<Settings>("get_settings");
+export const setSettings = (settings: Settings) => invoke<Settings>("set_settings", { settings });
+
+// Adding: every path gives a preview; nothing is saved until confirmAdd.
+export const previewLink = (text: string) => invoke<Preview>("preview_link", { text });
+/** An image's bytes go as the raw request body, not as JSON. */
+export const scanImage = (bytes: Uint8Array) => invoke<Preview>("scan_image", bytes);
+export const scanFile = (path: string) => invoke<Preview>("scan_file", { path });
+export const scanClipboard = () => invoke<Preview>("scan_clipboard");
+export const scanScreen = () => invoke<Preview>("scan_screen");
+export const confirmAdd = (id: number, indexes: number[]) => invoke<string[]>("confirm_add", { id, indexes });
+export const cancelAdd = () => invoke<null>("cancel_add");
+
+/** Calls `handler` when the browser or a second launch hands over links (then takeOpenedLinks). */
+export const onLinksOpened = (handler: () => void): Promise<() => void> => listen("twofold://links", handler);
+/** Calls `handler` when the vault was locked from outside the page (the tray). */
+export const onLockedOutside = (handler: () => void): Promise<() => void> => listen("twofold://locked", handler);
+
+/** Calls `handler` with the paths of files dropped on the window; returns the unsubscribe. */
+export async function onFilesDropped(handler: (paths: string[]) => void): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    if (event.payload.type === "drop" && event.payload.paths.length > 0) handler(event.payload.paths);
+  });
+}

@@ -1,0 +1,269 @@
+//! Managing accounts: copy a code (cleared from the clipboard later), edit the labels, pin, move,
+//! delete with undo, the one explicit seed export (an account as a QR code), and the settings.
+
+use serde::Deserialize;
+use tauri::State;
+use twofold_core::vault::Contents;
+use twofold_core::{AccountId, OsEntropy, otpauth, qr};
+
+use super::accounts::{CodeView, locked, view};
+use super::now;
+use super::vault::poisoned;
+use crate::error::{ErrorCode, FieldProblem, IpcError};
+use crate::session::AppSession;
+use crate::settings::{self, Settings};
+
+/// Longest issuer or account name.
+const MAX_LABEL: usize = 200;
+/// Most tags on one account, and the longest tag.
+const MAX_TAGS: usize = 20;
+const MAX_TAG: usize = 40;
+
+fn not_found() -> IpcError {
+    IpcError::new(ErrorCode::NotFound, "no such account")
+}
+
+fn with_contents<T>(
+    session: &AppSession,
+    change: impl FnOnce(&mut Contents) -> Result<T, IpcError>,
+) -> Result<T, IpcError> {
+    let mut guard = session.vault.lock().map_err(poisoned)?;
+    let vault = guard.as_mut().ok_or_else(locked)?;
+    let (value, _) = vault.update(&mut OsEntropy, change)??;
+    Ok(value)
+}
+
+/// Copies an account's current code (or the next one) to the clipboard, marked for clipboard
+/// managers to leave out of their history, and clears it after the user's delay if it is still
+/// there. Returns what was copied.
+#[tauri::command]
+pub async fn copy_code(
+    session: State<'_, AppSession>,
+    id: String,
+    next: bool,
+) -> Result<CodeView, IpcError> {
+    let id = AccountId::from_string(id);
+    let t = now();
+    let shown = with_contents(&session, |c| {
+        let a = c.get_mut(&id).ok_or_else(not_found)?;
+        let shown = view(a, t);
+        a.last_used_at = Some(t);
+        Ok(shown)
+    })?;
+    let code = if next {
+        shown.next_code.clone()
+    } else {
+        shown.code.clone()
+    };
+    let generation = session.clipboard.put_secret(&code)?;
+    let delay = session
+        .settings
+        .lock()
+        .map_err(poisoned)?
+        .clipboard_clear_seconds;
+    if delay > 0 {
+        let clipboard = session.clipboard.clone();
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(u64::from(delay))).await;
+            clipboard.clear_if(generation, &code);
+        });
+    }
+    Ok(shown)
+}
+
+/// The labels the user can change.
+#[derive(Debug, Deserialize, ts_rs::TS)]
+pub struct AccountEdit {
+    pub issuer: String,
+    pub name: String,
+    pub tags: Vec<String>,
+    /// `#rrggbb`, or null for the colour made from the issuer.
+    pub color: Option<String>,
+    pub pinned: bool,
+}
+
+/// The edit with labels trimmed and tags cleaned, or every problem at once.
+fn checked(edit: AccountEdit) -> Result<AccountEdit, IpcError> {
+    let mut problems = Vec::new();
+    let mut problem = |field: &str, message: String| {
+        problems.push(FieldProblem {
+            field: field.into(),
+            message,
+        });
+    };
+    let issuer = edit.issuer.trim().to_owned();
+    let name = edit.name.trim().to_owned();
+    if issuer.is_empty() && name.is_empty() {
+        problem("name", "give the account an issuer or a name".into());
+    }
+    for (field, value) in [("issuer", &issuer), ("name", &name)] {
+        if value.chars().count() > MAX_LABEL {
+            problem(field, format!("at most {MAX_LABEL} characters"));
+        }
+        if value.chars().any(char::is_control) {
+            problem(field, "no control characters".into());
+        }
+    }
+    let mut tags: Vec<String> = Vec::new();
+    for tag in edit.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if tag.chars().count() > MAX_TAG {
+            problem(
+                "tags",
+                format!("`{tag}`: a tag has at most {MAX_TAG} characters"),
+            );
+        } else if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+            tags.push(tag.to_owned());
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        problem("tags", format!("at most {MAX_TAGS} tags"));
+    }
+    let color = match edit.color.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c)
+            if c.len() == 7
+                && c.starts_with('#')
+                && c[1..].chars().all(|x| x.is_ascii_hexdigit()) =>
+        {
+            Some(c.to_ascii_lowercase())
+        }
+        Some(c) => {
+            problem("color", format!("`{c}` is not a colour like #3a7bd5"));
+            None
+        }
+    };
+    if !problems.is_empty() {
+        return Err(IpcError::problems(problems));
+    }
+    Ok(AccountEdit {
+        issuer,
+        name,
+        tags,
+        color,
+        pinned: edit.pinned,
+    })
+}
+
+/// Changes an account's issuer, name, tags, colour and pin.
+#[tauri::command]
+pub async fn update_account(
+    session: State<'_, AppSession>,
+    id: String,
+    edit: AccountEdit,
+) -> Result<CodeView, IpcError> {
+    let edit = checked(edit)?;
+    let id = AccountId::from_string(id);
+    let t = now();
+    with_contents(&session, |c| {
+        let a = c.get_mut(&id).ok_or_else(not_found)?;
+        a.issuer = edit.issuer;
+        a.name = edit.name;
+        a.tags = edit.tags;
+        a.color = edit.color;
+        a.pinned = edit.pinned;
+        Ok(view(a, t))
+    })
+}
+
+/// Moves an account to `index` in the user's order.
+#[tauri::command]
+pub async fn move_account(
+    session: State<'_, AppSession>,
+    id: String,
+    index: u32,
+) -> Result<(), IpcError> {
+    let id = AccountId::from_string(id);
+    with_contents(&session, |c| {
+        let from = c
+            .accounts
+            .iter()
+            .position(|a| a.id == id)
+            .ok_or_else(not_found)?;
+        let account = c.accounts.remove(from);
+        let to = (index as usize).min(c.accounts.len());
+        c.accounts.insert(to, account);
+        Ok(())
+    })
+}
+
+/// Deletes an account. The app keeps it in memory (never on disk) until the next delete or lock,
+/// so `undo_delete` can put it back where it was.
+#[tauri::command]
+pub async fn delete_account(session: State<'_, AppSession>, id: String) -> Result<(), IpcError> {
+    let id = AccountId::from_string(id);
+    let removed = with_contents(&session, |c| {
+        let at = c
+            .accounts
+            .iter()
+            .position(|a| a.id == id)
+            .ok_or_else(not_found)?;
+        Ok((at, c.accounts.remove(at)))
+    })?;
+    *session.trash.lock().map_err(poisoned)? = Some(removed);
+    Ok(())
+}
+
+/// Puts the last deleted account back; returns its id.
+#[tauri::command]
+pub async fn undo_delete(session: State<'_, AppSession>) -> Result<String, IpcError> {
+    let Some((at, account)) = session.trash.lock().map_err(poisoned)?.take() else {
+        return Err(IpcError::new(ErrorCode::NotFound, "nothing to undo"));
+    };
+    let id = account.id.to_string();
+    with_contents(&session, move |c| {
+        if c.accounts
+            .iter()
+            .any(|a| a.id == account.id || a.is_duplicate_of(&account.to_draft()))
+        {
+            return Err(IpcError::new(
+                ErrorCode::Duplicate,
+                format!("{} is in the vault again already", account.display_name()),
+            ));
+        }
+        let at = at.min(c.accounts.len());
+        c.accounts.insert(at, account);
+        Ok(())
+    })?;
+    Ok(id)
+}
+
+/// The one export of a seed: the account as an SVG QR code to scan with a phone. The page asks
+/// the user to confirm before it calls this.
+#[tauri::command]
+pub async fn export_qr(session: State<'_, AppSession>, id: String) -> Result<String, IpcError> {
+    let id = AccountId::from_string(id);
+    let contents = {
+        let mut guard = session.vault.lock().map_err(poisoned)?;
+        guard.as_mut().ok_or_else(locked)?.read()?
+    };
+    let account = contents.get(&id).ok_or_else(not_found)?;
+    let uri = zeroize::Zeroizing::new(otpauth::format(&account.to_draft()));
+    qr::encode_svg(&uri).map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))
+}
+
+/// The links handed over since the last call (the page previews them).
+#[tauri::command]
+pub async fn take_opened_links(session: State<'_, AppSession>) -> Result<Vec<String>, IpcError> {
+    Ok(std::mem::take(
+        &mut *session.opened_links.lock().map_err(poisoned)?,
+    ))
+}
+
+#[tauri::command]
+pub async fn get_settings(session: State<'_, AppSession>) -> Result<Settings, IpcError> {
+    Ok(session.settings.lock().map_err(poisoned)?.clone())
+}
+
+/// Checks and saves the settings.
+#[tauri::command]
+pub async fn set_settings(
+    session: State<'_, AppSession>,
+    settings: Settings,
+) -> Result<Settings, IpcError> {
+    settings.check()?;
+    settings
+        .save(&settings::path_beside(&session.path))
+        .map_err(|e| IpcError::new(ErrorCode::Vault, format!("settings not saved: {e}")))?;
+    *session.settings.lock().map_err(poisoned)? = settings.clone();
+    Ok(settings)
+}

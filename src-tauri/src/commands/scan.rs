@@ -1,0 +1,277 @@
+//! Adding accounts: every path (pasted link, image file, dropped file, pasted image, screen scan)
+//! turns into one preview held here, and nothing is saved until the user confirms it. The preview
+//! names accounts and marks duplicates; seeds stay in Rust.
+
+use serde::Serialize;
+use tauri::State;
+use twofold_core::scan::{self, ScanItem};
+use twofold_core::vault::Contents;
+use twofold_core::{AccountDraft, OsEntropy, qr};
+
+use super::now;
+use super::vault::poisoned;
+use crate::error::{ErrorCode, IpcError};
+use crate::session::{AppSession, PendingAdd};
+
+/// The largest image file read for scanning.
+const MAX_IMAGE_BYTES: u64 = 40 * 1024 * 1024;
+
+/// One account found, as the preview shows it.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
+pub struct PreviewItem {
+    pub index: u32,
+    pub issuer: String,
+    pub name: String,
+    #[ts(type = "\"totp\" | \"hotp\" | \"steam\"")]
+    pub kind: &'static str,
+    pub algorithm: String,
+    pub digits: u8,
+    pub period: Option<u32>,
+    /// The display name of the account already in the vault with the same secret.
+    pub duplicate_of: Option<String>,
+}
+
+/// What a scan or a pasted link would add; confirm it with `confirm_add`.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
+pub struct Preview {
+    pub id: u32,
+    /// `link`, `image`, `clipboard` or `screen`.
+    pub source: String,
+    pub items: Vec<PreviewItem>,
+    /// QR codes or texts that were found but are not accounts, each with the reason.
+    pub problems: Vec<String>,
+}
+
+/// The accounts in some texts (QR payloads or a pasted link), and what was wrong with the rest.
+fn drafts_of(texts: &[String]) -> (Vec<AccountDraft>, Vec<String>) {
+    let mut drafts = Vec::new();
+    let mut problems = Vec::new();
+    for text in texts {
+        match scan::classify(text) {
+            ScanItem::Account(d) => drafts.push(d),
+            ScanItem::Migration(batch) => drafts.extend(batch.accounts),
+            ScanItem::InvalidAccount(e) => problems.push(e.to_string()),
+            ScanItem::InvalidMigration(e) => problems.push(e.to_string()),
+            ScanItem::NotOtp => problems.push(
+                "a QR code or text that is not an otpauth:// or otpauth-migration:// link".into(),
+            ),
+        }
+    }
+    (drafts, problems)
+}
+
+/// Holds the drafts found in `texts` as the pending preview (replacing any earlier one).
+fn hold(session: &AppSession, source: &str, texts: &[String]) -> Result<Preview, IpcError> {
+    let (drafts, problems) = drafts_of(texts);
+    if drafts.is_empty() {
+        let why = problems
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "nothing to add".into());
+        return Err(IpcError::new(ErrorCode::InvalidUri, why));
+    }
+    let contents = {
+        let mut guard = session.vault.lock().map_err(poisoned)?;
+        let vault = guard.as_mut().ok_or_else(super::accounts::locked)?;
+        vault.read()?
+    };
+    let items = drafts
+        .iter()
+        .zip(0..)
+        .map(|(d, index)| PreviewItem {
+            index,
+            issuer: d.issuer.clone(),
+            name: d.name.clone(),
+            kind: d.params.method().type_name(),
+            algorithm: d.params.algorithm().to_string(),
+            digits: d.params.digits(),
+            period: d.params.method().period(),
+            duplicate_of: contents.find_duplicate(d).map(|a| a.display_name()),
+        })
+        .collect();
+    let mut pending = session.pending.lock().map_err(poisoned)?;
+    let id = pending.as_ref().map_or(1, |p| p.id.wrapping_add(1));
+    *pending = Some(PendingAdd { id, drafts });
+    Ok(Preview {
+        id,
+        source: source.to_owned(),
+        items,
+        problems,
+    })
+}
+
+/// Decodes an encoded image (PNG, JPEG, …) off the async runtime.
+async fn decode(bytes: Vec<u8>) -> Result<Vec<String>, IpcError> {
+    tauri::async_runtime::spawn_blocking(move || qr::decode_image(&bytes))
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?
+        .map_err(no_code)
+}
+
+fn no_code(e: qr::QrError) -> IpcError {
+    IpcError::new(ErrorCode::NoCode, e.to_string())
+}
+
+/// A pasted or typed `otpauth://` or `otpauth-migration://` link.
+#[tauri::command]
+pub async fn preview_link(
+    session: State<'_, AppSession>,
+    text: String,
+) -> Result<Preview, IpcError> {
+    hold(&session, "link", &[text])
+}
+
+/// An image sent as the raw request body (a file picked in the page, or a pasted image).
+#[tauri::command]
+pub async fn scan_image(
+    session: State<'_, AppSession>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<Preview, IpcError> {
+    let bytes = body_bytes(request.body()).ok_or_else(|| {
+        IpcError::new(
+            ErrorCode::NoCode,
+            "image: send the file's bytes as the request body",
+        )
+    })?;
+    let texts = decode(bytes).await?;
+    hold(&session, "image", &texts)
+}
+
+/// The bytes of a request body: raw where the webview's IPC carries binary bodies, a JSON array
+/// of byte values where it falls back to JSON messages (WebKitGTK's postMessage).
+fn body_bytes(body: &tauri::ipc::InvokeBody) -> Option<Vec<u8>> {
+    match body {
+        tauri::ipc::InvokeBody::Raw(bytes) => Some(bytes.clone()),
+        tauri::ipc::InvokeBody::Json(serde_json::Value::Array(values)) => values
+            .iter()
+            .map(|v| v.as_u64().and_then(|n| u8::try_from(n).ok()))
+            .collect(),
+        tauri::ipc::InvokeBody::Json(_) => None,
+    }
+}
+
+/// An image file by path (a file dropped on the window).
+#[tauri::command]
+pub async fn scan_file(session: State<'_, AppSession>, path: String) -> Result<Preview, IpcError> {
+    let unreadable = |e: std::io::Error| IpcError::new(ErrorCode::NoCode, format!("{path}: {e}"));
+    let size = std::fs::metadata(&path).map_err(unreadable)?.len();
+    if size > MAX_IMAGE_BYTES {
+        return Err(IpcError::new(
+            ErrorCode::NoCode,
+            format!("{path}: {size} bytes is too large for an image to scan"),
+        ));
+    }
+    let bytes = std::fs::read(&path).map_err(unreadable)?;
+    let texts = decode(bytes).await?;
+    hold(&session, "image", &texts)
+}
+
+/// Whatever is on the clipboard: an image with a QR code, or a link.
+#[tauri::command]
+pub async fn scan_clipboard(session: State<'_, AppSession>) -> Result<Preview, IpcError> {
+    let unavailable =
+        |e: arboard::Error| IpcError::new(ErrorCode::NoCode, format!("clipboard: {e}"));
+    let mut clipboard = arboard::Clipboard::new().map_err(unavailable)?;
+    if let Ok(image) = clipboard.get_image() {
+        let (w, h) = (image.width as u32, image.height as u32);
+        let rgba = image.bytes.into_owned();
+        let texts = tauri::async_runtime::spawn_blocking(move || qr::decode_rgba(w, h, &rgba))
+            .await
+            .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?
+            .map_err(no_code)?;
+        return hold(&session, "clipboard", &texts);
+    }
+    let text = clipboard.get_text().map_err(|_| {
+        IpcError::new(
+            ErrorCode::NoCode,
+            "the clipboard holds neither an image nor a link",
+        )
+    })?;
+    hold(&session, "clipboard", &[text])
+}
+
+/// Every screen, captured in memory (never written to disk) and searched for QR codes.
+#[tauri::command]
+pub async fn scan_screen(session: State<'_, AppSession>) -> Result<Preview, IpcError> {
+    let texts = tauri::async_runtime::spawn_blocking(capture_and_decode)
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))??;
+    hold(&session, "screen", &texts)
+}
+
+fn capture_and_decode() -> Result<Vec<String>, IpcError> {
+    let failed = |e: xcap::XCapError| {
+        IpcError::new(
+            ErrorCode::NoCode,
+            format!("the screen cannot be captured: {e}"),
+        )
+    };
+    let mut texts = Vec::new();
+    for monitor in xcap::Monitor::all().map_err(failed)? {
+        let image = monitor.capture_image().map_err(failed)?;
+        let (w, h) = image.dimensions();
+        match qr::decode_rgba(w, h, image.as_raw()) {
+            Ok(found) => texts.extend(found),
+            Err(qr::QrError::NoCode) => {}
+            Err(e) => return Err(no_code(e)),
+        }
+    }
+    if texts.is_empty() {
+        return Err(IpcError::new(
+            ErrorCode::NoCode,
+            "no QR code on the screen: show it larger, or open it as an image",
+        ));
+    }
+    Ok(texts)
+}
+
+/// Saves the chosen accounts of the pending preview (by index) and returns their ids.
+/// Duplicates among them are skipped, not added twice.
+#[tauri::command]
+pub async fn confirm_add(
+    session: State<'_, AppSession>,
+    id: u32,
+    indexes: Vec<u32>,
+) -> Result<Vec<String>, IpcError> {
+    let pending = {
+        let mut pending = session.pending.lock().map_err(poisoned)?;
+        match pending.take() {
+            Some(p) if p.id == id => p,
+            other => {
+                *pending = other;
+                return Err(IpcError::new(
+                    ErrorCode::NotFound,
+                    "this preview is no longer open: scan or paste again",
+                ));
+            }
+        }
+    };
+    let chosen: Vec<AccountDraft> = pending
+        .drafts
+        .into_iter()
+        .zip(0u32..)
+        .filter(|(_, i)| indexes.contains(i))
+        .map(|(d, _)| d)
+        .collect();
+    let mut guard = session.vault.lock().map_err(poisoned)?;
+    let vault = guard.as_mut().ok_or_else(super::accounts::locked)?;
+    let t = now();
+    let (ids, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
+        let mut ids = Vec::new();
+        for draft in chosen {
+            if c.find_duplicate(&draft).is_some() {
+                continue;
+            }
+            ids.push(c.add(draft, &mut OsEntropy, t)?.to_string());
+        }
+        Ok::<_, IpcError>(ids)
+    })??;
+    Ok(ids)
+}
+
+/// Drops the pending preview.
+#[tauri::command]
+pub async fn cancel_add(session: State<'_, AppSession>) -> Result<(), IpcError> {
+    *session.pending.lock().map_err(poisoned)? = None;
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! Desktop integration: the tray (show, lock, quit), closing to the tray, and `otpauth://` links
+//! handed over by the browser or by a second launch, queued for the page to preview.
+
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Emitter, Manager, Runtime, WindowEvent};
+
+use crate::session::AppSession;
+
+/// Event sent to the page when links arrive; it then calls `take_opened_links`.
+pub const LINKS_EVENT: &str = "twofold://links";
+/// Event sent to the page when the vault was locked from outside it (the tray).
+pub const LOCKED_EVENT: &str = "twofold://locked";
+
+/// The `otpauth://` and `otpauth-migration://` links among a launch's arguments.
+pub fn links_in<S: AsRef<str>>(args: &[S]) -> Vec<String> {
+    args.iter()
+        .map(|a| a.as_ref().trim())
+        .filter(|a| {
+            let lower = a.get(..18).unwrap_or(a).to_ascii_lowercase();
+            lower.starts_with("otpauth:") || lower.starts_with("otpauth-migration:")
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Queues links for the page and tells it.
+pub fn open_links<R: Runtime>(app: &AppHandle<R>, links: Vec<String>) {
+    if links.is_empty() {
+        return;
+    }
+    if let Some(session) = app.try_state::<AppSession>()
+        && let Ok(mut queue) = session.opened_links.lock()
+    {
+        queue.extend(links);
+    }
+    show_main(app);
+    let _ = app.emit(LINKS_EVENT, ());
+}
+
+/// Brings the main window to the front.
+pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Locks the vault from outside the page and tells it.
+fn lock<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(session) = app.try_state::<AppSession>() {
+        session.lock_now();
+    }
+    let _ = app.emit(LOCKED_EVENT, ());
+}
+
+/// The tray icon and its menu. Where the desktop has no tray, this still succeeds and the window
+/// simply is not hidden on close (see [`on_window_event`]).
+pub fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let show = MenuItem::with_id(app, "show", "Show Twofold", true, None::<&str>)?;
+    let lock_item = MenuItem::with_id(app, "lock", "Lock", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(app, &[&show, &lock_item, &quit])?;
+    let mut builder = TrayIconBuilder::with_id("main")
+        .tooltip("Twofold")
+        .menu(&menu)
+        .show_menu_on_left_click(false)
+        .on_menu_event(|app, event| match event.id.as_ref() {
+            "show" => show_main(app),
+            "lock" => lock(app),
+            "quit" => app.exit(0),
+            _ => {}
+        })
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                show_main(tray.app_handle());
+            }
+        });
+    if let Some(icon) = app.default_window_icon() {
+        builder = builder.icon(icon.clone());
+    }
+    builder.build(app)?;
+    Ok(())
+}
+
+/// Closing the window hides it to the tray when the user wants that; the tray's Quit quits.
+pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEvent) {
+    if let WindowEvent::CloseRequested { api, .. } = event {
+        let to_tray = window
+            .try_state::<AppSession>()
+            .and_then(|s| s.settings.lock().ok().map(|s| s.close_to_tray))
+            .unwrap_or(false);
+        if to_tray {
+            api.prevent_close();
+            let _ = window.hide();
+        }
+    }
+}

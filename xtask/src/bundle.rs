@@ -1,0 +1,45 @@
+//! `cargo xtask bundle`: the installable `.deb` of the desktop app, built by the Tauri CLI from
+//! npm (`@tauri-apps/cli`, a dev dependency of `ui/`). The package registers the app as the
+//! handler of `otpauth://` and `otpauth-migration://` links.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::packages::{self, Area};
+use crate::{shell, ui};
+
+pub fn bundle() -> Result<()> {
+    packages::ensure(Area::Build)?;
+    ui::build()?;
+    let root = shell::root();
+    let cli = root.join("ui/node_modules/.bin/tauri");
+    if !cli.exists() {
+        bail!(
+            "{} is missing: `npm ci` in ui/ did not install @tauri-apps/cli",
+            cli.display()
+        );
+    }
+    shell::run(
+        Command::new(&cli)
+            .args(["build", "--bundles", "deb"])
+            .current_dir(root.join("src-tauri")),
+    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let dir = target.join("release/bundle/deb");
+    let debs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "deb"))
+        .collect();
+    if debs.is_empty() {
+        bail!("the Tauri CLI finished but {} holds no .deb", dir.display());
+    }
+    for deb in debs {
+        println!("{}", deb.display());
+    }
+    Ok(())
+}
