@@ -31,6 +31,7 @@ IMAGE_SECRET = "KRUGS4ZANFZSAYJAORSXG5BAONSWG4TF"
 SCREEN_SECRET = "ONSWG4TFORRXK4TFONSWG4TFORRXK4TF"
 LINK_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
 WORK = os.environ.get("TWOFOLD_E2E_WORK", "/tmp")
+SHOTS = os.environ.get("TWOFOLD_E2E_SHOTS")
 MODE = os.environ.get("TWOFOLD_E2E_MODE", "passphrase")
 PASSPHRASE = "correct horse" if MODE == "passphrase" else ""
 results = []
@@ -44,6 +45,14 @@ def session():
     # The app runs on this machine: hand file inputs the path, not a Selenium-grid upload.
     drv.file_detector = UselessFileDetector()
     return drv
+
+
+def shot(drv, name):
+    """A screenshot of the real window, kept as a review artefact (and for the README)."""
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        time.sleep(0.3)
+        drv.save_screenshot(os.path.join(SHOTS, f"{MODE}-{name}.png"))
 
 
 def check(name, fn):
@@ -93,9 +102,11 @@ try:
         shown = d.find_element(By.CSS_SELECTOR, "[data-code]").get_attribute("data-code")
         assert clipboard() == shown, (clipboard(), shown)
 
-    def confirm_preview(issuer):
+    def confirm_preview(issuer, name=None):
         """The preview names the account; nothing is saved until its Add button."""
         preview = wait(d, By.CSS_SELECTOR, "section.preview")
+        if name:
+            shot(d, name)
         names = [e.get_attribute("textContent").strip() for e in preview.find_elements(By.CSS_SELECTOR, ".issuer")]
         assert issuer in names, names
         preview.find_element(By.CSS_SELECTOR, "button.primary").click()
@@ -136,7 +147,7 @@ try:
         try:
             time.sleep(2.5)
             d.find_element(By.CSS_SELECTOR, "button[aria-label='Scan the screen for a QR code']").click()
-            confirm_preview("Slack")
+            confirm_preview("Slack", "preview")
             wait_for_code(d, SCREEN_SECRET)
         finally:
             viewer.kill()
@@ -148,6 +159,7 @@ try:
     def copied_code_is_cleared_after_the_chosen_delay():
         d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
         form = wait(d, By.CSS_SELECTOR, "form[aria-label='Settings']")
+        shot(d, "settings")
         field = form.find_element(By.XPATH, ".//label[starts-with(normalize-space(.), 'Clear a copied code')]/input")
         field.send_keys(Keys.CONTROL, "a")
         field.send_keys("2")
@@ -192,6 +204,28 @@ try:
         form.find_element(By.XPATH, ".//button[text()='Add account']").click()
         wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='Bank']")
 
+    def manage_an_account():
+        shot(d, "codes")
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Manage GitHub octocat']").click()
+        editor = wait(d, By.CSS_SELECTOR, "section.editor")
+        tags = editor.find_element(By.XPATH, ".//label[starts-with(normalize-space(.), 'Tags')]/input")
+        tags.send_keys("work")
+        editor.find_element(By.XPATH, ".//label[contains(normalize-space(.), 'Pin to the top')]/input").click()
+        shot(d, "editor")
+        editor.find_element(By.XPATH, ".//button[text()='Save']").click()
+        WebDriverWait(d, 5).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "section.editor"))
+        first = d.find_element(By.CSS_SELECTOR, "ul[aria-label='Accounts'] .issuer").get_attribute("textContent")
+        assert first == "GitHub", f"the pinned account is not first: {first}"
+        # Delete, then undo.
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Manage Google alice@gmail.com']").click()
+        editor = wait(d, By.CSS_SELECTOR, "section.editor")
+        editor.find_element(By.XPATH, ".//button[text()='Delete…']").click()
+        editor.find_element(By.XPATH, ".//button[text()='Delete']").click()
+        toast = wait(d, By.CSS_SELECTOR, ".toast")
+        assert "Deleted Google" in toast.get_attribute("textContent")
+        toast.find_element(By.TAG_NAME, "button").click()
+        wait(d, By.XPATH, "//ul[@aria-label='Accounts']//span[contains(@class,'issuer') and text()='Google']")
+
     def search_filters():
         search = d.find_element(By.CSS_SELECTOR, "input[aria-label='Search accounts']")
         search.send_keys("goo")
@@ -211,6 +245,7 @@ try:
     def lock_and_unlock_with_the_passphrase():
         d.find_element(By.CSS_SELECTOR, "button[aria-label='Lock the vault']").click()
         wait(d, By.XPATH, "//h1[text()='Unlock']")
+        shot(d, "unlock")
         d.find_element(By.ID, "passphrase").send_keys("wrong")
         d.find_element(By.XPATH, "//button[text()='Unlock']").click()
         alert = wait(d, By.CSS_SELECTOR, "[role='alert']")
@@ -230,6 +265,7 @@ try:
     check(f"[{MODE}] a copied code is cleared after the delay the user set", copied_code_is_cleared_after_the_chosen_delay)
     check(f"[{MODE}] a bad link shows the field at fault", bad_link_shows_the_field)
     check(f"[{MODE}] manual entry shows field problems, then adds", manual_entry_with_field_errors)
+    check(f"[{MODE}] edit, pin, delete and undo", manage_an_account)
     check(f"[{MODE}] search filters", search_filters)
     check(f"[{MODE}] scan the screen while a QR is shown", scan_the_screen)
     check(f"[{MODE}] a link opened elsewhere reaches the running app", a_link_opened_elsewhere_reaches_the_running_app)

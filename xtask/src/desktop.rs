@@ -109,6 +109,7 @@ pub fn webdriver_e2e(
         .env("TWOFOLD_DRIVER_URL", format!("http://127.0.0.1:{port}"))
         .env("TWOFOLD_APP", app)
         .env("TWOFOLD_E2E_WORK", &work)
+        .env("TWOFOLD_E2E_SHOTS", screenshots_dir().join("desktop"))
         .env(
             "TWOFOLD_E2E_MODE",
             if mode == Mode::Keychain {
@@ -137,6 +138,14 @@ pub fn webdriver_e2e(
         })
         .unwrap_or(0);
     Ok(passed)
+}
+
+/// Where review screenshots go: `$CARGO_TARGET_DIR/screenshots` (not the source tree).
+pub fn screenshots_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shell::root().join("target"))
+        .join("screenshots")
 }
 
 /// Starts Xvfb on the first free display from :90; returns the guard and `:N`.

@@ -67,6 +67,8 @@ impl Area {
             "webkit2gtk-driver",
             "xclip",
             "imagemagick",
+            // The built UI's screenshots, light and dark (playwright-core drives it).
+            "chromium",
         ];
         let bench = ["zbar-tools", "wrk"];
         match self {

@@ -32,8 +32,8 @@ pub fn build() -> Result<()> {
     )
 }
 
-/// Type-checks the UI (svelte-check) and runs its component tests (Vitest); returns how many
-/// tests passed.
+/// Type-checks the UI (svelte-check), runs its component tests (Vitest) and takes its
+/// screenshots; returns how many tests and screens passed.
 pub fn check_and_test() -> Result<u64> {
     let ui = shell::root().join("ui");
     shell::run(
@@ -55,12 +55,36 @@ pub fn check_and_test() -> Result<u64> {
     if !out.status.success() {
         anyhow::bail!("the UI tests failed");
     }
-    Ok(text
+    let vitest: u64 = text
         .lines()
         .find_map(|l| {
             let l = l.trim();
             l.strip_prefix("Tests")
                 .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
         })
-        .unwrap_or(0))
+        .unwrap_or(0);
+    Ok(vitest + screenshots()?)
+}
+
+/// Screenshots of the built UI, light and dark, in Debian's Chromium (`ui/screenshots.mjs`),
+/// into `$CARGO_TARGET_DIR/screenshots/ui`; returns how many screens passed their checks.
+fn screenshots() -> Result<u64> {
+    let ui = shell::root().join("ui");
+    eprintln!("$ node screenshots.mjs (ui)");
+    let out = Command::new("node")
+        .arg("screenshots.mjs")
+        .current_dir(&ui)
+        .env(
+            "TWOFOLD_SCREENSHOTS",
+            crate::desktop::screenshots_dir().join("ui"),
+        )
+        .output()
+        .context("running the UI screenshots")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{text}");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    if !out.status.success() {
+        anyhow::bail!("the UI screenshots failed");
+    }
+    Ok(text.lines().filter(|l| l.starts_with("ok   ")).count() as u64)
 }

@@ -1,0 +1,144 @@
+// Screenshots of the built UI's main screens, light and dark, in Debian's Chromium through
+// playwright-core, against a mock of Tauri's IPC (canned accounts; no Rust). Review artefacts,
+// written to $TWOFOLD_SCREENSHOTS (default ../target/screenshots/ui). Each screen is also checked
+// for what it must show and for page errors; prints one line per check and "N passed, M failed".
+import { createServer } from "node:http";
+import { readFile, mkdir } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const dist = join(here, "dist");
+const out = process.env.TWOFOLD_SCREENSHOTS ?? join(here, "..", "target", "screenshots", "ui");
+const browserPath = process.env.TWOFOLD_CHROMIUM ?? "/usr/bin/chromium";
+
+const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png" };
+const server = createServer(async (req, res) => {
+  const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
+  const file = join(dist, path === "/" ? "index.html" : path);
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
+    res.end(body);
+  } catch {
+    res.writeHead(404);
+    res.end();
+  }
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+// The mock backend, installed before the page's scripts run. `scenario` picks the vault state.
+function mockTauri(scenario) {
+  const now = Math.floor(Date.now() / 1000);
+  const view = (id, issuer, name, code, extra = {}) => ({
+    id, issuer, name, kind: "totp", code, next_code: "000000", period: 30, seconds_left: 30 - (now % 30),
+    tags: [], color: null, pinned: false, last_used_at: null, ...extra,
+  });
+  const codes = [
+    view("1", "GitHub", "octocat", "287082", { pinned: true, tags: ["work"] }),
+    view("2", "Google", "alice@gmail.com", "1234567", { kind: "totp" }),
+    view("3", "Dropbox", "bob@example.com", "55034911", { color: "#0061ff" }),
+    view("4", "Slack", "carol", "902138"),
+    { ...view("5", "Yubico", "key", "755224"), kind: "hotp", period: null, seconds_left: null },
+    view("6", "Bank of Example", "savings", "451170"),
+  ];
+  const preview = {
+    id: 1, source: "screen", problems: [],
+    items: [
+      { index: 0, issuer: "Figma", name: "dana@example.com", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null },
+      { index: 1, issuer: "Discord", name: "dana", kind: "totp", algorithm: "SHA256", digits: 8, period: 30, duplicate_of: null },
+      { index: 2, issuer: "GitHub", name: "octocat", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: "GitHub (octocat)" },
+    ],
+  };
+  const status = (state) => ({ state, needs_passphrase: true, path: "/home/you/.local/share/dev.twofold.app/vault.tfv" });
+  const answers = {
+    vault_status: () => status(scenario === "unlock" ? "locked" : "unlocked"),
+    list_codes: () => codes,
+    get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true }),
+    take_opened_links: () => [],
+    scan_screen: () => preview,
+    "plugin:event|listen": () => 1,
+    "plugin:event|unlisten": () => null,
+  };
+  let next = 1;
+  window.__TAURI_INTERNALS__ = {
+    metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },
+    transformCallback: () => next++,
+    unregisterCallback: () => {},
+    convertFileSrc: (p) => p,
+    invoke: async (cmd) => {
+      const answer = answers[cmd];
+      if (!answer) throw { code: "vault", message: `mock: no answer for ${cmd}`, fields: [] };
+      return answer();
+    },
+  };
+  window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener: () => {} };
+}
+
+const screens = [
+  { name: "unlock", scenario: "unlock", ready: "h1:has-text('Unlock')" },
+  { name: "codes", scenario: "codes", ready: "[data-code='287082']", expect: ["287 082", "5503 4911", "GitHub"] },
+  {
+    name: "preview", scenario: "codes", ready: "[data-code]",
+    act: (p) => p.click("button[aria-label='Scan the screen for a QR code']"),
+    then: "section.preview", expect: ["Add 3 accounts?", "Already in the vault as GitHub (octocat)", "Add 2"],
+  },
+  {
+    name: "editor", scenario: "codes", ready: "[data-code]",
+    act: (p) => p.click("button[aria-label='Manage GitHub octocat']"),
+    then: "section.editor", expect: ["Pin to the top", "Show as QR code…", "Delete…"],
+  },
+  {
+    name: "settings", scenario: "codes", ready: "[data-code]",
+    act: (p) => p.click("button[aria-label='Settings']"),
+    then: "form[aria-label='Settings']", expect: ["Lock after this many idle minutes"],
+  },
+];
+
+await mkdir(out, { recursive: true });
+const browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
+const results = [];
+try {
+  for (const theme of ["light", "dark"]) {
+    for (const s of screens) {
+      const name = `${s.name}-${theme}`;
+      const context = await browser.newContext({ colorScheme: theme, viewport: { width: 440, height: 660 } });
+      const page = await context.newPage();
+      const errors = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      try {
+        await page.addInitScript(mockTauri, s.scenario);
+        await page.goto(base);
+        await page.waitForSelector(s.ready, { timeout: 10_000 });
+        if (s.act) {
+          await s.act(page);
+          await page.waitForSelector(s.then, { timeout: 10_000 });
+        }
+        const text = await page.innerText("body");
+        for (const want of s.expect ?? []) {
+          if (!text.includes(want)) throw new Error(`"${want}" is not on the screen`);
+        }
+        const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+        const want = theme === "dark" ? "rgb(20, 23, 29)" : "rgb(246, 247, 249)";
+        if (bg !== want) throw new Error(`the ${theme} theme shows background ${bg}, not ${want}`);
+        if (errors.length) throw new Error(errors.join("\n"));
+        await page.screenshot({ path: join(out, `${name}.png`) });
+        results.push([name, null]);
+        console.log(`ok   screenshot ${name}`);
+      } catch (e) {
+        results.push([name, e]);
+        console.log(`FAIL screenshot ${name}: ${e.message ?? e}`);
+      } finally {
+        await context.close();
+      }
+    }
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+const failed = results.filter(([, e]) => e).length;
+console.log(`${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
