@@ -48,6 +48,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::vault::create_vault,
         commands::vault::unlock,
         commands::vault::lock,
+        commands::vault::ui_ready,
         commands::accounts::list_codes,
         commands::scan::preview_link,
         commands::scan::scan_image,

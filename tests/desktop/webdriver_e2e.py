@@ -280,10 +280,11 @@ finally:
 def restart_keeps_accounts():
     d2 = session()
     try:
-        wait(d2, By.XPATH, "//h1[text()='Unlock']")
         if PASSPHRASE:
+            wait(d2, By.XPATH, "//h1[text()='Unlock']")
             d2.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
-        d2.find_element(By.XPATH, "//button[text()='Unlock']").click()
+            d2.find_element(By.XPATH, "//button[text()='Unlock']").click()
+        # With the key in the keychain the vault opens by itself at start.
         wait(d2, By.XPATH, "//span[contains(@class,'issuer') and text()='Google']")
         wait_for_code(d2, SECRET)
     finally:

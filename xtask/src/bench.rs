@@ -1,4 +1,4 @@
-//! `cargo xtask bench [core|qr|all]`: runs the benchmark binaries in release mode, each beside its
+//! `cargo xtask bench [core|qr|server|desktop|all]`: runs the benchmark binaries in release mode, each beside its
 //! reference in the same run, and writes BENCHMARKS.md.
 
 use std::fmt::Write as _;
@@ -11,8 +11,8 @@ use crate::shell;
 
 pub fn bench(args: &[String]) -> Result<()> {
     let area = args.first().map(String::as_str).unwrap_or("all");
-    if !["core", "qr", "server", "all"].contains(&area) {
-        bail!("unknown benchmark area `{area}` (core, qr, server, all)");
+    if !["core", "qr", "server", "desktop", "all"].contains(&area) {
+        bail!("unknown benchmark area `{area}` (core, qr, server, desktop, all)");
     }
     packages::ensure(Area::Bench)?;
     let path = shell::root().join("BENCHMARKS.md");
@@ -23,7 +23,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         );
     }
     doc = replace_section(&doc, "header", &header()?);
-    if area != "server" {
+    if area != "server" && area != "desktop" {
         let which = if area == "all" { "all" } else { area };
         let table = shell::output(shell::cargo().args([
             "bench",
@@ -56,6 +56,15 @@ pub fn bench(args: &[String]) -> Result<()> {
             &format!("## twofold-server\n\n{table}{SERVER_NOTES}"),
         );
     }
+    if area == "desktop" || area == "all" {
+        let table = desktop()?;
+        print!("{table}");
+        doc = replace_section(
+            &doc,
+            "desktop",
+            &format!("## Desktop app\n\n{table}{DESKTOP_NOTES}"),
+        );
+    }
     std::fs::write(&path, doc).with_context(|| format!("writing {}", path.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(())
@@ -72,6 +81,15 @@ const CORE_NOTES: &str = "\nNotes:\n\n\
     decodes the same files in one process, so its start-up is shared by 8 images. The \
     screenshots are synthetic cluttered desktops (windows, text-like rows, icons, noise) with \
     one code at a random place.\n";
+
+const DESKTOP_NOTES: &str = "\nNotes:\n\n\
+    - Release builds of the app and of an empty Tauri window (`src-tauri/examples/empty_window.rs`, \
+    same crate and profile, a page that only paints), started alternately under Xvfb in a D-Bus \
+    session with gnome-keyring. Start-up ends when the page reports (through the same IPC \
+    command) the first codes on screen, or the empty page's first paint.\n\
+    - Twofold opens a vault of 1,000 accounts whose key is in the keychain, reads it, and shows \
+    every code. Memory is the sum of PSS (`/proc/*/smaps_rollup`) over the process and its \
+    children (WebKit's web and network processes).\n";
 
 const SERVER_NOTES: &str = "\nNotes:\n\n\
     - wrk, 2 threads, 32 keep-alive connections, 10 s per run, on the same 2 cores as the \
@@ -162,4 +180,71 @@ fn load() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default()
+}
+
+/// The desktop benchmark: release builds of the app and of the empty window, run under a
+/// private Xvfb display in a D-Bus session with a throwaway keyring.
+fn desktop() -> Result<String> {
+    packages::ensure(Area::All)?;
+    crate::ui::build()?;
+    shell::run(shell::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "twofold-desktop",
+        "--bin",
+        "twofold-desktop",
+        "--example",
+        "empty_window",
+    ]))?;
+    // The bench binary too, before the session starts.
+    shell::run(shell::cargo().args([
+        "bench",
+        "-p",
+        "twofold-desktop",
+        "--bench",
+        "desktop",
+        "--no-run",
+    ]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| shell::root().join("target"));
+    let work = std::env::temp_dir().join(format!("twofold-bench-desktop-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let display = crate::desktop::start_xvfb(&work)?;
+    let me = std::env::current_exe().context("finding the xtask binary")?;
+    let out = Command::new("keyctl")
+        .args(["session", "-", "dbus-run-session", "--"])
+        .arg(me)
+        .arg("__bench-desktop-in-session")
+        .env("DISPLAY", &display.1)
+        .env("TWOFOLD_BENCH_APP", target.join("release/twofold-desktop"))
+        .env(
+            "TWOFOLD_BENCH_EMPTY",
+            target.join("release/examples/empty_window"),
+        )
+        .current_dir(shell::root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running the desktop benchmark")?;
+    drop(display);
+    let _ = std::fs::remove_dir_all(&work);
+    if !out.status.success() {
+        bail!("the desktop benchmark failed");
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Inside the D-Bus session: a keyring, then the benchmark binary (its table on stdout).
+pub fn desktop_in_session() -> Result<()> {
+    let (data, runtime) = crate::test::start_keyring()?;
+    let result = shell::run(
+        shell::cargo()
+            .args(["bench", "-p", "twofold-desktop", "--bench", "desktop"])
+            .env("XDG_DATA_HOME", &data)
+            .env("XDG_RUNTIME_DIR", &runtime),
+    );
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&runtime);
+    result
 }

@@ -12,7 +12,7 @@ use crate::shell;
 const TAURI_DRIVER: &str = "2.1.0";
 
 /// Kills a child process — and its process group, when it leads one — when dropped.
-struct Guard(Child);
+pub struct Guard(Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -149,7 +149,7 @@ pub fn screenshots_dir() -> PathBuf {
 }
 
 /// Starts Xvfb on the first free display from :90; returns the guard and `:N`.
-fn start_xvfb(work: &Path) -> Result<(Guard, String)> {
+pub fn start_xvfb(work: &Path) -> Result<(Guard, String)> {
     for n in 90..140 {
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
         if socket.exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {

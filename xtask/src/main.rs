@@ -19,7 +19,7 @@ usage: cargo xtask <command>
 commands:
   run [--cli]    build the UI and start the desktop app (--cli: the CLI on a demo vault)
   test           install what the tests need, then fmt, clippy and every test, headless
-  bench [AREA]   run the benchmarks (AREA: core | qr | server | all) and write BENCHMARKS.md
+  bench [AREA]   run the benchmarks (AREA: core | qr | server | desktop | all), write BENCHMARKS.md
   bundle         build the desktop app's .deb (release build, Tauri CLI from npm)
   deps [AREA]    only install the system packages (AREA: build | test | bench | all)";
 
@@ -39,6 +39,7 @@ fn dispatch() -> Result<()> {
         Some("__test-in-session") => test::in_session(rest),
         Some("bench") => bench::bench(rest),
         Some("bundle") => bundle::bundle(),
+        Some("__bench-desktop-in-session") => bench::desktop_in_session(),
         Some("deps") => packages::ensure(packages::Area::parse(rest.first().map(String::as_str))?),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");

@@ -60,8 +60,9 @@ pub fn test(args: &[String]) -> Result<()> {
     result
 }
 
-/// Runs inside `dbus-run-session`: starts gnome-keyring with a throwaway keyring, then the tests.
-pub fn in_session(args: &[String]) -> Result<()> {
+/// Inside a D-Bus session: starts gnome-keyring with a throwaway, unlocked keyring; returns the
+/// XDG data and runtime directories it uses (pass them on to whatever talks to it).
+pub fn start_keyring() -> Result<(PathBuf, PathBuf)> {
     let data = tempfile_dir("twofold-keyring-data")?;
     let runtime = tempfile_dir("twofold-runtime")?;
     let mut keyring = Command::new("gnome-keyring-daemon")
@@ -78,6 +79,12 @@ pub fn in_session(args: &[String]) -> Result<()> {
         .context("keyring stdin")?
         .write_all(b"twofold-test-keyring")?;
     keyring.wait()?;
+    Ok((data, runtime))
+}
+
+/// Runs inside `dbus-run-session`: starts gnome-keyring with a throwaway keyring, then the tests.
+pub fn in_session(args: &[String]) -> Result<()> {
+    let (data, runtime) = start_keyring()?;
     let mut cmd = shell::cargo();
     cmd.args(["test", "--workspace", "--no-fail-fast"])
         .args(args)

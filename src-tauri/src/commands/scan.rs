@@ -190,13 +190,57 @@ pub async fn scan_clipboard(session: State<'_, AppSession>) -> Result<Preview, I
     hold(&session, "clipboard", &[text])
 }
 
-/// Every screen, captured in memory (never written to disk) and searched for QR codes.
+/// Every screen, captured in memory and searched for QR codes. On Wayland the desktop portal
+/// asks the user to pick the area; its capture file is read and deleted at once.
 #[tauri::command]
 pub async fn scan_screen(session: State<'_, AppSession>) -> Result<Preview, IpcError> {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WAYLAND_DISPLAY").is_some() {
+        let bytes = portal_capture().await?;
+        let texts = decode(bytes).await?;
+        return hold(&session, "screen", &texts);
+    }
     let texts = tauri::async_runtime::spawn_blocking(capture_and_decode)
         .await
         .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))??;
     hold(&session, "screen", &texts)
+}
+
+/// The desktop portal's interactive screenshot: the bytes of the PNG it wrote, and the file
+/// removed before anything else happens.
+#[cfg(target_os = "linux")]
+async fn portal_capture() -> Result<Vec<u8>, IpcError> {
+    let failed = |e: ashpd::Error| {
+        IpcError::new(
+            ErrorCode::NoCode,
+            format!("the screen cannot be captured through the desktop portal: {e}"),
+        )
+    };
+    let shot = ashpd::desktop::screenshot::Screenshot::request()
+        .interactive(true)
+        .modal(true)
+        .send()
+        .await
+        .map_err(failed)?
+        .response()
+        .map_err(failed)?;
+    let uri = shot.uri().as_str();
+    let path = uri
+        .strip_prefix("file://")
+        .map(|p| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .ok_or_else(|| {
+            IpcError::new(
+                ErrorCode::NoCode,
+                format!("the portal gave a capture that is not a file: {uri}"),
+            )
+        })?;
+    let bytes = std::fs::read(&path);
+    let _ = std::fs::remove_file(&path);
+    bytes.map_err(|e| IpcError::new(ErrorCode::NoCode, format!("the portal's capture: {e}")))
 }
 
 fn capture_and_decode() -> Result<Vec<String>, IpcError> {

@@ -85,6 +85,18 @@ pub fn lock(session: State<'_, AppSession>) -> Result<VaultStatus, IpcError> {
     Ok(status_of(&session))
 }
 
+/// The page reports that its first codes are on the screen. With `TWOFOLD_REPORT_READY` set
+/// (the start-up benchmark), the moment is printed on stdout.
+#[tauri::command]
+pub fn ui_ready(what: String) {
+    if std::env::var_os("TWOFOLD_REPORT_READY").is_some() {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "twofold: ready {what}");
+        let _ = out.flush();
+    }
+}
+
 pub fn poisoned<T>(_: T) -> IpcError {
     IpcError::new(
         crate::error::ErrorCode::Vault,

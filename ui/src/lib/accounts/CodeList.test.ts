@@ -16,6 +16,7 @@ const backend = vi.hoisted(() => ({
   onFilesDropped: vi.fn(),
   onLinksOpened: vi.fn(),
   takeOpenedLinks: vi.fn(),
+  uiReady: vi.fn(),
   copyCode: vi.fn(),
   updateAccount: vi.fn(),
   moveAccount: vi.fn(),
@@ -49,6 +50,7 @@ beforeEach(() => {
   backend.onFilesDropped.mockResolvedValue(() => {});
   backend.onLinksOpened.mockResolvedValue(() => {});
   backend.takeOpenedLinks.mockResolvedValue([]);
+  backend.uiReady.mockResolvedValue(null);
   backend.cancelAdd.mockResolvedValue(null);
   errors.length = 0;
 });

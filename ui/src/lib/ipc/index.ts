@@ -40,6 +40,8 @@ export const deleteAccount = (id: string) => invoke<null>("delete_account", { id
 export const undoDelete = () => invoke<string>("undo_delete");
 /** The one seed export: an SVG QR code of the account, after the user confirmed. */
 export const exportQr = (id: string) => invoke<string>("export_qr", { id });
+/** Tells Rust the first codes are on the screen (start-up time; benchmarks read it). */
+export const uiReady = (what: string) => invoke<null>("ui_ready", { what });
 export const takeOpenedLinks = () => invoke<string[]>("take_opened_links");
 export const getSettings = () => invoke<Settings>("get_settings");
 export const setSettings = (settings: Settings) => invoke<Settings>("set_settings", { settings });
