@@ -58,6 +58,8 @@ function mockTauri(scenario) {
     list_codes: () => codes,
     get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true }),
     take_opened_links: () => [],
+    page_shown: () => null,
+    ui_ready: () => null,
     scan_screen: () => preview,
     "plugin:event|listen": () => 1,
     "plugin:event|unlisten": () => null,

@@ -47,8 +47,8 @@ pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Locks the vault from outside the page and tells it.
-fn lock<R: Runtime>(app: &AppHandle<R>) {
+/// Locks the vault from outside the page (tray, screen lock) and tells it.
+pub fn lock<R: Runtime>(app: &AppHandle<R>) {
     if let Some(session) = app.try_state::<AppSession>() {
         session.lock_now();
     }
@@ -87,6 +87,21 @@ pub fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     }
     builder.build(app)?;
     Ok(())
+}
+
+/// The page has shown its first screen: now the tray icon is made (off the start-up path, where
+/// it would delay the first codes).
+#[tauri::command]
+pub fn page_shown<R: Runtime>(app: AppHandle<R>) {
+    static TRAY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    if TRAY.set(()).is_ok() {
+        let handle = app.clone();
+        let _ = app.run_on_main_thread(move || {
+            if let Err(e) = tray(&handle) {
+                eprintln!("twofold-desktop: no tray icon: {e}");
+            }
+        });
+    }
 }
 
 /// Closing the window hides it to the tray when the user wants that; the tray's Quit quits.

@@ -5,6 +5,8 @@ pub mod clipboard;
 pub mod commands;
 pub mod desktop;
 pub mod error;
+#[cfg(target_os = "linux")]
+pub mod screen_lock;
 pub mod session;
 pub mod settings;
 
@@ -49,6 +51,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::vault::unlock,
         commands::vault::lock,
         commands::vault::ui_ready,
+        desktop::page_shown,
         commands::accounts::list_codes,
         commands::scan::preview_link,
         commands::scan::scan_image,
@@ -88,14 +91,15 @@ pub fn run() {
                 None => app.path().app_data_dir()?.join("vault.tfv"),
             };
             app.manage(AppSession::new(path));
-            if let Err(e) = desktop::tray(app.handle()) {
-                eprintln!("twofold-desktop: no tray icon: {e}");
-            }
+            let handle = app.handle().clone();
+            std::thread::spawn(move || handle.state::<AppSession>().open_at_launch());
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
                 let urls: Vec<String> = event.urls().iter().map(ToString::to_string).collect();
                 desktop::open_links(&handle, desktop::links_in(&urls));
             });
+            #[cfg(target_os = "linux")]
+            tauri::async_runtime::spawn(screen_lock::watch(app.handle().clone()));
             let args: Vec<String> = std::env::args().skip(1).collect();
             desktop::open_links(app.handle(), desktop::links_in(&args));
             Ok(())

@@ -2,9 +2,11 @@
 //! it is unlocked (the key stays in memory only then).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, UnreachableKeyStore};
+use twofold_core::vault::KeyMode;
 use twofold_core::{Account, AccountDraft, Vault};
 
 use crate::clipboard::SecretClipboard;
@@ -24,6 +26,8 @@ pub struct AppSession {
     pub clipboard: Arc<SecretClipboard>,
     /// `otpauth://` links the browser or a second launch handed over, not yet previewed.
     pub opened_links: Mutex<Vec<String>>,
+    /// Set by every lock, so an unlock started at launch never undoes one.
+    locked_since_start: AtomicBool,
 }
 
 /// A preview's accounts, kept in Rust (seeds never go to the page) until confirmed.
@@ -65,9 +69,28 @@ impl AppSession {
     /// the account kept for undo.
     pub fn lock_now(&self) {
         // Cleared even after a panic elsewhere poisoned a lock: locking must always work.
-        *self.vault.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        let mut vault = self.vault.lock().unwrap_or_else(PoisonError::into_inner);
+        self.locked_since_start.store(true, Ordering::SeqCst);
+        *vault = None;
+        drop(vault);
         *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.trash.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// At launch, opens a vault whose key is in the keychain (no passphrase) while the window is
+    /// still loading, so the first codes are ready when the page asks. Any failure is left for
+    /// the page's own unlock to report.
+    pub fn open_at_launch(&self) {
+        let keychain = Vault::inspect(&self.path).is_ok_and(|i| i.mode == KeyMode::Keychain);
+        if !keychain {
+            return;
+        }
+        if let Ok((vault, _)) = Vault::open(&self.path, self.keystore.as_ref(), None) {
+            let mut slot = self.vault.lock().unwrap_or_else(PoisonError::into_inner);
+            if slot.is_none() && !self.locked_since_start.load(Ordering::SeqCst) {
+                *slot = Some(vault);
+            }
+        }
     }
 
     /// A session with a given keystore (tests use a mock store).
@@ -80,6 +103,7 @@ impl AppSession {
             settings: Mutex::new(Settings::load(&settings::path_beside(&path))),
             clipboard: Arc::default(),
             opened_links: Mutex::default(),
+            locked_since_start: AtomicBool::new(false),
             path,
         }
     }

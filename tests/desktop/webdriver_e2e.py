@@ -139,6 +139,16 @@ try:
         confirm_preview("Figma")
         wait_for_code(d, LINK_SECRET)
 
+    def the_vault_locks_with_the_screen():
+        # What a screensaver says on the session bus when the screen locks.
+        subprocess.run(["dbus-send", "--session", "--type=signal", "/org/freedesktop/ScreenSaver",
+                        "org.freedesktop.ScreenSaver.ActiveChanged", "boolean:true"], check=True, timeout=10)
+        wait(d, By.XPATH, "//h1[text()='Unlock']")
+        if PASSPHRASE:
+            d.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
+        d.find_element(By.XPATH, "//button[text()='Unlock']").click()
+        wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='GitHub']")
+
     def scan_the_screen():
         # A QR shown on the display beside the app's window, by another program.
         path = os.path.join(WORK, "e2e-screen-qr.png")
@@ -269,6 +279,7 @@ try:
     check(f"[{MODE}] search filters", search_filters)
     check(f"[{MODE}] scan the screen while a QR is shown", scan_the_screen)
     check(f"[{MODE}] a link opened elsewhere reaches the running app", a_link_opened_elsewhere_reaches_the_running_app)
+    check(f"[{MODE}] the vault locks when the screen locks", the_vault_locks_with_the_screen)
     if MODE == "passphrase":
         check(f"[{MODE}] lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
     else:

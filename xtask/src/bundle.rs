@@ -21,14 +21,20 @@ pub fn bundle() -> Result<()> {
             cli.display()
         );
     }
+    // A target directory of its own: the workspace's release profile keeps line tables for
+    // profiling, a package ships a stripped binary, and the two must not rebuild each other.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("dist");
     shell::run(
         Command::new(&cli)
             .args(["build", "--bundles", "deb"])
+            .env("CARGO_TARGET_DIR", &target)
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "symbols")
             .current_dir(root.join("src-tauri")),
     )?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
     let dir = target.join("release/bundle/deb");
     let debs: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?

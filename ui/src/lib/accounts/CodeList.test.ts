@@ -107,6 +107,41 @@ describe("CodeList", () => {
     expect(document.activeElement).toBe(search);
   });
 
+  it("puts a long list on the page a screenful at a time", async () => {
+    let reached: ((entries: { isIntersecting: boolean }[]) => void) | undefined;
+    vi.stubGlobal(
+      "IntersectionObserver",
+      class {
+        constructor(callback: (entries: { isIntersecting: boolean }[]) => void) {
+          reached = callback;
+        }
+        observe() {}
+        disconnect() {}
+      },
+    );
+    try {
+      const many = Array.from({ length: 150 }, (_, i) => ({ ...github, id: `m${i}`, issuer: `Issuer ${String(i).padStart(3, "0")}` }));
+      backend.listCodes.mockResolvedValue(many);
+      await render();
+      expect(target.querySelectorAll("button.row").length).toBe(24);
+      reached!([{ isIntersecting: true }]);
+      flushSync();
+      expect(target.querySelectorAll("button.row").length).toBe(72);
+      reached!([{ isIntersecting: true }]);
+      reached!([{ isIntersecting: true }]);
+      flushSync();
+      expect(target.querySelectorAll("button.row").length).toBe(150);
+      // Searching covers every account, not only those on the page.
+      const search = target.querySelector<HTMLInputElement>("input[type=search]")!;
+      search.value = "Issuer 149";
+      search.dispatchEvent(new Event("input"));
+      flushSync();
+      expect([...target.querySelectorAll(".issuer")].map((e) => e.textContent)).toEqual(["Issuer 149"]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it("puts pinned accounts first and sorts by recent use when asked", async () => {
     backend.listCodes.mockResolvedValue([github, { ...google, last_used_at: 100 }, { ...yubi, pinned: true }]);
     await render("recent");

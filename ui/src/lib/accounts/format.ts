@@ -21,6 +21,9 @@ export function hue(name: string): number {
   return h;
 }
 
+/** One collator for every comparison: `localeCompare` with options builds a new one each call. */
+const collator = new Intl.Collator(undefined, { sensitivity: "base" });
+
 /** The minimal shape `sorted` needs. */
 export interface Sortable {
   issuer: string;
@@ -34,9 +37,7 @@ export interface Sortable {
  * (`recent`, never-used last), or the vault's own order (`manual`). Stable within ties.
  */
 export function sorted<T extends Sortable>(items: T[], order: "name" | "recent" | "manual"): T[] {
-  const byLabel = (a: T, b: T) =>
-    (a.issuer || a.name).localeCompare(b.issuer || b.name, undefined, { sensitivity: "base" }) ||
-    a.name.localeCompare(b.name, undefined, { sensitivity: "base" });
+  const byLabel = (a: T, b: T) => collator.compare(a.issuer || a.name, b.issuer || b.name) || collator.compare(a.name, b.name);
   const byRecent = (a: T, b: T) => (b.last_used_at ?? -1) - (a.last_used_at ?? -1);
   return items
     .map((item, i) => ({ item, i }))

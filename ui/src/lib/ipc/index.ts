@@ -42,6 +42,8 @@ export const undoDelete = () => invoke<string>("undo_delete");
 export const exportQr = (id: string) => invoke<string>("export_qr", { id });
 /** Tells Rust the first codes are on the screen (start-up time; benchmarks read it). */
 export const uiReady = (what: string) => invoke<null>("ui_ready", { what });
+/** The first screen is up: Rust makes the tray icon then, off the start-up path. */
+export const pageShown = () => invoke<null>("page_shown");
 export const takeOpenedLinks = () => invoke<string[]>("take_opened_links");
 export const getSettings = () => invoke<Settings>("get_settings");
 export const setSettings = (settings: Settings) => invoke<Settings>("set_settings", { settings });
