@@ -1,10 +1,11 @@
-//! `cargo xtask run`: builds the UI and starts the desktop app; `--cli` instead shows the `twofold`
-//! CLI on a demo vault.
+//! `cargo xtask run`: builds the UI and starts the desktop app beside a local `twofold-server`
+//! on its embedded SQLite database (stopped when the app quits); `--cli` instead shows the
+//! `twofold` CLI on a demo vault.
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::packages::{self, Area};
 use crate::shell;
@@ -62,5 +63,52 @@ fn desktop() -> Result<()> {
              under `xvfb-run cargo xtask run`, or try `cargo xtask run --cli`"
         );
     }
-    shell::run(shell::cargo().args(["run", "--release", "-p", "twofold-desktop"]))
+    // One package per build: together, cargo would unify their features and rebuild shared
+    // dependencies that the separate builds (tests, benchmarks) already have.
+    for package in ["twofold-desktop", "twofold-server"] {
+        shell::run(shell::cargo().args(["build", "--release", "-p", package]))?;
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shell::root().join("target"));
+    let data = target.join("local-server");
+    std::fs::create_dir_all(&data)?;
+    let listen = local_address();
+    let mut server = Command::new(target.join("release/twofold-server"));
+    server
+        .args(["serve", "--listen", &listen, "--database-url"])
+        .arg(format!("sqlite://{}", data.join("twofold.db").display()))
+        .arg("--outbox")
+        .arg(data.join("outbox.jsonl"));
+    let server = ServerGuard(server.spawn().context("starting twofold-server")?);
+    println!(
+        "\nLocal Authy-compatible server: http://{listen} (its database, key file and outbox are in {};\n\
+         the Default app's API key is printed above on its first start). Quit the app to stop both.\n",
+        data.display()
+    );
+    let app = shell::run(&mut Command::new(target.join("release/twofold-desktop")));
+    drop(server);
+    app
+}
+
+/// 127.0.0.1:8787 when it is free, else a free port.
+fn local_address() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:8787")
+        .or_else(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(8787);
+    format!("127.0.0.1:{port}")
+}
+
+/// Stops the local server with the app.
+struct ServerGuard(std::process::Child);
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
 }
