@@ -78,18 +78,17 @@ impl AppSession {
     }
 
     /// At launch, opens a vault whose key is in the keychain (no passphrase) while the window is
-    /// still loading, so the first codes are ready when the page asks. Any failure is left for
-    /// the page's own unlock to report.
+    /// still loading, so the first codes are ready when the page asks. The vault's lock is held
+    /// throughout, so a page that asks early waits for this instead of opening the vault a second
+    /// time; any failure is left for the page's own unlock to report.
     pub fn open_at_launch(&self) {
+        let mut slot = self.vault.lock().unwrap_or_else(PoisonError::into_inner);
         let keychain = Vault::inspect(&self.path).is_ok_and(|i| i.mode == KeyMode::Keychain);
-        if !keychain {
+        if !keychain || slot.is_some() || self.locked_since_start.load(Ordering::SeqCst) {
             return;
         }
         if let Ok((vault, _)) = Vault::open(&self.path, self.keystore.as_ref(), None) {
-            let mut slot = self.vault.lock().unwrap_or_else(PoisonError::into_inner);
-            if slot.is_none() && !self.locked_since_start.load(Ordering::SeqCst) {
-                *slot = Some(vault);
-            }
+            *slot = Some(vault);
         }
     }
 

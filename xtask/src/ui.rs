@@ -42,19 +42,14 @@ pub fn check_and_test() -> Result<u64> {
             .current_dir(&ui),
     )?;
     eprintln!("$ npm test (ui)");
-    let out = Command::new("npm")
-        .args(["run", "--silent", "test"])
-        .current_dir(&ui)
-        .env("NO_COLOR", "1")
-        .env("FORCE_COLOR", "0")
-        .output()
-        .context("running the UI tests")?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    print!("{text}");
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    if !out.status.success() {
-        anyhow::bail!("the UI tests failed");
-    }
+    let text = echoed(
+        Command::new("npm")
+            .args(["run", "--silent", "test"])
+            .current_dir(&ui)
+            .env("NO_COLOR", "1")
+            .env("FORCE_COLOR", "0"),
+        "the UI tests",
+    )?;
     let vitest: u64 = text
         .lines()
         .find_map(|l| {
@@ -71,20 +66,27 @@ pub fn check_and_test() -> Result<u64> {
 fn screenshots() -> Result<u64> {
     let ui = shell::root().join("ui");
     eprintln!("$ node screenshots.mjs (ui)");
-    let out = Command::new("node")
-        .arg("screenshots.mjs")
-        .current_dir(&ui)
-        .env(
-            "TWOFOLD_SCREENSHOTS",
-            crate::desktop::screenshots_dir().join("ui"),
-        )
-        .output()
-        .context("running the UI screenshots")?;
+    let text = echoed(
+        Command::new("node")
+            .arg("screenshots.mjs")
+            .current_dir(&ui)
+            .env(
+                "TWOFOLD_SCREENSHOTS",
+                crate::desktop::screenshots_dir().join("ui"),
+            ),
+        "the UI screenshots",
+    )?;
+    Ok(text.lines().filter(|l| l.starts_with("ok   ")).count() as u64)
+}
+
+/// Runs `cmd`, passes its output on, fails when it fails; returns its stdout to count results.
+fn echoed(cmd: &mut Command, what: &str) -> Result<String> {
+    let out = cmd.output().with_context(|| format!("running {what}"))?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     print!("{text}");
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     if !out.status.success() {
-        anyhow::bail!("the UI screenshots failed");
+        anyhow::bail!("{what} failed");
     }
-    Ok(text.lines().filter(|l| l.starts_with("ok   ")).count() as u64)
+    Ok(text)
 }

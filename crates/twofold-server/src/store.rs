@@ -17,7 +17,7 @@ use sqlx::{AnyPool, Row};
 use std::str::FromStr;
 
 mod sqlite_hot;
-use sqlite_hot::{Claim, SqliteHot};
+use sqlite_hot::SqliteHot;
 
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +41,19 @@ pub struct Db {
     claims: Option<mpsc::UnboundedSender<Claim>>,
     /// SQLite files: user reads and claims through rusqlite (see [`sqlite_hot`]).
     hot: Option<Arc<SqliteHot>>,
+}
+
+/// A request to mark (user, kind, step) as used, answered once its batch is committed (the
+/// sqlx path; SQLite files claim on the hot-path thread).
+#[derive(Debug)]
+struct Claim {
+    user_id: i64,
+    kind: &'static str,
+    step: i64,
+    now: i64,
+    /// Also record a successful verification for the user when the claim is granted.
+    mark_success: bool,
+    reply: oneshot::Sender<std::result::Result<bool, String>>,
 }
 
 /// The claim a verification asks for once it has seen the user: this (kind, time step) as used.
@@ -555,10 +568,10 @@ impl Db {
         Ok(Some((user, claimed)))
     }
 
-    /// Marks a (kind, time step) as used; false when it already was (a replay). With
-    /// `mark_success`, a granted claim also records a successful verification for the user in the
-    /// same write. Concurrent calls are committed together.
-    pub async fn use_token_step(
+    /// Marks a (kind, time step) as used through sqlx; false when it already was (a replay). With
+    /// `mark_success`, a granted claim also records a successful verification for the user.
+    /// Concurrent calls are committed together.
+    async fn use_token_step(
         &self,
         user_id: i64,
         kind: &'static str,
@@ -575,14 +588,8 @@ impl Db {
             mark_success,
             reply,
         };
-        let queued = match (&self.hot, &self.claims) {
-            (Some(hot), _) => hot.claim(claim).is_ok(),
-            (None, Some(claims)) => claims.send(claim).is_ok(),
-            (None, None) => false,
-        };
-        if !queued {
-            return Err(sqlx::Error::PoolClosed);
-        }
+        let claims = self.claims.as_ref().ok_or(sqlx::Error::PoolClosed)?;
+        claims.send(claim).map_err(|_| sqlx::Error::PoolClosed)?;
         answer
             .await
             .map_err(|_| sqlx::Error::PoolClosed)?

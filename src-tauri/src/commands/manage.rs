@@ -23,6 +23,14 @@ fn not_found() -> IpcError {
     IpcError::new(ErrorCode::NotFound, "no such account")
 }
 
+/// Where an account is in the user's order.
+fn index_of(c: &Contents, id: &AccountId) -> Result<usize, IpcError> {
+    c.accounts
+        .iter()
+        .position(|a| &a.id == id)
+        .ok_or_else(not_found)
+}
+
 fn with_contents<T>(
     session: &AppSession,
     change: impl FnOnce(&mut Contents) -> Result<T, IpcError>,
@@ -174,11 +182,7 @@ pub async fn move_account(
 ) -> Result<(), IpcError> {
     let id = AccountId::from_string(id);
     with_contents(&session, |c| {
-        let from = c
-            .accounts
-            .iter()
-            .position(|a| a.id == id)
-            .ok_or_else(not_found)?;
+        let from = index_of(c, &id)?;
         let account = c.accounts.remove(from);
         let to = (index as usize).min(c.accounts.len());
         c.accounts.insert(to, account);
@@ -192,11 +196,7 @@ pub async fn move_account(
 pub async fn delete_account(session: State<'_, AppSession>, id: String) -> Result<(), IpcError> {
     let id = AccountId::from_string(id);
     let removed = with_contents(&session, |c| {
-        let at = c
-            .accounts
-            .iter()
-            .position(|a| a.id == id)
-            .ok_or_else(not_found)?;
+        let at = index_of(c, &id)?;
         Ok((at, c.accounts.remove(at)))
     })?;
     *session.trash.lock().map_err(poisoned)? = Some(removed);

@@ -2,10 +2,11 @@
 //! one thread that owns one connection, without sqlx's thread hop and locking per statement.
 //!
 //! Callers queue jobs and await the answer. The thread takes whatever has queued up and runs it
-//! in one transaction (group commit): a user read is answered as soon as it is read; a claim (a
-//! code's time step marked as used) is answered once its batch is committed, and learns whether
-//! its own row was new — the first claim of a key in a batch wins. A claim can also record the
-//! user's success (registered, failures reset) in the same transaction. One connection keeps its
+//! in one transaction (group commit). A user read is answered as soon as it is read. A
+//! verification reads the user, lets the caller's `decide` closure pick the code's time step, and
+//! claims it; it is answered once its batch is committed and learns whether its own row was new —
+//! the first claim of a key in a batch wins. A claim can also record the user's success
+//! (registered, failures reset) in the same transaction. One connection keeps its
 //! page cache warm between batches; per-request connections would each pay SQLite's file locks
 //! and re-read pages after every commit.
 //!
@@ -38,18 +39,6 @@ const CLAIM: &str = "INSERT INTO used_tokens (user_id, kind, step, used_at) VALU
 const SUCCEEDED: &str =
     "UPDATE users SET registered = 1, failed_attempts = 0, locked_until = 0 WHERE id = ?1";
 
-/// A request to mark (user, kind, step) as used.
-#[derive(Debug)]
-pub struct Claim {
-    pub user_id: i64,
-    pub kind: &'static str,
-    pub step: i64,
-    pub now: i64,
-    /// Also record a successful verification for the user when the claim is granted.
-    pub mark_success: bool,
-    pub reply: oneshot::Sender<Result<bool, String>>,
-}
-
 /// A job for the SQLite thread.
 enum Job {
     User {
@@ -66,7 +55,6 @@ enum Job {
         decide: Decide,
         reply: oneshot::Sender<Result<Option<(UserRow, Claimed)>, String>>,
     },
-    Claim(Claim),
 }
 
 impl std::fmt::Debug for Job {
@@ -74,7 +62,6 @@ impl std::fmt::Debug for Job {
         f.write_str(match self {
             Job::User { .. } => "Job::User",
             Job::UserThenClaim { .. } => "Job::UserThenClaim",
-            Job::Claim(_) => "Job::Claim",
         })
     }
 }
@@ -151,11 +138,6 @@ impl SqliteHot {
         answer.await.map_err(|_| STOPPED.to_owned())?
     }
 
-    /// Queues a claim; the answer arrives on its `reply` once its batch is committed.
-    pub fn claim(&self, claim: Claim) -> Result<(), String> {
-        self.send(Job::Claim(claim))
-    }
-
     fn send(&self, job: Job) -> Result<(), String> {
         self.jobs.send(job).map_err(|_| STOPPED.to_owned())
     }
@@ -165,7 +147,6 @@ const STOPPED: &str = "the SQLite thread has stopped";
 
 /// An answer that waits for its batch to be committed.
 enum Pending {
-    Claim(oneshot::Sender<Result<bool, String>>, bool),
     Verified(
         oneshot::Sender<Result<Option<(UserRow, Claimed)>, String>>,
         UserRow,
@@ -192,9 +173,6 @@ fn run(conn: &Connection, rx: &mpsc::Receiver<Job>) {
         }
         for p in pending {
             match (p, &result) {
-                (Pending::Claim(reply, new), Ok(())) => {
-                    let _ = reply.send(Ok(new));
-                }
                 (Pending::Verified(reply, user, new), Ok(())) => {
                     let claimed = if new {
                         Claimed::Granted
@@ -202,9 +180,6 @@ fn run(conn: &Connection, rx: &mpsc::Receiver<Job>) {
                         Claimed::AlreadyUsed
                     };
                     let _ = reply.send(Ok(Some((user, claimed))));
-                }
-                (Pending::Claim(reply, _), Err(e)) => {
-                    let _ = reply.send(Err(e.clone()));
                 }
                 (Pending::Verified(reply, ..) | Pending::NotRun(reply), Err(e)) => {
                     let _ = reply.send(Err(e.clone()));
@@ -230,7 +205,7 @@ fn checkpoint(conn: &Connection, stop: &mpsc::Receiver<()>) {
 /// Runs a batch in one transaction. Reads are answered at once; what waits for the commit is
 /// moved to `pending`, to be answered with the result.
 fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> Result<(), String> {
-    let writes = batch.iter().any(|j| !matches!(j, Job::User { .. }));
+    let writes = batch.iter().any(|j| matches!(j, Job::UserThenClaim { .. }));
     // Prepared once and reused: BEGIN and COMMIT run for every batch.
     let begin = if writes {
         "BEGIN IMMEDIATE"
@@ -247,7 +222,6 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> 
                 Job::UserThenClaim { reply, .. } => {
                     let _ = reply.send(Err(e.clone()));
                 }
-                Job::Claim(c) => pending.push(Pending::Claim(c.reply, false)),
             }
         }
         return Err(e);
@@ -309,16 +283,6 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> 
                     }
                 }
             }
-            Job::Claim(c) => {
-                let mut new = false;
-                if failure.is_none() {
-                    match claim(conn, &c.row()) {
-                        Ok(n) => new = n,
-                        Err(e) => failure = Some(e),
-                    }
-                }
-                pending.push(Pending::Claim(c.reply, new));
-            }
         }
     }
     let end = if failure.is_some() {
@@ -360,25 +324,13 @@ fn read_user(conn: &Connection, app_id: i64, id: i64) -> Result<Option<UserRow>,
         .optional()
 }
 
-/// The row a claim writes.
+/// The row a verification's claim writes.
 struct ClaimRow {
     user_id: i64,
     kind: &'static str,
     step: i64,
     now: i64,
     mark_success: bool,
-}
-
-impl Claim {
-    fn row(&self) -> ClaimRow {
-        ClaimRow {
-            user_id: self.user_id,
-            kind: self.kind,
-            step: self.step,
-            now: self.now,
-            mark_success: self.mark_success,
-        }
-    }
 }
 
 fn claim(conn: &Connection, c: &ClaimRow) -> Result<bool, rusqlite::Error> {
