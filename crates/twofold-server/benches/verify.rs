@@ -20,7 +20,7 @@ use twofold_core::otp::{Algorithm, Method, OtpParams};
 use twofold_server::crypto::{self, ServerKey};
 use twofold_server::delivery::Delivery;
 use twofold_server::limits::{LimitSettings, Limits};
-use twofold_server::state::{AppState, Metrics, Policy};
+use twofold_server::state::{AppState, Policy};
 use twofold_server::store::Db;
 
 const KEY: &str = "bench-api-key";
@@ -120,7 +120,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     rt.block_on(async {
         let db = Db::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await.unwrap();
-        db.create_app("Bench", &crypto::hash(KEY), 7, 0).await.unwrap();
+        db.create_app("Bench", &crypto::hash(KEY), None, 7, 0).await.unwrap();
         let key = ServerKey::from_hex(&"cd".repeat(32)).unwrap();
         let seeds: Vec<Vec<u8>> = (0..users).map(|_| crypto::random_bytes(20)).collect();
         {
@@ -136,14 +136,13 @@ fn main() {
             }
             tx.commit().await.unwrap();
         }
-        let state = AppState {
+        let state = AppState::new(
             db,
             key,
-            delivery: Arc::new(Delivery::outbox(dir.path().join("outbox.jsonl"))),
-            policy: Arc::new(Policy::default()),
-            metrics: Arc::new(Metrics::default()),
-            limits: Arc::new(Limits::new(LimitSettings { per_key_per_second: 1_000_000, per_key_burst: 1_000_000, per_ip_per_second: 1_000_000, per_ip_burst: 1_000_000 })),
-        };
+            Delivery::outbox(dir.path().join("outbox.jsonl")),
+            Policy::default(),
+            Limits::new(LimitSettings { per_key_per_second: 1_000_000, per_key_burst: 1_000_000, per_ip_per_second: 1_000_000, per_ip_burst: 1_000_000, ..LimitSettings::default() }),
+        );
         let real = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let real_addr = real.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(real, twofold_server::router(state)).await });

@@ -3,11 +3,14 @@
 //! `xml` path.
 
 mod app;
+mod device;
+mod devices;
 mod onetouch;
 mod phones;
 mod tokens;
 mod users;
 
+pub use device::expire as expire_approval;
 pub use tokens::oldest_usable_step;
 
 use std::sync::atomic::Ordering;
@@ -89,6 +92,22 @@ pub fn router(state: AppState) -> Router {
             "/onetouch/{format}/approval_requests/{uuid}",
             get(onetouch::status),
         )
+        .route(
+            "/protected/{format}/users/{id}/devices/enrollments",
+            post(devices::enroll),
+        )
+        .route("/protected/{format}/users/{id}/devices", get(devices::list))
+        .route(
+            "/protected/{format}/users/{id}/devices/{device}/delete",
+            post(devices::revoke),
+        )
+        .route("/device/v1/enroll", post(device::enroll))
+        .route("/device/v1/me", get(device::me))
+        .route("/device/v1/revoke", post(device::revoke))
+        .route("/device/v1/stream", get(device::stream))
+        .route("/device/v1/requests", get(device::poll))
+        .route("/device/v1/requests/{uuid}", get(device::one))
+        .route("/device/v1/requests/{uuid}/answer", post(device::answer))
         .route("/qr/{token}", get(qr_image))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -238,6 +257,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
             "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
         ));
     }
+    text.push_str(&format!(
+        "# HELP twofold_device_streams Device event streams open.\n# TYPE twofold_device_streams gauge\ntwofold_device_streams {}\n",
+        m.streams.load(Ordering::Relaxed)
+    ));
     let mut r = Response::new(Body::from(text));
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -288,6 +311,18 @@ pub fn authy_id(text: &str) -> Result<i64, ApiError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or(ApiError::UserNotFound)
+}
+
+/// This server's base URL as websites and devices reach it: the configured public URL, else
+/// the request's `Host`.
+pub fn base_url(state: &AppState, host: Option<&str>) -> String {
+    state
+        .policy
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", host.unwrap_or("localhost")))
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 /// The user, or 60026.

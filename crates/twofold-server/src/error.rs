@@ -77,6 +77,18 @@ pub enum ApiError {
         /// The uuid asked for.
         uuid: String,
     },
+    /// 60101 with 401: a device request whose signature, time, nonce or device is refused.
+    #[error("Device request refused: {0}")]
+    DeviceRefused(String),
+    /// 60102 with 403: an enrollment that cannot be redeemed.
+    #[error("Enrollment refused: {0}")]
+    EnrollmentRefused(String),
+    /// 60103 with 409: the approval request was answered or has expired.
+    #[error("Approval request is already {status}")]
+    ApprovalClosed {
+        /// Its status.
+        status: String,
+    },
     /// 60000 with 404: a resource that does not exist or has expired (a QR image link).
     #[error("{0} not found or expired")]
     Missing(&'static str),
@@ -109,6 +121,9 @@ impl ApiError {
             Self::ActivityInvalid => (StatusCode::BAD_REQUEST, "60029"),
             Self::PhoneInvalid => (StatusCode::BAD_REQUEST, "60033"),
             Self::ApprovalNotFound { .. } => (StatusCode::NOT_FOUND, "60049"),
+            Self::DeviceRefused(_) => (StatusCode::UNAUTHORIZED, "60101"),
+            Self::EnrollmentRefused(_) => (StatusCode::FORBIDDEN, "60102"),
+            Self::ApprovalClosed { .. } => (StatusCode::CONFLICT, "60103"),
             Self::RouteNotFound | Self::Missing(_) => (StatusCode::NOT_FOUND, "60000"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "60000"),
         }

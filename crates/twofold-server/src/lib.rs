@@ -3,10 +3,12 @@
 
 pub mod api;
 pub mod call;
+pub mod callbacks;
 pub mod config;
 pub mod crypto;
 pub mod delivery;
 pub mod error;
+pub mod hub;
 pub mod limits;
 pub mod params;
 pub mod phone;

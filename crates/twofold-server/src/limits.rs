@@ -13,6 +13,9 @@ pub struct LimitSettings {
     pub per_key_burst: u32,
     pub per_ip_per_second: u32,
     pub per_ip_burst: u32,
+    /// Approval requests per user: per minute, and in a burst.
+    pub approvals_per_minute: u32,
+    pub approvals_burst: u32,
 }
 
 impl Default for LimitSettings {
@@ -22,6 +25,8 @@ impl Default for LimitSettings {
             per_key_burst: 400,
             per_ip_per_second: 100,
             per_ip_burst: 200,
+            approvals_per_minute: 20,
+            approvals_burst: 10,
         }
     }
 }
@@ -31,6 +36,8 @@ impl Default for LimitSettings {
 pub struct Limits {
     by_key: DefaultKeyedRateLimiter<i64>,
     by_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// Approval requests created per user.
+    approvals: DefaultKeyedRateLimiter<i64>,
 }
 
 fn quota(per_second: u32, burst: u32) -> Quota {
@@ -44,6 +51,12 @@ impl Limits {
         Self {
             by_key: RateLimiter::keyed(quota(s.per_key_per_second, s.per_key_burst)),
             by_ip: RateLimiter::keyed(quota(s.per_ip_per_second, s.per_ip_burst)),
+            approvals: RateLimiter::keyed(
+                Quota::per_minute(
+                    NonZeroU32::new(s.approvals_per_minute.max(1)).unwrap_or(NonZeroU32::MIN),
+                )
+                .allow_burst(NonZeroU32::new(s.approvals_burst.max(1)).unwrap_or(NonZeroU32::MIN)),
+            ),
         }
     }
 
@@ -57,10 +70,16 @@ impl Limits {
         self.by_ip.check_key(&ip).is_ok()
     }
 
+    /// Whether one more approval request for this user is allowed now.
+    pub fn allow_approval(&self, user_id: i64) -> bool {
+        self.approvals.check_key(&user_id).is_ok()
+    }
+
     /// Forgets idle keys (call now and then so memory stays bounded).
     pub fn shrink(&self) {
         self.by_key.retain_recent();
         self.by_ip.retain_recent();
+        self.approvals.retain_recent();
         self.by_key.shrink_to_fit();
         self.by_ip.shrink_to_fit();
     }

@@ -1,15 +1,13 @@
 //! `twofold-server`: serve the Authy-compatible API, and manage applications (create, list, set).
 
-use std::sync::Arc;
-
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use twofold_server::config::{Config, DbArgs, DeliveryConfig, ServeArgs};
 use twofold_server::crypto::{self, ServerKey};
 use twofold_server::delivery::Delivery;
 use twofold_server::limits::{LimitSettings, Limits};
-use twofold_server::state::{AppState, Metrics, Policy};
-use twofold_server::store::Db;
+use twofold_server::state::{AppState, Policy};
+use twofold_server::store::{Backend, Db};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -125,12 +123,24 @@ async fn run(cli: Cli) -> Result<()> {
             let db = Db::connect(&config.database_url)
                 .await
                 .context("opening the database")?;
-            app_command(&db, action).await
+            let key = server_key(&config)?;
+            app_command(&db, &key, action).await
         }
     }
 }
 
-async fn app_command(db: &Db, action: AppAction) -> Result<()> {
+/// The server key: `TWOFOLD_SERVER_KEY`, else the key file (created on first use).
+fn server_key(config: &Config) -> Result<ServerKey> {
+    Ok(match std::env::var("TWOFOLD_SERVER_KEY") {
+        Ok(hex) if !hex.is_empty() => ServerKey::from_hex(&hex)?,
+        _ => ServerKey::load_or_create(&config.server_key_file)?,
+    })
+}
+
+/// The purpose under which API keys are sealed (callbacks are signed with the key itself).
+const API_KEY: &str = "api key";
+
+async fn app_command(db: &Db, server_key: &ServerKey, action: AppAction) -> Result<()> {
     match action {
         AppAction::Create { name, token_length } => {
             check_token_length(token_length)?;
@@ -138,8 +148,15 @@ async fn app_command(db: &Db, action: AppAction) -> Result<()> {
                 bail!("an application named `{name}` already exists");
             }
             let key = crypto::new_api_key();
-            db.create_app(&name, &crypto::hash(&key), token_length, now())
-                .await?;
+            let sealed = server_key.seal(API_KEY, key.as_bytes());
+            db.create_app(
+                &name,
+                &crypto::hash(&key),
+                Some(&sealed),
+                token_length,
+                now(),
+            )
+            .await?;
             println!("Created application `{name}`. Its API key (shown only now):\n{key}");
         }
         AppAction::List => {
@@ -202,6 +219,7 @@ async fn app_command(db: &Db, action: AppAction) -> Result<()> {
             let new_key = rotate_key.then(crypto::new_api_key);
             if let Some(k) = &new_key {
                 app.api_key_hash = crypto::hash(k);
+                app.api_key_sealed = Some(server_key.seal(API_KEY, k.as_bytes()));
             }
             db.update_app(&app).await?;
             println!("Updated application `{name}`.");
@@ -218,38 +236,60 @@ async fn serve(config: Config) -> Result<()> {
     let db = Db::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database {}", redact_url(&config.database_url)))?;
-    let key = match std::env::var("TWOFOLD_SERVER_KEY") {
-        Ok(hex) if !hex.is_empty() => ServerKey::from_hex(&hex)?,
-        _ => ServerKey::load_or_create(&config.server_key_file)?,
-    };
+    let key = server_key(&config)?;
     if db.count_apps().await? == 0 {
-        let (key, shown) = match std::env::var("TWOFOLD_BOOTSTRAP_API_KEY") {
+        let (api_key, shown) = match std::env::var("TWOFOLD_BOOTSTRAP_API_KEY") {
             Ok(k) if !k.trim().is_empty() => (k.trim().to_owned(), false),
             _ => (crypto::new_api_key(), true),
         };
-        db.create_app("Default", &crypto::hash(&key), 7, now())
+        let sealed = key.seal(API_KEY, api_key.as_bytes());
+        db.create_app("Default", &crypto::hash(&api_key), Some(&sealed), 7, now())
             .await?;
         if shown {
-            println!("Created application `Default`. Its API key (shown only now):\n{key}");
+            println!("Created application `Default`. Its API key (shown only now):\n{api_key}");
         } else {
             println!("Created application `Default` with the key from TWOFOLD_BOOTSTRAP_API_KEY.");
         }
     }
-    let state = AppState {
+    let state = AppState::new(
         db,
         key,
-        delivery: Arc::new(match config.delivery.clone() {
+        match config.delivery.clone() {
             DeliveryConfig::Outbox => Delivery::outbox(config.outbox.clone()),
             DeliveryConfig::Webhook { url, secret } => Delivery::webhook(url, secret),
             DeliveryConfig::Twilio(settings) => Delivery::twilio(settings, config.outbox.clone()),
-        }),
-        policy: Arc::new(Policy {
+        },
+        Policy {
             public_url: config.public_url.clone(),
             ..Policy::default()
-        }),
-        metrics: Arc::new(Metrics::default()),
-        limits: Arc::new(Limits::new(LimitSettings::default())),
-    };
+        },
+        Limits::new(LimitSettings::default()),
+    );
+    if state.db.backend() == Backend::Postgres {
+        tokio::spawn(twofold_server::hub::listen_postgres(
+            state.hub.clone(),
+            config.database_url.clone(),
+        ));
+    }
+    tokio::spawn(twofold_server::callbacks::run(state.clone()));
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        // Pending approval requests past their lifetime become expired (devices drop them).
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            match sweeper.db.overdue_approvals(sweeper.now()).await {
+                Ok(rows) => {
+                    for row in rows {
+                        if let Err(e) = twofold_server::api::expire_approval(&sweeper, &row).await {
+                            tracing::warn!(error = ?e, "expiring an approval request failed");
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "reading overdue approval requests failed"),
+            }
+        }
+    });
     let usage_db = state.db.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));

@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::crypto::ServerKey;
 use crate::delivery::Delivery;
+use crate::hub::Hub;
 use crate::limits::Limits;
 use crate::store::Db;
 
@@ -25,6 +26,8 @@ pub struct Policy {
     pub phone_verification_attempts: i64,
     /// Default lifetime of an approval request, in seconds.
     pub approval_default_ttl: i64,
+    /// Most pending approval requests a user may have at once.
+    pub max_pending_approvals: i64,
     /// Public base URL used in links (QR images); taken from the request's Host when unset.
     pub public_url: Option<String>,
 }
@@ -38,6 +41,7 @@ impl Default for Policy {
             phone_verification_ttl: 10 * 60,
             phone_verification_attempts: 5,
             approval_default_ttl: 86_400,
+            max_pending_approvals: 3,
             public_url: None,
         }
     }
@@ -52,6 +56,8 @@ pub struct Metrics {
     pub verifications_failed: AtomicU64,
     pub deliveries: AtomicU64,
     pub delivery_failures: AtomicU64,
+    /// Device event streams open now (a gauge).
+    pub streams: AtomicU64,
 }
 
 impl Metrics {
@@ -69,9 +75,31 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<Limits>,
+    /// Wakes device streams and the callback worker.
+    pub hub: Arc<Hub>,
+    /// The HTTP client of callbacks.
+    pub http: reqwest::Client,
 }
 
 impl AppState {
+    /// State over a database with everything else at its default: outbox delivery to `outbox`,
+    /// default policy and limits.
+    pub fn new(db: Db, key: ServerKey, delivery: Delivery, policy: Policy, limits: Limits) -> Self {
+        Self {
+            db,
+            key,
+            delivery: Arc::new(delivery),
+            policy: Arc::new(policy),
+            metrics: Arc::new(Metrics::default()),
+            limits: Arc::new(limits),
+            hub: Arc::new(Hub::default()),
+            http: reqwest::Client::builder()
+                .user_agent(concat!("twofold-server/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+
     /// Unix seconds now.
     pub fn now(&self) -> i64 {
         SystemTime::now()

@@ -16,7 +16,11 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Row};
 use std::str::FromStr;
 
+mod push;
 mod sqlite_hot;
+pub use push::{
+    Answer, CallbackOutcome, CallbackRow, DeviceRow, EnrollOutcome, NewCallback, NewDevice,
+};
 use sqlite_hot::SqliteHot;
 
 /// Which database is behind the pool.
@@ -31,6 +35,7 @@ pub enum Backend {
 /// The connection pool.
 #[derive(Clone, Debug)]
 pub struct Db {
+    backend: Backend,
     pool: AnyPool,
     /// Writes go through here: one connection for SQLite (it has one writer anyway, and
     /// contending connections only spin on the lock), the shared pool for PostgreSQL.
@@ -175,6 +180,9 @@ pub struct AppRow {
     pub onetouch_enabled: bool,
     pub callback_url: Option<String>,
     pub callback_method: String,
+    /// The API key sealed with the server key (callbacks are signed with it); absent for
+    /// applications created before push, until their key is rotated.
+    pub api_key_sealed: Option<Vec<u8>>,
     pub created_at: i64,
 }
 
@@ -222,6 +230,16 @@ pub struct ApprovalRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub processed_at: Option<i64>,
+    /// The number the user must type (number matching), if asked for.
+    pub number: Option<i64>,
+    /// Why it was denied (`not_me`, `wrong_number`).
+    pub reason: Option<String>,
+    /// The device that answered, its signature and when it signed.
+    pub device_uuid: Option<String>,
+    pub device_signature: Option<String>,
+    pub signed_at: Option<i64>,
+    /// Who asked, as the website said (`{"ip","location"}` JSON).
+    pub requester: Option<String>,
 }
 
 /// A month of usage counters.
@@ -319,6 +337,7 @@ impl Db {
             claims
         });
         Ok(Self {
+            backend,
             pool,
             writer,
             usage: Arc::default(),
@@ -326,6 +345,11 @@ impl Db {
             claims,
             hot,
         })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The pool, for health checks.
@@ -346,12 +370,14 @@ impl Db {
         &self,
         name: &str,
         key_hash: &str,
+        key_sealed: Option<&[u8]>,
         token_length: i64,
         now: i64,
     ) -> Result<i64> {
-        sqlx::query("INSERT INTO apps (name, api_key_hash, token_length, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        sqlx::query("INSERT INTO apps (name, api_key_hash, api_key_sealed, token_length, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(name)
             .bind(key_hash)
+            .bind(key_sealed.map(<[u8]>::to_vec))
             .bind(token_length)
             .bind(now)
             .fetch_one(&self.writer)
@@ -409,7 +435,7 @@ impl Db {
         self.apps.lock().unwrap_or_else(|e| e.into_inner()).clear();
         sqlx::query(
             "UPDATE apps SET token_length = $1, sms_enabled = $2, calls_enabled = $3, email_enabled = $4, \
-             onetouch_enabled = $5, callback_url = $6, callback_method = $7, api_key_hash = $8 WHERE id = $9",
+             onetouch_enabled = $5, callback_url = $6, callback_method = $7, api_key_hash = $8, api_key_sealed = $9 WHERE id = $10",
         )
         .bind(app.token_length)
         .bind(b(app.sms_enabled))
@@ -419,6 +445,7 @@ impl Db {
         .bind(app.callback_url.clone())
         .bind(app.callback_method.clone())
         .bind(app.api_key_hash.clone())
+        .bind(app.api_key_sealed.clone())
         .bind(app.id)
         .execute(&self.writer)
         .await?;
@@ -604,6 +631,11 @@ impl Db {
             ("DELETE FROM used_tokens WHERE step < $1", oldest_step),
             ("DELETE FROM sent_codes WHERE expires_at < $1", now),
             ("DELETE FROM qr_images WHERE expires_at < $1", now),
+            ("DELETE FROM device_nonces WHERE expires_at < $1", now),
+            (
+                "DELETE FROM device_enrollments WHERE expires_at < $1",
+                now - 86_400,
+            ),
         ] {
             deleted += sqlx::query(sql)
                 .bind(value)
@@ -718,27 +750,6 @@ impl Db {
 
     // ----- OneTouch -----
 
-    pub async fn insert_approval(&self, a: &ApprovalRow) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO approval_requests (uuid, app_id, user_id, message, details, hidden_details, logos, seconds_to_expire, \
-             status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(a.uuid.clone())
-        .bind(a.app_id)
-        .bind(a.user_id)
-        .bind(a.message.clone())
-        .bind(a.details.clone())
-        .bind(a.hidden_details.clone())
-        .bind(a.logos.clone())
-        .bind(a.seconds_to_expire)
-        .bind(a.status.clone())
-        .bind(a.created_at)
-        .bind(a.updated_at)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
     pub async fn approval(&self, app_id: i64, uuid: &str) -> Result<Option<ApprovalRow>> {
         let row = sqlx::query("SELECT * FROM approval_requests WHERE app_id = $1 AND uuid = $2")
             .bind(app_id)
@@ -746,18 +757,6 @@ impl Db {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| approval_row(&r)).transpose()
-    }
-
-    /// Moves a pending request to `status`; false when it was no longer pending.
-    pub async fn finish_approval(&self, uuid: &str, status: &str, now: i64) -> Result<bool> {
-        let done = sqlx::query("UPDATE approval_requests SET status = $1, updated_at = $2, processed_at = $3 WHERE uuid = $4 AND status = 'pending'")
-            .bind(status)
-            .bind(now)
-            .bind(now)
-            .bind(uuid)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() == 1)
     }
 
     // ----- usage and QR images -----
@@ -856,13 +855,14 @@ impl Db {
 
 /// The embedded migrations of a backend (the SQL files are compiled into the binary).
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(&str, &str); 2] = match backend {
+    let steps: [(&str, &str); 3] = match backend {
         Backend::Sqlite => [
             ("init", include_str!("../migrations/sqlite/0001_init.sql")),
             (
                 "used tokens by step",
                 include_str!("../migrations/sqlite/0002_used_tokens_by_step.sql"),
             ),
+            ("push", include_str!("../migrations/sqlite/0003_push.sql")),
         ],
         Backend::Postgres => [
             ("init", include_str!("../migrations/postgres/0001_init.sql")),
@@ -870,6 +870,7 @@ fn migrator(backend: Backend) -> Migrator {
                 "used tokens by step",
                 include_str!("../migrations/postgres/0002_used_tokens_by_step.sql"),
             ),
+            ("push", include_str!("../migrations/postgres/0003_push.sql")),
         ],
     };
     Migrator::with_migrations(
@@ -905,6 +906,7 @@ fn app_row(r: &AnyRow) -> Result<AppRow> {
         onetouch_enabled: bool_col(r, "onetouch_enabled")?,
         callback_url: r.try_get("callback_url")?,
         callback_method: r.try_get("callback_method")?,
+        api_key_sealed: r.try_get("api_key_sealed")?,
         created_at: r.try_get("created_at")?,
     })
 }
@@ -952,5 +954,11 @@ fn approval_row(r: &AnyRow) -> Result<ApprovalRow> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         processed_at: r.try_get("processed_at")?,
+        number: r.try_get("number")?,
+        reason: r.try_get("reason")?,
+        device_uuid: r.try_get("device_uuid")?,
+        device_signature: r.try_get("device_signature")?,
+        signed_at: r.try_get("signed_at")?,
+        requester: r.try_get("requester")?,
     })
 }

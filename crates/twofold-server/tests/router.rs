@@ -16,7 +16,7 @@ use twofold_core::otp::{Algorithm, Method, OtpParams};
 use twofold_server::crypto::{self, ServerKey};
 use twofold_server::delivery::Delivery;
 use twofold_server::limits::{LimitSettings, Limits};
-use twofold_server::state::{AppState, Metrics, Policy};
+use twofold_server::state::{AppState, Policy};
 use twofold_server::store::Db;
 
 const KEY: &str = "router-test-key";
@@ -38,18 +38,24 @@ impl T {
         ))
         .await
         .unwrap();
-        db.create_app("Acme", &crypto::hash(KEY), 7, 0)
-            .await
-            .unwrap();
+        let key = ServerKey::from_hex(&"ab".repeat(32)).unwrap();
+        db.create_app(
+            "Acme",
+            &crypto::hash(KEY),
+            Some(&key.seal("api key", KEY.as_bytes())),
+            7,
+            0,
+        )
+        .await
+        .unwrap();
         let outbox = dir.path().join("outbox.jsonl");
-        let state = AppState {
+        let state = AppState::new(
             db,
-            key: ServerKey::from_hex(&"ab".repeat(32)).unwrap(),
-            delivery: Arc::new(Delivery::outbox(outbox.clone())),
-            policy: Arc::new(Policy::default()),
-            metrics: Arc::new(Metrics::default()),
-            limits: Arc::new(Limits::new(LimitSettings::default())),
-        };
+            key,
+            Delivery::outbox(outbox.clone()),
+            Policy::default(),
+            Limits::new(LimitSettings::default()),
+        );
         Self {
             app: twofold_server::router(state.clone()),
             state,

@@ -1,5 +1,8 @@
 //! OneTouch approval requests: created by the website, stored, expired by the server, and read
-//! back with every field the official clients check. (Devices answer them in the push protocol.)
+//! back with every field the official clients check; devices are woken at once and answer them
+//! through the device channel. Our extensions: `number_match` (the user types the number the
+//! website shows) and `requester` (who asked, shown on the device); a cap on pending requests and
+//! a creation rate per user against push fatigue.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -7,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::{load_user, rfc3339};
 use crate::call::Call;
+use crate::crypto;
 use crate::error::ApiError;
 use crate::reply::ok;
 use crate::state::AppState;
@@ -84,7 +88,47 @@ pub async fn create(
             });
         }
     };
+    let number_match = match call.params.get(&["number_match"]) {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) if matches!(s.as_str(), "true" | "1") => true,
+        Some(Value::String(s)) if matches!(s.as_str(), "false" | "0" | "") => false,
+        Some(_) => {
+            return Err(ApiError::InvalidParameter {
+                name: "number_match".into(),
+                problem: "must be true or false".into(),
+            });
+        }
+    };
+    let requester = match call.params.get(&["requester"]) {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(
+            json!({
+                "ip": m.get("ip").and_then(Value::as_str),
+                "location": m.get("location").and_then(Value::as_str),
+            })
+            .to_string(),
+        ),
+        Some(_) => {
+            return Err(ApiError::InvalidParameter {
+                name: "requester".into(),
+                problem: "must be a hash with ip and location".into(),
+            });
+        }
+    };
     let now = state.now();
+    if !state.limits.allow_approval(user.id) {
+        return Err(ApiError::RateLimited(
+            "too many approval requests for this user; wait a minute".into(),
+        ));
+    }
+    let max = state.policy.max_pending_approvals;
+    if state.db.count_pending(user.id, now).await? >= max {
+        return Err(ApiError::RateLimited(format!(
+            "this user already has {max} pending approval requests"
+        )));
+    }
+    let number = number_match.then(|| 10 + i64::from(crypto::random_bytes(1)[0]) % 90);
     let row = ApprovalRow {
         uuid: uuid::Uuid::new_v4().to_string(),
         app_id: call.app.id,
@@ -98,11 +142,20 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         processed_at: None,
+        number,
+        reason: None,
+        device_uuid: None,
+        device_signature: None,
+        signed_at: None,
+        requester,
     };
     state.db.insert_approval(&row).await?;
-    Ok(ok(
-        json!({"approval_request":{"uuid":row.uuid},"success":true}),
-    ))
+    state.hub.publish(&state.db, user.id).await;
+    let mut created = json!({"uuid": row.uuid});
+    if let Some(n) = number {
+        created["number"] = json!(n);
+    }
+    Ok(ok(json!({"approval_request": created, "success": true})))
 }
 
 /// `GET approval_requests/{uuid}`. A pending request past its lifetime becomes `expired` here.
@@ -118,11 +171,8 @@ pub async fn status(
         .await?
         .ok_or_else(not_found)?;
     let now = state.now();
-    if row.status == "pending"
-        && row.seconds_to_expire > 0
-        && now >= row.created_at + row.seconds_to_expire
-    {
-        state.db.finish_approval(&row.uuid, "expired", now).await?;
+    if super::device::overdue(&row, now) {
+        super::device::expire(&state, &row).await?;
         row = state
             .db
             .approval(call.app.id, &uuid)
@@ -154,6 +204,8 @@ pub async fn status(
             "details": parse(&row.details),
             "hidden_details": parse(&row.hidden_details),
             "logos": parse(&row.logos),
+            "reason": row.reason,
+            "device": row.device_uuid.as_ref().map(|d| json!({"uuid": d, "signing_time": row.signed_at})),
         },
         "success": true,
     })))

@@ -294,15 +294,11 @@ pub async fn secret(
     let png = qr::encode_png(&uri, module_px).map_err(|e| ApiError::Internal(e.to_string()))?;
     let token = crypto::random_string(32, b"abcdefghijklmnopqrstuvwxyz0234567");
     state.db.insert_qr(&token, &png, state.now() + 3600).await?;
-    let base = state
-        .policy
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", call.host.as_deref().unwrap_or("localhost")));
+    let base = super::base_url(&state, call.host.as_deref());
     Ok(ok(json!({
         "label": label,
         "issuer": call.app.name,
-        "qr_code": format!("{}/qr/{token}.png", base.trim_end_matches('/')),
+        "qr_code": format!("{base}/qr/{token}.png"),
         "secret": seed.to_base32().as_str(),
         "uri": uri,
         "message": "QR code generated.",

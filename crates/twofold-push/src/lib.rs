@@ -1,0 +1,14 @@
+//! twofold-push: the device side of push approval (`docs/device-protocol.md`), once for the
+//! desktop app and the CLI — the protocol's data and signatures, and (feature `client`) enrolling,
+//! following the request stream, and answering. The server uses the protocol module alone.
+
+pub mod protocol;
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub mod registry;
+
+pub use protocol::{
+    AnswerBody, Decision, DeviceKey, EnrollmentLink, Event, ProtocolError, PublicKey, RequestView,
+};

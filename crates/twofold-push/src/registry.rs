@@ -1,0 +1,217 @@
+//! The devices this computer has enrolled: a list beside the vault (`push-devices.json`: server,
+//! device id, names — nothing secret) and each device's private key in the OS keychain.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use twofold_core::Secret;
+use twofold_core::keychain::{KeyStore, KeyStoreError};
+
+use crate::client::DeviceClient;
+use crate::protocol::{DeviceKey, ProtocolError};
+
+/// The registry file's name, in the vault's directory.
+pub const FILE_NAME: &str = "push-devices.json";
+
+/// One enrolled device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    /// The server's base URL.
+    pub server: String,
+    /// The device's id on that server.
+    pub uuid: String,
+    /// The device's name.
+    pub name: String,
+    /// The application it approves for.
+    pub app_name: String,
+    /// The user's Authy id there.
+    pub authy_id: i64,
+    /// When it was enrolled (Unix seconds).
+    pub created_at: i64,
+}
+
+/// Why the registry could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What happened.
+        source: std::io::Error,
+    },
+    /// The file is not a device list.
+    #[error("{path} is damaged: {problem}")]
+    Damaged {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The keychain failed.
+    #[error("device key: {0}")]
+    Keychain(#[from] KeyStoreError),
+    /// The keychain has no key for an enrolled device.
+    #[error("the key of device {0} is not in the keychain; enroll this device again")]
+    KeyMissing(String),
+    /// A stored key is unusable.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+}
+
+/// The keychain id of a device's key.
+fn key_id(uuid: &str) -> String {
+    format!("push-device-{uuid}")
+}
+
+/// The enrolled devices of one vault directory.
+#[derive(Debug)]
+pub struct Registry {
+    path: PathBuf,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct File {
+    devices: Vec<DeviceRecord>,
+}
+
+impl Registry {
+    /// The registry beside the vault at `vault_path`.
+    pub fn beside(vault_path: &Path) -> Self {
+        let dir = vault_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Self {
+            path: dir.join(FILE_NAME),
+        }
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every enrolled device (none when the file does not exist yet).
+    pub fn list(&self) -> Result<Vec<DeviceRecord>, RegistryError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(RegistryError::Io {
+                    path: self.path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        let file: File = serde_json::from_str(&text).map_err(|e| RegistryError::Damaged {
+            path: self.path.display().to_string(),
+            problem: e.to_string(),
+        })?;
+        Ok(file.devices)
+    }
+
+    fn write(&self, devices: Vec<DeviceRecord>) -> Result<(), RegistryError> {
+        let io = |source| RegistryError::Io {
+            path: self.path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let text = serde_json::to_string_pretty(&File { devices }).map_err(|e| {
+            RegistryError::Damaged {
+                path: self.path.display().to_string(),
+                problem: e.to_string(),
+            }
+        })?;
+        // Write a sibling and rename, so a crash never leaves half a list.
+        let tmp = self.path.with_extension("json.tmp");
+        std::fs::write(&tmp, text).map_err(io)?;
+        std::fs::rename(&tmp, &self.path).map_err(io)
+    }
+
+    /// Records a new device and puts its key in the keychain (key first: a listed device
+    /// always has its key).
+    pub fn add(
+        &self,
+        keys: &dyn KeyStore,
+        record: DeviceRecord,
+        key: &DeviceKey,
+    ) -> Result<(), RegistryError> {
+        keys.set(
+            &key_id(&record.uuid),
+            &Secret::from_slice(key.seed().as_ref()),
+        )?;
+        let mut devices = self.list()?;
+        devices.retain(|d| !(d.uuid == record.uuid && d.server == record.server));
+        devices.push(record);
+        self.write(devices)
+    }
+
+    /// Forgets a device and deletes its key.
+    pub fn remove(&self, keys: &dyn KeyStore, uuid: &str) -> Result<(), RegistryError> {
+        let mut devices = self.list()?;
+        devices.retain(|d| d.uuid != uuid);
+        self.write(devices)?;
+        keys.delete(&key_id(uuid))?;
+        Ok(())
+    }
+
+    /// A client for an enrolled device, its key read from the keychain.
+    pub fn client(
+        &self,
+        keys: &dyn KeyStore,
+        record: &DeviceRecord,
+    ) -> Result<DeviceClient, RegistryError> {
+        let seed = keys
+            .get(&key_id(&record.uuid))?
+            .ok_or_else(|| RegistryError::KeyMissing(record.uuid.clone()))?;
+        let key = DeviceKey::from_bytes(seed.expose())?;
+        Ok(DeviceClient::new(&record.server, &record.uuid, key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use twofold_core::keychain::Keychain;
+
+    fn record(uuid: &str) -> DeviceRecord {
+        DeviceRecord {
+            server: "http://127.0.0.1:1".into(),
+            uuid: uuid.into(),
+            name: "laptop".into(),
+            app_name: "Shop".into(),
+            authy_id: 7,
+            created_at: 1,
+        }
+    }
+
+    #[test]
+    fn devices_are_listed_beside_the_vault_with_keys_in_the_keychain() {
+        let dir = std::env::temp_dir().join(format!("twofold-push-reg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let keys = Keychain::with_store(keyring_core::mock::Store::new().unwrap());
+        let reg = Registry::beside(&dir.join("vault.tfv"));
+        assert!(reg.list().unwrap().is_empty());
+        let key = DeviceKey::from_seed(&[9u8; 32]);
+        reg.add(&keys, record("d1"), &key).unwrap();
+        reg.add(&keys, record("d2"), &DeviceKey::from_seed(&[8u8; 32]))
+            .unwrap();
+        assert_eq!(reg.list().unwrap().len(), 2);
+        let text = std::fs::read_to_string(reg.path()).unwrap();
+        assert!(!text.contains("secret") && text.contains("\"d1\""));
+        reg.client(&keys, &record("d1")).unwrap();
+        reg.remove(&keys, "d1").unwrap();
+        assert_eq!(reg.list().unwrap(), vec![record("d2")]);
+        assert!(matches!(
+            reg.client(&keys, &record("d1")),
+            Err(RegistryError::KeyMissing(_))
+        ));
+        std::fs::write(reg.path(), "{nope").unwrap();
+        assert!(matches!(reg.list(), Err(RegistryError::Damaged { .. })));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

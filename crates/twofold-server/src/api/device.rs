@@ -1,0 +1,560 @@
+//! The device channel (`/device/v1/*`, docs/device-protocol.md): enrollment, signed requests
+//! (device, timestamp, nonce, body hash; replays refused), the event stream (SSE with
+//! `Last-Event-ID`, heartbeats, a ten-minute life), the long poll, and signed answers.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::broadcast::error::RecvError;
+use twofold_push::protocol::{
+    self, AccountSeed, AnswerBody, DeviceInfo, EnrollRequest, EnrollResponse, Event, PollResponse,
+    PublicKey, RequestView,
+};
+use zeroize::Zeroizing;
+
+use super::open_seed;
+use super::tokens::PERIOD;
+use super::users::APP_SEED;
+use crate::callbacks;
+use crate::crypto;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{Answer, ApprovalRow, DeviceRow, EnrollOutcome, NewCallback, NewDevice};
+
+/// Longest life of one stream; the device then reconnects (and signs again).
+pub const STREAM_LIFETIME: Duration = Duration::from_secs(600);
+/// Heartbeat interval of the stream.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Largest body of a device request.
+const MAX_DEVICE_BODY: usize = 16 * 1024;
+
+fn refused(why: impl Into<String>) -> ApiError {
+    ApiError::DeviceRefused(why.into())
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, ApiError> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| refused(format!("the {name} header is missing")))
+}
+
+/// A request signed by an enrolled device, with its body.
+#[derive(Debug)]
+pub struct Signed {
+    /// The device.
+    pub device: DeviceRow,
+    /// The raw body the signature covers.
+    pub body: Bytes,
+}
+
+impl FromRequest<AppState> for Signed {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let headers = req.headers().clone();
+        let method = req.method().as_str().to_owned();
+        let path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| req.uri().path().to_owned());
+        let uuid = header(&headers, protocol::HEADER_DEVICE)?.to_owned();
+        let ts: i64 = header(&headers, protocol::HEADER_TIMESTAMP)?
+            .parse()
+            .map_err(|_| refused("the timestamp is not a number of seconds"))?;
+        let nonce = header(&headers, protocol::HEADER_NONCE)?.to_owned();
+        let signature = header(&headers, protocol::HEADER_SIGNATURE)?.to_owned();
+        let now = state.now();
+        if (now - ts).abs() > protocol::CLOCK_WINDOW {
+            return Err(refused(format!(
+                "the timestamp is {}s away from the server clock (at most {}s); check the device clock",
+                ts - now,
+                protocol::CLOCK_WINDOW
+            )));
+        }
+        if !(8..=64).contains(&nonce.len()) {
+            return Err(refused("the nonce must be 8 to 64 characters"));
+        }
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::InvalidRequest(format!("the body could not be read: {e}")))?;
+        if body.len() > MAX_DEVICE_BODY {
+            return Err(ApiError::InvalidRequest(format!(
+                "the body is larger than {MAX_DEVICE_BODY} bytes"
+            )));
+        }
+        let device = state
+            .db
+            .device(&uuid)
+            .await?
+            .ok_or_else(|| refused("unknown or revoked device"))?;
+        let key = PublicKey::from_bytes(&device.public_key)
+            .map_err(|e| ApiError::Internal(format!("stored device key: {e}")))?;
+        let text = protocol::request_string(&method, &path, ts, &nonce, &body);
+        if key.verify(&text, &signature).is_err() {
+            tracing::warn!(device = %device.uuid, reason = "bad signature", "device request refused");
+            return Err(refused("the signature does not match"));
+        }
+        let expires = ts + 2 * protocol::CLOCK_WINDOW;
+        if !state.db.use_nonce(device.id, &nonce, expires, now).await? {
+            tracing::warn!(device = %device.uuid, reason = "replay", "device request refused");
+            return Err(refused("this nonce was used before (a replayed request)"));
+        }
+        Ok(Self { device, body })
+    }
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::InvalidRequest(format!("the body is not the expected JSON: {e}")))
+}
+
+fn device_info(d: &DeviceRow) -> DeviceInfo {
+    DeviceInfo {
+        uuid: d.uuid.clone(),
+        name: d.name.clone(),
+        platform: d.platform.clone(),
+        created_at: d.created_at,
+        last_seen_at: d.last_seen_at,
+    }
+}
+
+/// Whether a pending request is past its lifetime at `now`.
+pub fn overdue(row: &ApprovalRow, now: i64) -> bool {
+    row.status == "pending"
+        && row.seconds_to_expire > 0
+        && now >= row.created_at + row.seconds_to_expire
+}
+
+/// A request as devices see it (never its hidden details).
+pub fn view(row: &ApprovalRow, app_name: &str, now: i64) -> RequestView {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    RequestView {
+        uuid: row.uuid.clone(),
+        app_name: app_name.to_owned(),
+        message: row.message.clone(),
+        details: parse(&row.details),
+        logos: parse(&row.logos),
+        created_at: row.created_at,
+        expires_at: (row.seconds_to_expire > 0).then_some(row.created_at + row.seconds_to_expire),
+        requester: row.requester.as_deref().map(parse),
+        number_required: row.number.is_some(),
+        status: if overdue(row, now) {
+            "expired".into()
+        } else {
+            row.status.clone()
+        },
+        reason: row.reason.clone(),
+    }
+}
+
+async fn app_name(state: &AppState, app_id: i64) -> Result<String, ApiError> {
+    Ok(state
+        .db
+        .app_by_id(app_id)
+        .await?
+        .map(|a| a.name)
+        .unwrap_or_default())
+}
+
+/// `POST /device/v1/enroll` (unsigned: the one-time secret and the key's proof stand in).
+pub async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let req: EnrollRequest = json_body(&body)?;
+    let bad = |name: &str, problem: &str| ApiError::InvalidParameter {
+        name: name.into(),
+        problem: problem.into(),
+    };
+    let name = req.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(bad("name", "must be 1 to 64 characters"));
+    }
+    let platform = req.platform.trim().to_ascii_lowercase();
+    if platform.is_empty()
+        || platform.len() > 16
+        || !platform
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(bad("platform", "must be a short word such as linux or cli"));
+    }
+    let key = PublicKey::parse(&req.public_key).map_err(|e| bad("public_key", &e.to_string()))?;
+    if key
+        .verify(
+            &protocol::enroll_string(&req.id, &req.public_key),
+            &req.proof,
+        )
+        .is_err()
+    {
+        return Err(ApiError::EnrollmentRefused(
+            "the proof does not verify with the public key".into(),
+        ));
+    }
+    let device = NewDevice {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        public_key: key.to_bytes().to_vec(),
+        name,
+        platform,
+    };
+    let presented = crypto::hash(&req.secret);
+    let now = state.now();
+    let outcome = state
+        .db
+        .redeem_enrollment(
+            &req.id,
+            |stored| crypto::hashes_equal(stored, &presented),
+            &device,
+            now,
+        )
+        .await?;
+    let (app_id, user_id) = match outcome {
+        EnrollOutcome::Enrolled { app_id, user_id } => (app_id, user_id),
+        EnrollOutcome::Unknown => {
+            return Err(ApiError::EnrollmentRefused(
+                "no such enrollment (or a wrong secret)".into(),
+            ));
+        }
+        EnrollOutcome::Expired => {
+            return Err(ApiError::EnrollmentRefused(
+                "the enrollment has expired; ask for a new QR code".into(),
+            ));
+        }
+        EnrollOutcome::Used => {
+            return Err(ApiError::EnrollmentRefused(
+                "the enrollment was used already; ask for a new QR code".into(),
+            ));
+        }
+    };
+    let app = state
+        .db
+        .app_by_id(app_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("enrollment of a missing application".into()))?;
+    let user = state
+        .db
+        .user(app_id, user_id)
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    let seed = open_seed(&state, APP_SEED, &user.app_seed)?;
+    tracing::info!(device = %device.uuid, user = user.id, "device enrolled");
+    let reply = EnrollResponse {
+        device: DeviceInfo {
+            uuid: device.uuid,
+            name: device.name,
+            platform: device.platform,
+            created_at: now,
+            last_seen_at: None,
+        },
+        app_name: app.name.clone(),
+        authy_id: user.id,
+        account: AccountSeed {
+            issuer: app.name,
+            name: user.email,
+            secret: Zeroizing::new(seed.to_base32().to_string()),
+            digits: u8::try_from(app.token_length).unwrap_or(7),
+            period: PERIOD,
+        },
+    };
+    let mut value = serde_json::to_value(&reply).map_err(|e| ApiError::Internal(e.to_string()))?;
+    value["success"] = json!(true);
+    Ok(crate::reply::ok(value))
+}
+
+/// `GET /device/v1/me`.
+pub async fn me(signed: Signed) -> Result<Response, ApiError> {
+    Ok(crate::reply::ok(
+        json!({"device": device_info(&signed.device), "success": true}),
+    ))
+}
+
+/// `POST /device/v1/revoke`: the device removes itself.
+pub async fn revoke(State(state): State<AppState>, signed: Signed) -> Result<Response, ApiError> {
+    let d = &signed.device;
+    state.db.revoke_device(d.user_id, &d.uuid).await?;
+    state.hub.publish(&state.db, d.user_id).await;
+    Ok(crate::reply::ok(
+        json!({"message": "Device was revoked.", "success": true}),
+    ))
+}
+
+/// The events to send: after `after`, or (when `after` is none) every pending request.
+async fn events(
+    state: &AppState,
+    user_id: i64,
+    after: Option<i64>,
+    app: &str,
+) -> Result<Vec<Event>, ApiError> {
+    let now = state.now();
+    let rows = match after {
+        Some(after) => state.db.events_after(user_id, after, 200).await?,
+        None => state.db.pending_events(user_id, now).await?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(seq, row)| Event {
+            seq,
+            request: view(&row, app, now),
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PollQuery {
+    after: Option<i64>,
+    wait: Option<u64>,
+}
+
+/// `GET /device/v1/requests?after=N&wait=S`: the long poll.
+pub async fn poll(
+    State(state): State<AppState>,
+    Query(q): Query<PollQuery>,
+    signed: Signed,
+) -> Result<Response, ApiError> {
+    let user = signed.device.user_id;
+    let app = app_name(&state, signed.device.app_id).await?;
+    let mut wake = state.hub.subscribe(user);
+    let after = q.after.filter(|a| *a > 0);
+    let start = state.db.last_event(user).await?;
+    let mut found = events(&state, user, after, &app).await?;
+    if found.is_empty() {
+        let wait = Duration::from_secs(q.wait.unwrap_or(25).min(30));
+        if tokio::time::timeout(wait, wake.recv()).await.is_ok() {
+            found = events(&state, user, Some(after.unwrap_or(start)), &app).await?;
+        }
+    }
+    let last = found
+        .iter()
+        .map(|e| e.seq)
+        .max()
+        .unwrap_or(0)
+        .max(after.unwrap_or(start));
+    Ok(crate::reply::ok(
+        serde_json::to_value(PollResponse {
+            events: found,
+            last,
+        })
+        .map_err(|e| ApiError::Internal(e.to_string()))?,
+    ))
+}
+
+/// `GET /device/v1/requests/{uuid}`.
+pub async fn one(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    signed: Signed,
+) -> Result<Response, ApiError> {
+    let row = own_request(&state, &signed.device, &uuid).await?;
+    let app = app_name(&state, row.app_id).await?;
+    Ok(crate::reply::ok(
+        json!({"request": view(&row, &app, state.now()), "success": true}),
+    ))
+}
+
+async fn own_request(
+    state: &AppState,
+    device: &DeviceRow,
+    uuid: &str,
+) -> Result<ApprovalRow, ApiError> {
+    state
+        .db
+        .approval_by_uuid(uuid)
+        .await?
+        .filter(|r| r.user_id == device.user_id && r.app_id == device.app_id)
+        .ok_or_else(|| ApiError::ApprovalNotFound {
+            uuid: uuid.to_owned(),
+        })
+}
+
+/// Expires a pending request past its lifetime (its event and devices' wake-up included).
+pub async fn expire(state: &AppState, row: &ApprovalRow) -> Result<(), ApiError> {
+    let now = state.now();
+    if state
+        .db
+        .finish_approval(row, "expired", None, None, now)
+        .await?
+        .is_some()
+    {
+        state.hub.publish(&state.db, row.user_id).await;
+    }
+    Ok(())
+}
+
+/// `POST /device/v1/requests/{uuid}/answer`.
+pub async fn answer(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    signed: Signed,
+) -> Result<Response, ApiError> {
+    let device = &signed.device;
+    let body: AnswerBody = json_body(&signed.body)?;
+    let bad = |name: &str, problem: &str| ApiError::InvalidParameter {
+        name: name.into(),
+        problem: problem.into(),
+    };
+    if !matches!(body.status.as_str(), "approved" | "denied") {
+        return Err(bad("status", "must be approved or denied"));
+    }
+    match body.reason.as_deref() {
+        None => {}
+        Some("not_me") if body.status == "denied" => {}
+        Some(_) => return Err(bad("reason", "must be not_me (with denied) or absent")),
+    }
+    let now = state.now();
+    if (now - body.signed_at).abs() > protocol::CLOCK_WINDOW {
+        return Err(bad("signed_at", "is too far from the server clock"));
+    }
+    let key = PublicKey::from_bytes(&device.public_key)
+        .map_err(|e| ApiError::Internal(format!("stored device key: {e}")))?;
+    let text = protocol::answer_string(
+        &uuid,
+        &body.status,
+        body.reason.as_deref(),
+        body.number,
+        body.signed_at,
+    );
+    if key.verify(&text, &body.signature).is_err() {
+        tracing::warn!(device = %device.uuid, reason = "bad answer signature", "answer refused");
+        return Err(refused("the answer's signature does not match"));
+    }
+    let mut row = own_request(&state, device, &uuid).await?;
+    if overdue(&row, now) {
+        expire(&state, &row).await?;
+        return Err(ApiError::ApprovalClosed {
+            status: "expired".into(),
+        });
+    }
+    if row.status != "pending" {
+        return Err(ApiError::ApprovalClosed { status: row.status });
+    }
+    let (status, reason) = match (body.status.as_str(), row.number) {
+        ("approved", Some(expected)) if body.number.map(i64::from) != Some(expected) => {
+            ("denied", Some("wrong_number"))
+        }
+        (s, _) => (s, body.reason.as_deref()),
+    };
+    let app = state
+        .db
+        .app_by_id(row.app_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("request of a missing application".into()))?;
+    row.device_uuid = Some(device.uuid.clone());
+    row.device_signature = Some(body.signature.clone());
+    row.signed_at = Some(body.signed_at);
+    let callback = app.callback_url.as_ref().map(|url| NewCallback {
+        app_id: app.id,
+        url: url.clone(),
+        method: app.callback_method.clone(),
+        payload: callbacks::payload(&app, &row, status, reason).to_string(),
+    });
+    let answer = Answer {
+        status,
+        reason,
+        device_uuid: &device.uuid,
+        signature: &body.signature,
+        signed_at: body.signed_at,
+    };
+    let done = state
+        .db
+        .finish_approval(&row, status, Some(&answer), callback.as_ref(), now)
+        .await?;
+    if done.is_none() {
+        let now_row = own_request(&state, device, &uuid).await?;
+        return Err(ApiError::ApprovalClosed {
+            status: now_row.status,
+        });
+    }
+    tracing::info!(request = %uuid, device = %device.uuid, status, reason = reason.unwrap_or(""), "request answered");
+    state.hub.publish(&state.db, row.user_id).await;
+    if callback.is_some() {
+        state.hub.callbacks.notify_one();
+    }
+    let row = own_request(&state, device, &uuid).await?;
+    Ok(crate::reply::ok(
+        json!({"request": view(&row, &app.name, now), "success": true}),
+    ))
+}
+
+/// `GET /device/v1/stream`: Server-Sent Events.
+pub async fn stream(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed: Signed,
+) -> Result<Response, ApiError> {
+    let device = signed.device;
+    let last_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let app = app_name(&state, device.app_id).await?;
+    // Subscribe before reading, so nothing created in between is missed.
+    let mut wake = state.hub.subscribe(device.user_id);
+    let start = state.db.last_event(device.user_id).await?;
+    let first = events(&state, device.user_id, last_id, &app).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<SseEvent, Infallible>>(64);
+    let to_sse = |e: &Event| {
+        SseEvent::default()
+            .event("request")
+            .id(e.seq.to_string())
+            .json_data(e)
+            .unwrap_or_else(|_| SseEvent::default().comment("unserialisable event"))
+    };
+    let mut last = last_id.unwrap_or(start);
+    for e in &first {
+        last = last.max(e.seq);
+        let _ = tx.try_send(Ok(to_sse(e)));
+    }
+    state
+        .metrics
+        .streams
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let task_state = state.clone();
+    tokio::spawn(async move {
+        let state = task_state;
+        let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
+        loop {
+            tokio::select! {
+                r = wake.recv() => if let Err(RecvError::Closed) = r { break },
+                () = tokio::time::sleep_until(deadline) => break,
+                () = tx.closed() => break,
+            }
+            match state.db.device(&device.uuid).await {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "stream: device check failed");
+                    continue;
+                }
+            }
+            match events(&state, device.user_id, Some(last), &app).await {
+                Ok(found) => {
+                    for e in &found {
+                        last = last.max(e.seq);
+                        if tx.send(Ok(to_sse(e))).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = ?e, "stream: reading events failed"),
+            }
+        }
+        state
+            .metrics
+            .streams
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(HEARTBEAT))
+        .into_response())
+}
