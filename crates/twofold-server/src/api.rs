@@ -10,7 +10,7 @@ mod phones;
 mod tokens;
 mod users;
 
-pub use device::expire as expire_approval;
+pub use device::expire_overdue;
 pub use tokens::oldest_usable_step;
 
 use std::sync::atomic::Ordering;

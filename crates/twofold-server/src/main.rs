@@ -278,16 +278,7 @@ async fn serve(config: Config) -> Result<()> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
         loop {
             tick.tick().await;
-            match sweeper.db.overdue_approvals(sweeper.now()).await {
-                Ok(rows) => {
-                    for row in rows {
-                        if let Err(e) = twofold_server::api::expire_approval(&sweeper, &row).await {
-                            tracing::warn!(error = ?e, "expiring an approval request failed");
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "reading overdue approval requests failed"),
-            }
+            twofold_server::api::expire_overdue(&sweeper).await;
         }
     });
     let usage_db = state.db.clone();

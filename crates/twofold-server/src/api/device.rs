@@ -388,6 +388,25 @@ pub async fn expire(state: &AppState, row: &ApprovalRow) -> Result<(), ApiError>
     Ok(())
 }
 
+/// Expires every pending request past its lifetime; returns how many.
+pub async fn expire_overdue(state: &AppState) -> usize {
+    let rows = match state.db.overdue_approvals(state.now()).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading overdue approval requests failed");
+            return 0;
+        }
+    };
+    let mut n = 0;
+    for row in rows {
+        match expire(state, &row).await {
+            Ok(()) => n += 1,
+            Err(e) => tracing::warn!(error = ?e, "expiring an approval request failed"),
+        }
+    }
+    n
+}
+
 /// `POST /device/v1/requests/{uuid}/answer`.
 pub async fn answer(
     State(state): State<AppState>,
