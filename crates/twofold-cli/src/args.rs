@@ -52,6 +52,60 @@ pub enum Command {
         #[command(subcommand)]
         action: PassphraseAction,
     },
+    /// Push approval: enroll this computer with a Twofold server and answer login requests.
+    Push {
+        /// What to do.
+        #[command(subcommand)]
+        action: PushAction,
+    },
+}
+
+/// `twofold push …`.
+#[derive(Debug, Subcommand)]
+pub enum PushAction {
+    /// Enroll from a twofold://enroll link, or from an image of its QR code.
+    Enroll {
+        /// The link, or a PNG/JPEG file showing the enrollment QR code.
+        link_or_image: String,
+        /// What to call this device [default: the host name].
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the devices enrolled here and what their servers say about them.
+    Devices,
+    /// Print approval requests as they arrive (one line each) until interrupted.
+    Listen {
+        /// Only this device (its uuid or a unique prefix).
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Approve a request.
+    Approve {
+        /// The request's uuid.
+        uuid: String,
+        /// The number the website shows, when the request asks for one.
+        #[arg(long)]
+        number: Option<u32>,
+        /// The device to answer with (its uuid or a unique prefix).
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Deny a request.
+    Deny {
+        /// The request's uuid.
+        uuid: String,
+        /// Report it as "this wasn't me".
+        #[arg(long)]
+        not_me: bool,
+        /// The device to answer with (its uuid or a unique prefix).
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Revoke an enrolled device at its server and forget it here.
+    Remove {
+        /// The device (its uuid or a unique prefix).
+        device: String,
+    },
 }
 
 /// `twofold add`.

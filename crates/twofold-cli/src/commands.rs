@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rename(args) => rename(&session, args, json),
         Command::ShowQr(args) => show_qr(&session, args),
         Command::Passphrase { action } => passphrase(&session, action),
+        Command::Push { action } => crate::push::run(&session, action, json),
     }
 }
 
@@ -98,10 +99,10 @@ fn draft_from_flags(args: &AddArgs) -> Result<AccountDraft> {
     })
 }
 
-type Added = (String, Result<AccountId, String>);
+pub type Added = (String, Result<AccountId, String>);
 
 /// Adds drafts in one save; a duplicate is reported, not added.
-fn save_drafts(session: &Session, drafts: Vec<AccountDraft>) -> Result<Vec<Added>> {
+pub fn save_drafts(session: &Session, drafts: Vec<AccountDraft>) -> Result<Vec<Added>> {
     let (mut vault, _) = session.open_or_create()?;
     let now = now();
     let result = vault.update(

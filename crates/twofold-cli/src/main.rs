@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod output;
+mod push;
 mod session;
 
 use std::process::ExitCode;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::{Notify, broadcast, watch};
 
 use crate::store::{Backend, Db};
 
@@ -15,14 +15,39 @@ use crate::store::{Backend, Db};
 pub const CHANNEL: &str = "twofold_events";
 
 /// Subscribers per user.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hub {
     users: Mutex<HashMap<i64, broadcast::Sender<()>>>,
     /// Wakes the callback worker.
     pub callbacks: Notify,
+    /// Becomes true when the server shuts down: streams and long polls end.
+    closing: watch::Sender<bool>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            users: Mutex::default(),
+            callbacks: Notify::new(),
+            closing: watch::channel(false).0,
+        }
+    }
 }
 
 impl Hub {
+    /// Ends every stream and long poll (at shutdown).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves when the server starts shutting down.
+    pub fn closing(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|c| *c).await;
+        }
+    }
+
     /// A receiver woken on every event of `user_id`.
     pub fn subscribe(&self, user_id: i64) -> broadcast::Receiver<()> {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());

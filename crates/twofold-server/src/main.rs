@@ -123,8 +123,7 @@ async fn run(cli: Cli) -> Result<()> {
             let db = Db::connect(&config.database_url)
                 .await
                 .context("opening the database")?;
-            let key = server_key(&config)?;
-            app_command(&db, &key, action).await
+            app_command(&db, &config, action).await
         }
     }
 }
@@ -140,7 +139,7 @@ fn server_key(config: &Config) -> Result<ServerKey> {
 /// The purpose under which API keys are sealed (callbacks are signed with the key itself).
 const API_KEY: &str = "api key";
 
-async fn app_command(db: &Db, server_key: &ServerKey, action: AppAction) -> Result<()> {
+async fn app_command(db: &Db, config: &Config, action: AppAction) -> Result<()> {
     match action {
         AppAction::Create { name, token_length } => {
             check_token_length(token_length)?;
@@ -148,7 +147,7 @@ async fn app_command(db: &Db, server_key: &ServerKey, action: AppAction) -> Resu
                 bail!("an application named `{name}` already exists");
             }
             let key = crypto::new_api_key();
-            let sealed = server_key.seal(API_KEY, key.as_bytes());
+            let sealed = server_key(config)?.seal(API_KEY, key.as_bytes());
             db.create_app(
                 &name,
                 &crypto::hash(&key),
@@ -219,7 +218,7 @@ async fn app_command(db: &Db, server_key: &ServerKey, action: AppAction) -> Resu
             let new_key = rotate_key.then(crypto::new_api_key);
             if let Some(k) = &new_key {
                 app.api_key_hash = crypto::hash(k);
-                app.api_key_sealed = Some(server_key.seal(API_KEY, k.as_bytes()));
+                app.api_key_sealed = Some(server_key(config)?.seal(API_KEY, k.as_bytes()));
             }
             db.update_app(&app).await?;
             println!("Updated application `{name}`.");
@@ -307,6 +306,7 @@ async fn serve(config: Config) -> Result<()> {
         }
     });
     let db_for_shutdown = state.db.clone();
+    let closing = state.hub.clone();
     let app = twofold_server::router(state).layer(axum::extract::DefaultBodyLimit::max(
         twofold_server::call::MAX_BODY,
     ));
@@ -314,6 +314,8 @@ async fn serve(config: Config) -> Result<()> {
     let shutdown = handle.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
+        // Device streams end now (devices reconnect to another server or after the restart).
+        closing.close_streams();
         shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
     let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();

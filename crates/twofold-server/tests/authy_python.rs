@@ -1,5 +1,7 @@
 //! End to end: the real `twofold-server` binary driven by the official PyPI `authy` 2.2.6 client
-//! (`python/authy_client_e2e.py`), once on SQLite and once on PostgreSQL.
+//! (`python/authy_client_e2e.py`), once on SQLite and once on PostgreSQL; and push approval
+//! (`python/push_e2e.py`: the `twofold` CLI as the device, the same library as the website, two
+//! servers on one PostgreSQL database).
 //!
 //! `cargo xtask test` provides the Python environment (TWOFOLD_XTASK_VENV) and a PostgreSQL
 //! server (TWOFOLD_TEST_POSTGRES_URL); without them these tests say so instead of running.
@@ -96,36 +98,122 @@ fn official_python_client_on_sqlite() {
     run_client(&venv, &server, dir.path());
 }
 
+/// A fresh PostgreSQL database for one test, dropped by [`PgDb`]'s drop.
+struct PgDb {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+fn psql(admin: &str, sql: &str) {
+    let out = Command::new("psql")
+        .arg(admin)
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl PgDb {
+    fn create(tag: &str) -> Option<Self> {
+        let Some(admin) = std::env::var("TWOFOLD_TEST_POSTGRES_URL").ok() else {
+            eprintln!("needs `cargo xtask test`, which starts PostgreSQL");
+            return None;
+        };
+        let name = format!("twofold_{tag}_{}", std::process::id());
+        psql(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
+        psql(&admin, &format!("CREATE DATABASE {name}"));
+        let url = match admin.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{name}"),
+            None => panic!("TWOFOLD_TEST_POSTGRES_URL has no database part"),
+        };
+        Some(Self { admin, name, url })
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .arg(&self.admin)
+            .args([
+                "-q",
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            ])
+            .output();
+    }
+}
+
 #[test]
 fn official_python_client_on_postgres() {
     let Some(venv) = venv() else { return };
-    let Some(admin) = std::env::var("TWOFOLD_TEST_POSTGRES_URL").ok() else {
-        eprintln!("needs `cargo xtask test`, which starts PostgreSQL");
+    let Some(db) = PgDb::create("e2e") else {
         return;
     };
-    let name = format!("twofold_e2e_{}", std::process::id());
-    let psql = |sql: &str| {
-        let out = Command::new("psql")
-            .arg(&admin)
-            .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-            .output()
-            .expect("psql runs");
-        assert!(
-            out.status.success(),
-            "psql {sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    psql(&format!("DROP DATABASE IF EXISTS {name}"));
-    psql(&format!("CREATE DATABASE {name}"));
-    let url = match admin.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{name}"),
-        None => panic!("TWOFOLD_TEST_POSTGRES_URL has no database part"),
-    };
     let dir = tempfile::tempdir().unwrap();
-    {
-        let server = start(&url, dir.path());
-        run_client(&venv, &server, dir.path());
+    let server = start(&db.url, dir.path());
+    run_client(&venv, &server, dir.path());
+}
+
+/// The push suite: it starts (and restarts) the servers itself.
+fn run_push(venv: &Path, database_url: &str) {
+    let server_bin = PathBuf::from(env!("CARGO_BIN_EXE_twofold-server"));
+    let cli_bin = server_bin.with_file_name("twofold");
+    assert!(
+        cli_bin.exists(),
+        "{} is missing: build the CLI too (`cargo test --workspace` does)",
+        cli_bin.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/push_e2e.py");
+    let out = Command::new(venv.join("bin/python"))
+        .arg(script)
+        .env("TWOFOLD_SERVER_BIN", &server_bin)
+        .env("TWOFOLD_CLI_BIN", &cli_bin)
+        .env("TWOFOLD_DATABASE_URL", database_url)
+        .env("TWOFOLD_WORKDIR", dir.path())
+        .output()
+        .expect("python runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    for log in ["server.log", "second.log", "listen.log"] {
+        if !out.status.success()
+            && let Ok(t) = std::fs::read_to_string(dir.path().join(log))
+        {
+            println!("--- {log} ---\n{t}");
+        }
     }
-    psql(&format!("DROP DATABASE IF EXISTS {name}"));
+    assert!(out.status.success(), "the push suite failed:\n{text}");
+    assert!(text.contains(" passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn push_approval_end_to_end_on_sqlite() {
+    let Some(venv) = venv() else { return };
+    if std::env::var_os("TWOFOLD_TEST_SECRET_SERVICE").is_none() {
+        eprintln!("needs `cargo xtask test`: the CLI device keeps its key in the session keychain");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    run_push(
+        &venv,
+        &format!("sqlite://{}", dir.path().join("push.db").display()),
+    );
+}
+
+#[test]
+fn push_approval_end_to_end_on_postgres_with_two_servers() {
+    let Some(venv) = venv() else { return };
+    if std::env::var_os("TWOFOLD_TEST_SECRET_SERVICE").is_none() {
+        eprintln!("needs `cargo xtask test`: the CLI device keeps its key in the session keychain");
+        return;
+    }
+    let Some(db) = PgDb::create("push") else {
+        return;
+    };
+    run_push(&venv, &db.url);
 }

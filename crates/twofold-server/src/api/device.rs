@@ -327,7 +327,11 @@ pub async fn poll(
     let mut found = events(&state, user, after, &app).await?;
     if found.is_empty() {
         let wait = Duration::from_secs(q.wait.unwrap_or(25).min(30));
-        if tokio::time::timeout(wait, wake.recv()).await.is_ok() {
+        let woken = tokio::select! {
+            r = tokio::time::timeout(wait, wake.recv()) => r.is_ok(),
+            () = state.hub.closing() => false,
+        };
+        if woken {
             found = events(&state, user, Some(after.unwrap_or(start)), &app).await?;
         }
     }
@@ -539,8 +543,11 @@ pub async fn stream(
     tokio::spawn(async move {
         let state = task_state;
         let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
+        let closing = state.hub.closing();
+        tokio::pin!(closing);
         loop {
             tokio::select! {
+                () = &mut closing => break,
                 r = wake.recv() => if let Err(RecvError::Closed) = r { break },
                 () = tokio::time::sleep_until(deadline) => break,
                 () = tx.closed() => break,
