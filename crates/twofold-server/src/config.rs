@@ -14,7 +14,8 @@ pub struct DbArgs {
     /// Database URL: `sqlite://PATH` (created on first start) or `postgres://…`.
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
-    /// A TOML file with any of: listen, database_url, outbox, server_key_file, public_url, log_json.
+    /// A TOML file with any of: listen, database_url, outbox, server_key_file, public_url, log_json,
+    /// rate_per_ip, rate_per_key, tls_cert, tls_key, delivery and its settings.
     #[arg(long, env = "TWOFOLD_CONFIG", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 }
@@ -75,6 +76,12 @@ pub struct ServeArgs {
     /// Twilio delivery: the sending number (E.164).
     #[arg(long, env = "TWILIO_FROM")]
     pub twilio_from: Option<String>,
+    /// Requests per second allowed from one client address (burst: twice that) [default: 100].
+    #[arg(long, env = "TWOFOLD_RATE_PER_IP")]
+    pub rate_per_ip: Option<u32>,
+    /// Requests per second allowed per API key (burst: twice that) [default: 200].
+    #[arg(long, env = "TWOFOLD_RATE_PER_KEY")]
+    pub rate_per_key: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +102,8 @@ struct FileConfig {
     twilio_account_sid: Option<String>,
     twilio_auth_token: Option<String>,
     twilio_from: Option<String>,
+    rate_per_ip: Option<u32>,
+    rate_per_key: Option<u32>,
 }
 
 /// Where codes go.
@@ -123,6 +132,8 @@ pub struct Config {
     pub public_url: Option<String>,
     pub log_json: bool,
     pub delivery: DeliveryConfig,
+    /// Rate limits.
+    pub limits: crate::limits::LimitSettings,
     /// Certificate and key files for HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
 }
@@ -213,6 +224,18 @@ impl Config {
                 .unwrap_or(default_key),
             public_url: serve.and_then(|s| s.public_url.clone()).or(file.public_url),
             log_json: serve.is_some_and(|s| s.log_json) || file.log_json.unwrap_or(false),
+            limits: {
+                let mut l = crate::limits::LimitSettings::default();
+                if let Some(n) = serve.and_then(|s| s.rate_per_ip).or(file.rate_per_ip) {
+                    l.per_ip_per_second = n;
+                    l.per_ip_burst = n.saturating_mul(2);
+                }
+                if let Some(n) = serve.and_then(|s| s.rate_per_key).or(file.rate_per_key) {
+                    l.per_key_per_second = n;
+                    l.per_key_burst = n.saturating_mul(2);
+                }
+                l
+            },
             database_url,
             delivery,
             tls: match (

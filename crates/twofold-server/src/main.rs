@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use twofold_server::config::{Config, DbArgs, DeliveryConfig, ServeArgs};
 use twofold_server::crypto::{self, ServerKey};
 use twofold_server::delivery::Delivery;
-use twofold_server::limits::{LimitSettings, Limits};
+use twofold_server::limits::Limits;
 use twofold_server::state::{AppState, Policy};
 use twofold_server::store::{Backend, Db};
 
@@ -262,7 +262,7 @@ async fn serve(config: Config) -> Result<()> {
             public_url: config.public_url.clone(),
             ..Policy::default()
         },
-        Limits::new(LimitSettings::default()),
+        Limits::new(config.limits),
     );
     if state.db.backend() == Backend::Postgres {
         tokio::spawn(twofold_server::hub::listen_postgres(
