@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod manage;
+pub mod push;
 pub mod scan;
 pub mod vault;
 

@@ -1,5 +1,6 @@
-//! Desktop integration: the tray (show, lock, quit), closing to the tray, and `otpauth://` links
-//! handed over by the browser or by a second launch, queued for the page to preview.
+//! Desktop integration: the tray (show, lock, quit, waiting approval requests), closing to the
+//! tray, and `otpauth://` links handed over by the browser or by a second launch, queued for the
+//! page to preview.
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -58,16 +59,12 @@ pub fn lock<R: Runtime>(app: &AppHandle<R>) {
 /// The tray icon and its menu. Where the desktop has no tray, this still succeeds and the window
 /// simply is not hidden on close (see [`on_window_event`]).
 pub fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let show = MenuItem::with_id(app, "show", "Show Twofold", true, None::<&str>)?;
-    let lock_item = MenuItem::with_id(app, "lock", "Lock", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&show, &lock_item, &quit])?;
     let mut builder = TrayIconBuilder::with_id("main")
         .tooltip("Twofold")
-        .menu(&menu)
+        .menu(&tray_menu(app, 0)?)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id.as_ref() {
-            "show" => show_main(app),
+            "show" | "approvals" => show_main(app),
             "lock" => lock(app),
             "quit" => app.exit(0),
             _ => {}
@@ -87,6 +84,40 @@ pub fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     }
     builder.build(app)?;
     Ok(())
+}
+
+/// The tray menu; with approval requests waiting, their count comes first.
+fn tray_menu<R: Runtime>(app: &AppHandle<R>, waiting: usize) -> tauri::Result<Menu<R>> {
+    let show = MenuItem::with_id(app, "show", "Show Twofold", true, None::<&str>)?;
+    let lock_item = MenuItem::with_id(app, "lock", "Lock", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    if waiting == 0 {
+        return Menu::with_items(app, &[&show, &lock_item, &quit]);
+    }
+    let label = match waiting {
+        1 => "1 login waiting for approval".to_owned(),
+        n => format!("{n} logins waiting for approval"),
+    };
+    let approvals = MenuItem::with_id(app, "approvals", label, true, None::<&str>)?;
+    Menu::with_items(app, &[&approvals, &show, &lock_item, &quit])
+}
+
+/// Shows the number of waiting approval requests in the tray (tooltip and menu).
+pub fn show_waiting<R: Runtime>(app: &AppHandle<R>, waiting: usize) {
+    let handle = app.clone();
+    let _ = app.run_on_main_thread(move || {
+        if let Some(tray) = handle.tray_by_id("main") {
+            let tip = match waiting {
+                0 => "Twofold".to_owned(),
+                1 => "Twofold: 1 login waiting for approval".to_owned(),
+                n => format!("Twofold: {n} logins waiting for approval"),
+            };
+            let _ = tray.set_tooltip(Some(tip));
+            if let Ok(menu) = tray_menu(&handle, waiting) {
+                let _ = tray.set_menu(Some(menu));
+            }
+        }
+    });
 }
 
 /// The page has shown its first screen: now the tray icon is made (off the start-up path, where

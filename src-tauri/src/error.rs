@@ -20,6 +20,8 @@ pub enum ErrorCode {
     NotFound,
     Clipboard,
     Vault,
+    /// A push server refused or could not be reached.
+    Push,
 }
 
 /// A problem with one form field.

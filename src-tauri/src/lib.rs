@@ -5,6 +5,7 @@ pub mod clipboard;
 pub mod commands;
 pub mod desktop;
 pub mod error;
+pub mod push;
 #[cfg(target_os = "linux")]
 pub mod screen_lock;
 pub mod session;
@@ -35,6 +36,11 @@ pub fn typescript_bindings() -> String {
         commands::manage::AccountEdit::decl(&cfg),
         settings::SortOrder::decl(&cfg),
         settings::Settings::decl(&cfg),
+        commands::scan::EnrollmentOffer::decl(&cfg),
+        commands::push::DetailRow::decl(&cfg),
+        commands::push::ApprovalView::decl(&cfg),
+        commands::push::PushDeviceView::decl(&cfg),
+        commands::push::AnswerView::decl(&cfg),
     ] {
         out.push_str("export ");
         out.push_str(&decl);
@@ -71,6 +77,11 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::manage::set_settings,
         commands::accounts::add_manual,
         commands::accounts::next_hotp,
+        commands::push::push_pending,
+        commands::push::push_answer,
+        commands::push::push_devices,
+        commands::push::push_remove,
+        commands::push::confirm_enroll,
     ])
 }
 
@@ -91,6 +102,9 @@ pub fn run() {
                 None => app.path().app_data_dir()?.join("vault.tfv"),
             };
             app.manage(AppSession::new(path));
+            app.manage(push::PushState::default());
+            // Push approval: a listener per enrolled device, from the start.
+            push::start_all(app.handle());
             let handle = app.handle().clone();
             std::thread::spawn(move || handle.state::<AppSession>().open_at_launch());
             let handle = app.handle().clone();

@@ -35,6 +35,8 @@ pub struct AppSession {
 pub struct PendingAdd {
     pub id: u32,
     pub drafts: Vec<AccountDraft>,
+    /// A push-approval enrollment link found with them.
+    pub enrollment: Option<twofold_push::protocol::EnrollmentLink>,
 }
 
 impl std::fmt::Debug for AppSession {

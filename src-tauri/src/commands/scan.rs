@@ -1,12 +1,14 @@
 //! Adding accounts: every path (pasted link, image file, dropped file, pasted image, screen scan)
 //! turns into one preview held here, and nothing is saved until the user confirms it. The preview
-//! names accounts and marks duplicates; seeds stay in Rust.
+//! names accounts and marks duplicates; seeds stay in Rust. A `twofold://enroll` link found the
+//! same way (push approval) is offered for enrollment in the same preview.
 
 use serde::Serialize;
 use tauri::State;
 use twofold_core::scan::{self, ScanItem};
 use twofold_core::vault::Contents;
 use twofold_core::{AccountDraft, OsEntropy, qr};
+use twofold_push::protocol::EnrollmentLink;
 
 use super::now;
 use super::vault::poisoned;
@@ -40,13 +42,34 @@ pub struct Preview {
     pub items: Vec<PreviewItem>,
     /// QR codes or texts that were found but are not accounts, each with the reason.
     pub problems: Vec<String>,
+    /// A push-approval enrollment found among them (confirm it with `confirm_enroll`).
+    pub enrollment: Option<EnrollmentOffer>,
 }
 
-/// The accounts in some texts (QR payloads or a pasted link), and what was wrong with the rest.
-fn drafts_of(texts: &[String]) -> (Vec<AccountDraft>, Vec<String>) {
+/// A `twofold://enroll` link, as the preview shows it.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
+pub struct EnrollmentOffer {
+    /// The server's base URL.
+    pub server: String,
+    /// The application that asks, when the link names it.
+    pub app: Option<String>,
+}
+
+/// The accounts in some texts (QR payloads or a pasted link), the first enrollment link, and
+/// what was wrong with the rest.
+fn drafts_of(texts: &[String]) -> (Vec<AccountDraft>, Option<EnrollmentLink>, Vec<String>) {
     let mut drafts = Vec::new();
+    let mut enrollment = None;
     let mut problems = Vec::new();
     for text in texts {
+        if text.trim_start().starts_with("twofold:") {
+            match EnrollmentLink::parse(text) {
+                Ok(link) if enrollment.is_none() => enrollment = Some(link),
+                Ok(_) => problems.push("a second enrollment link (one at a time)".into()),
+                Err(e) => problems.push(format!("enrollment link: {e}")),
+            }
+            continue;
+        }
         match scan::classify(text) {
             ScanItem::Account(d) => drafts.push(d),
             ScanItem::Migration(batch) => drafts.extend(batch.accounts),
@@ -57,13 +80,13 @@ fn drafts_of(texts: &[String]) -> (Vec<AccountDraft>, Vec<String>) {
             ),
         }
     }
-    (drafts, problems)
+    (drafts, enrollment, problems)
 }
 
 /// Holds the drafts found in `texts` as the pending preview (replacing any earlier one).
 fn hold(session: &AppSession, source: &str, texts: &[String]) -> Result<Preview, IpcError> {
-    let (drafts, problems) = drafts_of(texts);
-    if drafts.is_empty() {
+    let (drafts, enrollment, problems) = drafts_of(texts);
+    if drafts.is_empty() && enrollment.is_none() {
         let why = problems
             .first()
             .cloned()
@@ -91,12 +114,21 @@ fn hold(session: &AppSession, source: &str, texts: &[String]) -> Result<Preview,
         .collect();
     let mut pending = session.pending.lock().map_err(poisoned)?;
     let id = pending.as_ref().map_or(1, |p| p.id.wrapping_add(1));
-    *pending = Some(PendingAdd { id, drafts });
+    let offer = enrollment.as_ref().map(|l| EnrollmentOffer {
+        server: l.server.clone(),
+        app: l.app.clone(),
+    });
+    *pending = Some(PendingAdd {
+        id,
+        drafts,
+        enrollment,
+    });
     Ok(Preview {
         id,
         source: source.to_owned(),
         items,
         problems,
+        enrollment: offer,
     })
 }
 

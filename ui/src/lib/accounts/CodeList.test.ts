@@ -13,6 +13,7 @@ const backend = vi.hoisted(() => ({
   scanScreen: vi.fn(),
   confirmAdd: vi.fn(),
   cancelAdd: vi.fn(),
+  confirmEnroll: vi.fn(),
   onFilesDropped: vi.fn(),
   onLinksOpened: vi.fn(),
   takeOpenedLinks: vi.fn(),
@@ -209,6 +210,7 @@ describe("CodeList", () => {
         { index: 1, issuer: "GitHub", name: "octocat", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: "GitHub (octocat)" },
       ],
       problems: [],
+      enrollment: null,
     };
     backend.previewLink.mockResolvedValueOnce(preview);
     backend.confirmAdd.mockResolvedValueOnce(["d"]);
@@ -246,6 +248,29 @@ describe("CodeList", () => {
     expect(backend.previewLink).toHaveBeenCalledWith("otpauth://totp/B:b?secret=BBBB");
   });
 
+  it("offers a twofold://enroll link as an enrollment of this computer", async () => {
+    await render();
+    const preview: Preview = {
+      id: 3,
+      source: "link",
+      items: [],
+      problems: [],
+      enrollment: { server: "https://auth.example.com", app: "Shop" },
+    };
+    backend.previewLink.mockResolvedValueOnce(preview);
+    backend.confirmEnroll.mockResolvedValueOnce({ uuid: "d1", name: "Twofold on box", server: "https://auth.example.com", app_name: "Shop" });
+    const input = target.querySelector<HTMLInputElement>("input[aria-label='otpauth link to add']")!;
+    input.value = "twofold://enroll?server=https%3A%2F%2Fauth.example.com&id=a&secret=b&app=Shop";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.form!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    await vi.waitFor(() => expect(target.querySelector("[aria-label='Push approval enrollment']")?.textContent).toContain("Shop at https://auth.example.com"));
+    expect(target.querySelector("section.preview ul")).toBeNull();
+    const button = [...target.querySelectorAll<HTMLButtonElement>("section.preview button")].find((b) => b.textContent === "Enroll this computer")!;
+    button.click();
+    await vi.waitFor(() => expect(target.querySelector(".done")?.textContent).toContain("approves logins for Shop"));
+    expect(backend.confirmEnroll).toHaveBeenCalledWith(3, null);
+  });
+
   it("scans the screen, and a pasted image, into a preview that can be cancelled", async () => {
     await render();
     const preview: Preview = {
@@ -253,6 +278,7 @@ describe("CodeList", () => {
       source: "screen",
       items: [{ index: 0, issuer: "Acme", name: "alice", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null }],
       problems: ["a QR code or text that is not an otpauth:// or otpauth-migration:// link"],
+      enrollment: null,
     };
     backend.scanScreen.mockResolvedValueOnce(preview);
     target.querySelector<HTMLButtonElement>("button[aria-label='Scan the screen for a QR code']")!.click();

@@ -1,6 +1,6 @@
 // Generated from the Rust types in src-tauri by `typescript_bindings()`. Do not edit.
 
-export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "no_code" | "not_found" | "clipboard" | "vault";
+export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "no_code" | "not_found" | "clipboard" | "vault" | "push";
 
 export type FieldProblem = { field: string, message: string, };
 
@@ -46,7 +46,11 @@ source: string, items: Array<PreviewItem>,
 /**
  * QR codes or texts that were found but are not accounts, each with the reason.
  */
-problems: Array<string>, };
+problems: Array<string>, 
+/**
+ * A push-approval enrollment found among them (confirm it with `confirm_enroll`).
+ */
+enrollment: EnrollmentOffer | null, };
 
 export type AccountEdit = { issuer: string, name: string, tags: Array<string>, 
 /**
@@ -69,4 +73,42 @@ clipboard_clear_seconds: number, sort: SortOrder,
  * Closing the window hides it to the tray instead of quitting.
  */
 close_to_tray: boolean, };
+
+export type EnrollmentOffer = { 
+/**
+ * The server's base URL.
+ */
+server: string, 
+/**
+ * The application that asks, when the link names it.
+ */
+app: string | null, };
+
+export type DetailRow = { key: string, value: string, };
+
+export type ApprovalView = { uuid: string, app_name: string, message: string, details: Array<DetailRow>, 
+/**
+ * Where the login comes from, when the website said.
+ */
+requester_ip: string | null, requester_location: string | null, created_at: number, expires_at: number | null, 
+/**
+ * The user must type the number the website shows.
+ */
+number_required: boolean, 
+/**
+ * The enrolled device (this computer's name for it) that received it.
+ */
+device_name: string, };
+
+export type PushDeviceView = { uuid: string, name: string, server: string, app_name: string, };
+
+export type AnswerView = { 
+/**
+ * `approved` or `denied`.
+ */
+status: string, 
+/**
+ * `not_me` or `wrong_number` when denied so.
+ */
+reason: string | null, };
 

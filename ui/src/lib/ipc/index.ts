@@ -4,6 +4,11 @@ import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 
 import type {
+  AnswerView,
+  ApprovalView,
+  DetailRow,
+  EnrollmentOffer,
+  PushDeviceView,
   AccountEdit,
   CodeView,
   ErrorCode,
@@ -17,6 +22,7 @@ import type {
   VaultStatus,
 } from "./bindings";
 
+export type { AnswerView, ApprovalView, DetailRow, EnrollmentOffer, PushDeviceView };
 export type { AccountEdit, CodeView, ErrorCode, FieldProblem, IpcError, ManualEntry, Preview, PreviewItem, Settings, SortOrder, VaultStatus };
 export type VaultState = VaultStatus["state"];
 
@@ -57,6 +63,18 @@ export const scanClipboard = () => invoke<Preview>("scan_clipboard");
 export const scanScreen = () => invoke<Preview>("scan_screen");
 export const confirmAdd = (id: number, indexes: number[]) => invoke<string[]>("confirm_add", { id, indexes });
 export const cancelAdd = () => invoke<null>("cancel_add");
+
+// Push approval: requests wait in Rust (one listener per enrolled device); answers are signed there.
+export type Decision = "approve" | "deny" | "not_me";
+export const pushPending = () => invoke<ApprovalView[]>("push_pending");
+export const pushAnswer = (uuid: string, decision: Decision, number: number | null) =>
+  invoke<AnswerView>("push_answer", { uuid, decision, number });
+export const pushDevices = () => invoke<PushDeviceView[]>("push_devices");
+export const pushRemove = (uuid: string) => invoke<null>("push_remove", { uuid });
+/** Enrolls this computer from the preview's `twofold://enroll` link. */
+export const confirmEnroll = (id: number, name: string | null) => invoke<PushDeviceView>("confirm_enroll", { id, name });
+/** Calls `handler` when the waiting approval requests change (then pushPending). */
+export const onPushChanged = (handler: () => void): Promise<() => void> => listen("twofold://push", handler);
 
 /** Calls `handler` when the browser or a second launch hands over links (then takeOpenedLinks). */
 export const onLinksOpened = (handler: () => void): Promise<() => void> => listen("twofold://links", handler);

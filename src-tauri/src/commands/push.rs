@@ -1,0 +1,310 @@
+//! Push approval commands: the requests waiting for an answer, answering one, the enrolled
+//! devices, enrolling from a previewed `twofold://enroll` link, and removing a device.
+
+use serde::Serialize;
+use serde_json::Value;
+use tauri::{AppHandle, Runtime, State};
+use twofold_core::otp::{Algorithm, Method, OtpParams};
+use twofold_core::{AccountDraft, OsEntropy, base32};
+use twofold_push::client::{self, PushError};
+use twofold_push::protocol::Decision;
+use twofold_push::registry::DeviceRecord;
+
+use super::now;
+use super::vault::poisoned;
+use crate::error::{ErrorCode, IpcError};
+use crate::push::{self, PushState, Waiting};
+use crate::session::AppSession;
+
+/// One detail line of a request.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
+pub struct DetailRow {
+    pub key: String,
+    pub value: String,
+}
+
+/// A request waiting for the user.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
+pub struct ApprovalView {
+    pub uuid: String,
+    pub app_name: String,
+    pub message: String,
+    pub details: Vec<DetailRow>,
+    /// Where the login comes from, when the website said.
+    pub requester_ip: Option<String>,
+    pub requester_location: Option<String>,
+    #[ts(type = "number")]
+    pub created_at: i64,
+    #[ts(type = "number | null")]
+    pub expires_at: Option<i64>,
+    /// The user must type the number the website shows.
+    pub number_required: bool,
+    /// The enrolled device (this computer's name for it) that received it.
+    pub device_name: String,
+}
+
+/// An enrolled device.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
+pub struct PushDeviceView {
+    pub uuid: String,
+    pub name: String,
+    pub server: String,
+    pub app_name: String,
+}
+
+/// What came of an answer.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
+pub struct AnswerView {
+    /// `approved` or `denied`.
+    pub status: String,
+    /// `not_me` or `wrong_number` when denied so.
+    pub reason: Option<String>,
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn view(w: &Waiting) -> ApprovalView {
+    let r = &w.request;
+    let requester = |k: &str| {
+        r.requester
+            .as_ref()
+            .and_then(|q| q.get(k))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    ApprovalView {
+        uuid: r.uuid.clone(),
+        app_name: r.app_name.clone(),
+        message: r.message.clone(),
+        details: r
+            .details
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| DetailRow {
+                        key: k.clone(),
+                        value: text_of(v),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        requester_ip: requester("ip"),
+        requester_location: requester("location"),
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        number_required: r.number_required,
+        device_name: w.device.name.clone(),
+    }
+}
+
+fn device_view(d: &DeviceRecord) -> PushDeviceView {
+    PushDeviceView {
+        uuid: d.uuid.clone(),
+        name: d.name.clone(),
+        server: d.server.clone(),
+        app_name: d.app_name.clone(),
+    }
+}
+
+fn push_error(e: PushError) -> IpcError {
+    IpcError::new(ErrorCode::Push, e.to_string())
+}
+
+/// The requests waiting for an answer, oldest first (expired ones left out).
+#[tauri::command]
+pub fn push_pending(state: State<'_, PushState>) -> Vec<ApprovalView> {
+    let t = now() as i64;
+    let waiting = state
+        .waiting
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut out: Vec<ApprovalView> = waiting
+        .values()
+        .filter(|w| w.request.expires_at.is_none_or(|at| at > t))
+        .map(view)
+        .collect();
+    out.sort_by_key(|v| v.created_at);
+    out
+}
+
+/// Answers a waiting request: `approve` (with the typed number when asked), `deny` or `not_me`.
+#[tauri::command]
+pub async fn push_answer<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, PushState>,
+    uuid: String,
+    decision: String,
+    number: Option<u32>,
+) -> Result<AnswerView, IpcError> {
+    let decision = match decision.as_str() {
+        "approve" => Decision::Approve,
+        "deny" => Decision::Deny,
+        "not_me" => Decision::NotMe,
+        other => {
+            return Err(IpcError::new(
+                ErrorCode::InvalidFields,
+                format!("decision: `{other}` is not approve, deny or not_me"),
+            ));
+        }
+    };
+    let waiting = state
+        .waiting
+        .lock()
+        .map_err(poisoned)?
+        .get(&uuid)
+        .cloned()
+        .ok_or_else(|| {
+            IpcError::new(
+                ErrorCode::NotFound,
+                "this request is no longer waiting (answered elsewhere or expired)",
+            )
+        })?;
+    let client = push::client(&app, waiting.device.clone())
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Push, e))?;
+    let result = client.answer(&uuid, decision, number).await;
+    // Answered (by us or, on a conflict, already elsewhere): it no longer waits.
+    if matches!(&result, Ok(_) | Err(PushError::Refused { status: 409, .. })) {
+        state.waiting.lock().map_err(poisoned)?.remove(&uuid);
+        push::changed(&app);
+    }
+    let outcome = result.map_err(push_error)?;
+    Ok(AnswerView {
+        status: outcome.status,
+        reason: outcome.reason,
+    })
+}
+
+/// The devices enrolled on this computer.
+#[tauri::command]
+pub fn push_devices<R: Runtime>(app: AppHandle<R>) -> Result<Vec<PushDeviceView>, IpcError> {
+    push::registry(&app)
+        .list()
+        .map(|l| l.iter().map(device_view).collect())
+        .map_err(|e| IpcError::new(ErrorCode::Push, e.to_string()))
+}
+
+/// Enrolls this computer from the previewed `twofold://enroll` link: a new key pair (private key
+/// in the keychain), the app's codes added to the vault, and a listener started.
+#[tauri::command]
+pub async fn confirm_enroll<R: Runtime>(
+    app: AppHandle<R>,
+    session: State<'_, AppSession>,
+    id: u32,
+    name: Option<String>,
+) -> Result<PushDeviceView, IpcError> {
+    let link = {
+        let mut pending = session.pending.lock().map_err(poisoned)?;
+        match pending.as_mut() {
+            Some(p) if p.id == id && p.enrollment.is_some() => p.enrollment.take(),
+            _ => None,
+        }
+    }
+    .ok_or_else(|| {
+        IpcError::new(
+            ErrorCode::NotFound,
+            "this enrollment is no longer open: scan or paste the link again",
+        )
+    })?;
+    let name = name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(default_name);
+    let (enrolled, key) = client::enroll(&link, &name, std::env::consts::OS)
+        .await
+        .map_err(push_error)?;
+    let account = &enrolled.account;
+    let draft = AccountDraft {
+        issuer: account.issuer.clone(),
+        name: account.name.clone(),
+        secret: base32::decode_lenient(&account.secret)
+            .map_err(|e| IpcError::new(ErrorCode::Push, format!("the server's secret: {e}")))?,
+        params: OtpParams::new(
+            Method::Totp {
+                period: account.period,
+            },
+            Algorithm::Sha1,
+            account.digits,
+        )
+        .map_err(|e| IpcError::new(ErrorCode::Push, format!("the server's code settings: {e}")))?,
+        extra: Vec::new(),
+    };
+    let record = DeviceRecord {
+        server: link.server.clone(),
+        uuid: enrolled.device.uuid.clone(),
+        name: enrolled.device.name.clone(),
+        app_name: enrolled.app_name.clone(),
+        authy_id: enrolled.authy_id,
+        created_at: enrolled.device.created_at,
+    };
+    {
+        let handle = app.clone();
+        let record = record.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            let session = tauri::Manager::state::<AppSession>(&handle);
+            push::registry(&handle).add(session.keystore.as_ref(), record, &key)
+        })
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?
+        .map_err(|e| IpcError::new(ErrorCode::NoKeychain, format!("the device key: {e}")))?;
+    }
+    {
+        let mut guard = session.vault.lock().map_err(poisoned)?;
+        if let Some(vault) = guard.as_mut() {
+            let t = now();
+            vault.update(&mut OsEntropy, |c: &mut twofold_core::Contents| {
+                if c.find_duplicate(&draft).is_none() {
+                    c.add(draft, &mut OsEntropy, t)?;
+                }
+                Ok::<_, IpcError>(())
+            })??;
+        }
+    }
+    push::start(&app, record.clone());
+    Ok(device_view(&record))
+}
+
+/// Revokes a device at its server and forgets it here.
+#[tauri::command]
+pub async fn push_remove<R: Runtime>(app: AppHandle<R>, uuid: String) -> Result<(), IpcError> {
+    let record = push::registry(&app)
+        .list()
+        .map_err(|e| IpcError::new(ErrorCode::Push, e.to_string()))?
+        .into_iter()
+        .find(|d| d.uuid == uuid)
+        .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no such device here"))?;
+    let client = push::client(&app, record.clone())
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Push, e))?;
+    match client.revoke().await {
+        Ok(()) | Err(PushError::Refused { status: 401, .. }) => {}
+        Err(e) => return Err(push_error(e)),
+    }
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let session = tauri::Manager::state::<AppSession>(&handle);
+        push::registry(&handle).remove(session.keystore.as_ref(), &record.uuid)
+    })
+    .await
+    .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?
+    .map_err(|e| IpcError::new(ErrorCode::Push, e.to_string()))?;
+    Ok(())
+}
+
+/// "Twofold on <host>".
+fn default_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "this computer".into());
+    format!("Twofold on {host}")
+}

@@ -1,0 +1,188 @@
+//! Push approval on the desktop: one background listener per enrolled device (started with the
+//! app), the requests waiting for an answer, and what the user sees when one arrives — the window
+//! brought to the front with the approval, an OS notification, and the count in the tray.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Mutex, PoisonError};
+
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use twofold_push::client::DeviceClient;
+use twofold_push::protocol::{Event, RequestView};
+use twofold_push::registry::{DeviceRecord, Registry};
+
+use crate::session::AppSession;
+
+/// Event sent to the page when the waiting requests change; it then calls `push_pending`.
+pub const PUSH_EVENT: &str = "twofold://push";
+
+/// A request waiting for the user, and the device that received it.
+#[derive(Debug, Clone)]
+pub struct Waiting {
+    pub device: DeviceRecord,
+    pub request: RequestView,
+}
+
+/// Listeners and waiting requests.
+#[derive(Debug, Default)]
+pub struct PushState {
+    /// Waiting requests by uuid, oldest first by creation.
+    pub waiting: Mutex<BTreeMap<String, Waiting>>,
+    /// Devices whose listener runs.
+    running: Mutex<HashSet<String>>,
+}
+
+/// The registry of the app's vault.
+pub fn registry<R: Runtime>(app: &AppHandle<R>) -> Registry {
+    let session = app.state::<AppSession>();
+    Registry::beside(&session.path)
+}
+
+/// A client for a device, its key read from the keychain off the async runtime.
+pub async fn client<R: Runtime>(
+    app: &AppHandle<R>,
+    record: DeviceRecord,
+) -> Result<DeviceClient, String> {
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let session = app.state::<AppSession>();
+        registry(&app)
+            .client(session.keystore.as_ref(), &record)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// Starts a listener for every enrolled device that has none yet.
+pub fn start_all<R: Runtime>(app: &AppHandle<R>) {
+    match registry(app).list() {
+        Ok(devices) => {
+            for d in devices {
+                start(app, d);
+            }
+        }
+        Err(e) => eprintln!("twofold-desktop: push devices: {e}"),
+    }
+}
+
+/// Starts the listener of one device (once).
+pub fn start<R: Runtime>(app: &AppHandle<R>, record: DeviceRecord) {
+    let state = app.state::<PushState>();
+    if !state
+        .running
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(record.uuid.clone())
+    {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let uuid = record.uuid.clone();
+        match client(&app, record.clone()).await {
+            Ok(client) => {
+                let on_event = {
+                    let app = app.clone();
+                    let record = record.clone();
+                    move |e: Event| arrived(&app, &record, e)
+                };
+                let name = record.name.clone();
+                let err = client
+                    .listen(on_event, |state| {
+                        if !state.starts_with("connected") {
+                            eprintln!("twofold-desktop: push ({name}): {state}");
+                        }
+                    })
+                    .await;
+                eprintln!("twofold-desktop: push ({}) stopped: {err}", record.name);
+            }
+            Err(e) => eprintln!("twofold-desktop: push ({}): {e}", record.name),
+        }
+        app.state::<PushState>()
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&uuid);
+    });
+}
+
+/// An event from a device's server: a new request waits (and is shown), an answered or
+/// expired one goes away.
+fn arrived<R: Runtime>(app: &AppHandle<R>, device: &DeviceRecord, e: Event) {
+    let state = app.state::<PushState>();
+    let new = {
+        let mut waiting = state.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        if e.request.status == "pending" {
+            waiting
+                .insert(
+                    e.request.uuid.clone(),
+                    Waiting {
+                        device: device.clone(),
+                        request: e.request.clone(),
+                    },
+                )
+                .is_none()
+        } else {
+            waiting.remove(&e.request.uuid);
+            false
+        }
+    };
+    changed(app);
+    if new {
+        crate::desktop::show_main(app);
+        if let Some(w) = app.get_webview_window("main") {
+            let _ = w.request_user_attention(Some(tauri::UserAttentionType::Critical));
+        }
+        notify(&e.request);
+    }
+}
+
+/// Tells the page and the tray that the waiting requests changed.
+pub fn changed<R: Runtime>(app: &AppHandle<R>) {
+    let n = app
+        .state::<PushState>()
+        .waiting
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .len();
+    crate::desktop::show_waiting(app, n);
+    let _ = app.emit(PUSH_EVENT, ());
+}
+
+/// An OS notification (freedesktop notifications on the session bus; nothing where there is
+/// no notification service).
+fn notify(request: &RequestView) {
+    #[cfg(target_os = "linux")]
+    {
+        let summary = format!("{}: approve this login?", request.app_name);
+        let body = request.message.clone();
+        std::thread::spawn(move || {
+            let sent = zbus::blocking::Connection::session().and_then(|c| {
+                let hints: std::collections::HashMap<&str, zbus::zvariant::Value<'_>> =
+                    [("urgency", zbus::zvariant::Value::U8(2))].into();
+                c.call_method(
+                    Some("org.freedesktop.Notifications"),
+                    "/org/freedesktop/Notifications",
+                    Some("org.freedesktop.Notifications"),
+                    "Notify",
+                    &(
+                        "Twofold",
+                        0u32,
+                        "dialog-password",
+                        summary.as_str(),
+                        body.as_str(),
+                        Vec::<&str>::new(),
+                        hints,
+                        30_000i32,
+                    ),
+                )
+                .map(|_| ())
+            });
+            if let Err(e) = sent {
+                eprintln!("twofold-desktop: no notification: {e}");
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = request;
+}
