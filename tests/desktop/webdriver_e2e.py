@@ -8,11 +8,15 @@ passphrase; `keychain`: the vault key in the session's gnome-keyring). The app's
 Codes are checked against pyotp, an independent implementation. Prints one line per check and a
 closing "N passed, M failed".
 """
+import base64
 import os
+import socket
 import subprocess
 import sys
 import time
 import traceback
+
+import requests
 
 import pyotp
 import segno
@@ -34,7 +38,43 @@ WORK = os.environ.get("TWOFOLD_E2E_WORK", "/tmp")
 SHOTS = os.environ.get("TWOFOLD_E2E_SHOTS")
 MODE = os.environ.get("TWOFOLD_E2E_MODE", "passphrase")
 PASSPHRASE = "correct horse" if MODE == "passphrase" else ""
+SERVER_BIN = os.environ.get("TWOFOLD_SERVER_BIN")
+API_KEY = "desktop-e2e-api-key"
 results = []
+
+
+class PushServer:
+    """A real twofold-server for the push checks (keychain mode: device keys live there)."""
+
+    def __init__(self):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        log = open(os.path.join(WORK, "push-server.log"), "a")
+        self.proc = subprocess.Popen(
+            [SERVER_BIN, "serve", "--listen", f"127.0.0.1:{self.port}",
+             "--database-url", f"sqlite://{os.path.join(WORK, 'push-server.db')}",
+             "--outbox", os.path.join(WORK, "push-outbox.jsonl"),
+             "--server-key-file", os.path.join(WORK, "push-server.key")],
+            stdout=log, stderr=log, env=dict(os.environ, TWOFOLD_BOOTSTRAP_API_KEY=API_KEY))
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise AssertionError("twofold-server did not start")
+
+    def api(self, method, path, body=None):
+        r = requests.request(method, self.url + path, json=body or {}, timeout=10,
+                             headers={"X-Authy-API-Key": API_KEY})
+        return r.json()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
 
 
 def session():
@@ -267,6 +307,68 @@ try:
         d.find_element(By.XPATH, "//button[text()='Unlock']").click()
         wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='GitHub']")
 
+    push = {}
+
+    def enroll_by_the_enrollment_qr():
+        # The website makes an enrollment QR; the user opens it like any QR image.
+        push["server"] = server = PushServer()
+        user = server.api("POST", "/protected/json/users/new",
+                          {"user": {"email": "dana@example.com", "cellphone": "201-555-0177", "country_code": 1}})
+        push["user"] = user["user"]["id"]
+        e = server.api("POST", f"/protected/json/users/{push['user']}/devices/enrollments")["enrollment"]
+        path = os.path.join(WORK, "e2e-enroll-qr.png")
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(e["qr_code"].split(",", 1)[1]))
+        d.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(path)
+        offer = wait(d, By.CSS_SELECTOR, "[aria-label='Push approval enrollment']")
+        assert server.url in offer.text, offer.text
+        shot(d, "enroll")
+        offer.find_element(By.XPATH, ".//button[text()='Enroll this computer']").click()
+        done = wait(d, By.CSS_SELECTOR, ".enroll .done", timeout=20)
+        assert "approves logins for Default" in done.text, done.text
+        devices = server.api("GET", f"/protected/json/users/{push['user']}/devices")["devices"]
+        assert len(devices) == 1 and devices[0]["platform"] == "linux", devices
+        # The app's codes (what verify accepts) are in the vault now.
+        wait(d, By.XPATH, "//ul[@aria-label='Accounts']//span[contains(@class,'issuer') and text()='Default']", timeout=10)
+
+    def approve_a_login_in_the_approval_dialog():
+        server = push["server"]
+        created = server.api("POST", f"/onetouch/json/users/{push['user']}/approval_requests",
+                             {"message": "Login to Shop", "details": {"username": "dana"},
+                              "requester": {"ip": "203.0.113.7", "location": "Oslo, NO"}})
+        uuid = created["approval_request"]["uuid"]
+        dialog = wait(d, By.CSS_SELECTOR, "[role='dialog'][aria-label='Approval request']", timeout=15)
+        assert "Login to Shop" in dialog.text and "Oslo, NO" in dialog.text, dialog.text
+        shot(d, "approval")
+        dialog.find_element(By.XPATH, ".//button[text()='Approve']").click()
+        WebDriverWait(d, 15).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
+        status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
+        assert status["status"] == "approved", status
+
+    def type_the_websites_number_to_approve():
+        server = push["server"]
+        created = server.api("POST", f"/onetouch/json/users/{push['user']}/approval_requests",
+                             {"message": "Confirm sign-in", "number_match": True})
+        uuid, number = created["approval_request"]["uuid"], created["approval_request"]["number"]
+        dialog = wait(d, By.CSS_SELECTOR, "[role='dialog'][aria-label='Approval request']", timeout=15)
+        field = dialog.find_element(By.CSS_SELECTOR, "input[aria-label='Number shown on the website']")
+        field.send_keys(str(number))
+        shot(d, "approval-number")
+        dialog.find_element(By.XPATH, ".//button[text()='Approve']").click()
+        WebDriverWait(d, 15).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
+        status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
+        assert status["status"] == "approved", status
+
+    def this_wasnt_me():
+        server = push["server"]
+        uuid = server.api("POST", f"/onetouch/json/users/{push['user']}/approval_requests",
+                          {"message": "Unexpected login"})["approval_request"]["uuid"]
+        dialog = wait(d, By.CSS_SELECTOR, "[role='dialog'][aria-label='Approval request']", timeout=15)
+        dialog.find_element(By.XPATH, ".//button[text()=\"This wasn't me\"]").click()
+        WebDriverWait(d, 15).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
+        status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
+        assert (status["status"], status["reason"]) == ("denied", "not_me"), status
+
     check(f"[{MODE}] first run creates the vault", first_run)
     check(f"[{MODE}] add by image file, through the preview", add_by_image_file)
     check(f"[{MODE}] add by pasted otpauth link, through the preview", add_by_pasted_uri)
@@ -280,12 +382,19 @@ try:
     check(f"[{MODE}] scan the screen while a QR is shown", scan_the_screen)
     check(f"[{MODE}] a link opened elsewhere reaches the running app", a_link_opened_elsewhere_reaches_the_running_app)
     check(f"[{MODE}] the vault locks when the screen locks", the_vault_locks_with_the_screen)
+    if MODE == "keychain" and SERVER_BIN:
+        check(f"[{MODE}] push: enroll by opening the enrollment QR", enroll_by_the_enrollment_qr)
+        check(f"[{MODE}] push: a login request brings the approval dialog; Approve approves it", approve_a_login_in_the_approval_dialog)
+        check(f"[{MODE}] push: the website's number typed in the dialog approves", type_the_websites_number_to_approve)
+        check(f"[{MODE}] push: \"This wasn't me\" denies and reports", this_wasnt_me)
     if MODE == "passphrase":
         check(f"[{MODE}] lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
     else:
         check(f"[{MODE}] lock, then unlock from the keychain", lock_and_unlock_with_the_keychain)
 finally:
     d.quit()
+    if "server" in push:
+        push["server"].stop()
 
 
 def restart_keeps_accounts():

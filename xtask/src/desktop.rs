@@ -108,6 +108,8 @@ pub fn webdriver_e2e(
         .arg(shell::root().join("tests/desktop/webdriver_e2e.py"))
         .env("TWOFOLD_DRIVER_URL", format!("http://127.0.0.1:{port}"))
         .env("TWOFOLD_APP", app)
+        // The push checks run a real server beside the app.
+        .env("TWOFOLD_SERVER_BIN", app.with_file_name("twofold-server"))
         .env("TWOFOLD_E2E_WORK", &work)
         .env("TWOFOLD_E2E_SHOTS", screenshots_dir().join("desktop"))
         .env(
