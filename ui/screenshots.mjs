@@ -56,7 +56,7 @@ function mockTauri(scenario) {
   const answers = {
     vault_status: () => status(scenario === "unlock" ? "locked" : "unlocked"),
     list_codes: () => codes,
-    get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true }),
+    get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false }),
     take_opened_links: () => [],
     page_shown: () => null,
     ui_ready: () => null,

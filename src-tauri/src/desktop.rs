@@ -120,6 +120,31 @@ pub fn show_waiting<R: Runtime>(app: &AppHandle<R>, waiting: usize) {
     });
 }
 
+/// The argument the session's autostart entry passes: start without showing the window.
+pub const BACKGROUND_ARG: &str = "--background";
+
+/// Adds or removes the session autostart entry (where the autostart plugin runs).
+pub fn start_at_login<R: Runtime>(
+    app: &AppHandle<R>,
+    on: bool,
+) -> Result<(), crate::error::IpcError> {
+    let Some(manager) = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>() else {
+        return Ok(());
+    };
+    let failed = |e: tauri_plugin_autostart::Error| {
+        crate::error::IpcError::new(
+            crate::error::ErrorCode::Vault,
+            format!("starting with the session could not be changed: {e}"),
+        )
+    };
+    let enabled = manager.is_enabled().unwrap_or(false);
+    match (on, enabled) {
+        (true, false) => manager.enable().map_err(failed),
+        (false, true) => manager.disable().map_err(failed),
+        _ => Ok(()),
+    }
+}
+
 /// The page has shown its first screen: now the tray icon is made (off the start-up path, where
 /// it would delay the first codes).
 #[tauri::command]

@@ -96,6 +96,10 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![desktop::BACKGROUND_ARG]),
+        ))
         .setup(|app| {
             let path = match std::env::var_os("TWOFOLD_VAULT") {
                 Some(p) => p.into(),
@@ -115,6 +119,12 @@ pub fn run() {
             #[cfg(target_os = "linux")]
             tauri::async_runtime::spawn(screen_lock::watch(app.handle().clone()));
             let args: Vec<String> = std::env::args().skip(1).collect();
+            // Started with the session: stay in the tray until a login request or the user.
+            if args.iter().any(|a| a == desktop::BACKGROUND_ARG)
+                && let Some(window) = app.get_webview_window("main")
+            {
+                let _ = window.hide();
+            }
             desktop::open_links(app.handle(), desktop::links_in(&args));
             Ok(())
         })

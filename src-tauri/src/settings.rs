@@ -32,6 +32,8 @@ pub struct Settings {
     pub sort: SortOrder,
     /// Closing the window hides it to the tray instead of quitting.
     pub close_to_tray: bool,
+    /// Start with the session, in the background (so login approvals arrive).
+    pub start_at_login: bool,
 }
 
 impl Default for Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
             clipboard_clear_seconds: 30,
             sort: SortOrder::Name,
             close_to_tray: true,
+            start_at_login: false,
         }
     }
 }

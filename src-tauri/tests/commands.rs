@@ -384,7 +384,7 @@ fn settings_are_checked_and_kept_beside_the_vault() {
     let defaults = app.call("get_settings", json!({})).unwrap();
     assert_eq!(
         defaults,
-        json!({"auto_lock_minutes": 5, "clipboard_clear_seconds": 30, "sort": "name", "close_to_tray": true})
+        json!({"auto_lock_minutes": 5, "clipboard_clear_seconds": 30, "sort": "name", "close_to_tray": true, "start_at_login": false})
     );
     let bad = app
         .call(
@@ -393,7 +393,7 @@ fn settings_are_checked_and_kept_beside_the_vault() {
         )
         .unwrap_err();
     assert_eq!(bad["fields"].as_array().unwrap().len(), 2, "{bad}");
-    let wanted = json!({"auto_lock_minutes": 0, "clipboard_clear_seconds": 10, "sort": "recent", "close_to_tray": false});
+    let wanted = json!({"auto_lock_minutes": 0, "clipboard_clear_seconds": 10, "sort": "recent", "close_to_tray": false, "start_at_login": false});
     assert_eq!(
         app.call("set_settings", json!({ "settings": wanted }))
             .unwrap(),

@@ -359,6 +359,25 @@ try:
         status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
         assert status["status"] == "approved", status
 
+    def start_with_the_session():
+        # The app runs with HOME set to the work directory: the autostart entry lands there.
+        autostart = os.path.join(WORK, ".config", "autostart")
+
+        def toggle():
+            d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+            form = wait(d, By.CSS_SELECTOR, "form[aria-label='Settings']")
+            form.find_element(By.XPATH, ".//label[contains(normalize-space(.), 'Start with my session')]/input").click()
+            form.find_element(By.XPATH, ".//button[text()='Save']").click()
+            WebDriverWait(d, 5).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "form[aria-label='Settings']"))
+
+        toggle()
+        entries = [f for f in os.listdir(autostart) if f.endswith(".desktop")] if os.path.isdir(autostart) else []
+        assert len(entries) == 1, entries
+        text = open(os.path.join(autostart, entries[0])).read()
+        assert "--background" in text and os.path.basename(APP) in text, text
+        toggle()
+        assert not [f for f in os.listdir(autostart) if f.endswith(".desktop")]
+
     def this_wasnt_me():
         server = push["server"]
         uuid = server.api("POST", f"/onetouch/json/users/{push['user']}/approval_requests",
@@ -387,6 +406,7 @@ try:
         check(f"[{MODE}] push: a login request brings the approval dialog; Approve approves it", approve_a_login_in_the_approval_dialog)
         check(f"[{MODE}] push: the website's number typed in the dialog approves", type_the_websites_number_to_approve)
         check(f"[{MODE}] push: \"This wasn't me\" denies and reports", this_wasnt_me)
+        check(f"[{MODE}] start with the session (autostart entry, in the background)", start_with_the_session)
     if MODE == "passphrase":
         check(f"[{MODE}] lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
     else:

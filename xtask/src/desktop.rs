@@ -91,6 +91,8 @@ pub fn webdriver_e2e(
     .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
     .env("DISPLAY", &display.1)
     .env("TWOFOLD_VAULT", work.join("vault.tfv"))
+    // The autostart entry goes under $HOME/.config/autostart: keep it in the work directory.
+    .env("HOME", &work)
     .stdout(Stdio::null())
     .stderr(Stdio::null());
     if mode == Mode::Passphrase {

@@ -256,11 +256,13 @@ pub async fn get_settings(session: State<'_, AppSession>) -> Result<Settings, Ip
 
 /// Checks and saves the settings.
 #[tauri::command]
-pub async fn set_settings(
+pub async fn set_settings<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     session: State<'_, AppSession>,
     settings: Settings,
 ) -> Result<Settings, IpcError> {
     settings.check()?;
+    crate::desktop::start_at_login(&app, settings.start_at_login)?;
     settings
         .save(&settings::path_beside(&session.path))
         .map_err(|e| IpcError::new(ErrorCode::Vault, format!("settings not saved: {e}")))?;

@@ -72,7 +72,11 @@ clipboard_clear_seconds: number, sort: SortOrder,
 /**
  * Closing the window hides it to the tray instead of quitting.
  */
-close_to_tray: boolean, };
+close_to_tray: boolean, 
+/**
+ * Start with the session, in the background (so login approvals arrive).
+ */
+start_at_login: boolean, };
 
 export type EnrollmentOffer = { 
 /**
