@@ -115,6 +115,12 @@ class Callbacks(BaseHTTPRequestHandler):
         self.send_response(status)
         self.end_headers()
 
+    def do_GET(self):
+        Callbacks.seen.append({"method": "GET", "path": self.path, "status": 200,
+                               "headers": {k.lower(): v for k, v in self.headers.items()}, "body": "{}"})
+        self.send_response(200)
+        self.end_headers()
+
     def log_message(self, *args):
         pass
 
@@ -174,9 +180,10 @@ class Listener:
 state = {}
 
 
-def set_callback(url):
+def set_callback(url, method="POST"):
     out = subprocess.run([SERVER_BIN, "--database-url", DATABASE_URL, "app", "set", "Default",
-                          "--callback-url", url], capture_output=True, text=True)
+                          "--callback-url", url, "--callback-method", method],
+                         capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
 
 
@@ -313,6 +320,33 @@ def signed_headers(sk, device, method, path, body=b"", nonce=None, ts=None):
                       hashlib.sha256(body).hexdigest()])
     return {"X-Twofold-Device": device, "X-Twofold-Timestamp": str(ts), "X-Twofold-Nonce": nonce,
             "X-Twofold-Signature": b64u(sk.sign(text.encode()).signature)}
+
+
+@check("GET callbacks: query parameters with a Ruby-hash approval_request, accepted by the library")
+def _():
+    from urllib.parse import parse_qsl, urlparse
+    set_callback(CALLBACK_URL, "GET")
+    try:
+        uuid = api.one_touch.send_request(state["user"], "Callback by GET").get_uuid()
+        listener.next_for(uuid, "pending")
+        cli("push", "approve", uuid)
+
+        def got():
+            for c in Callbacks.seen:
+                if c["method"] == "GET" and uuid in c["path"]:
+                    return c
+            return None
+        c = wait_until("the GET callback", got)
+        u = urlparse(c["path"])
+        assert u.path == "/authy/callback", u.path
+        params = dict(parse_qsl(u.query, keep_blank_values=True))
+        assert params["status"] == "approved" and params["uuid"] == uuid, params
+        assert params["approval_request"].startswith('{"app_id"=>'), params["approval_request"]
+        assert api.one_touch.validate_one_touch_signature(
+            c["headers"]["x-authy-signature"], c["headers"]["x-authy-signature-nonce"],
+            "GET", CALLBACK_URL, params), "the authy library rejects the GET callback signature"
+    finally:
+        set_callback(CALLBACK_URL, "POST")
 
 
 @check("an independent device (PyNaCl): enrolls; forged and replayed signatures are refused")
