@@ -18,8 +18,8 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// An authenticated API request.
 #[derive(Debug)]
 pub struct Call {
-    /// The application whose key was given.
-    pub app: AppRow,
+    /// The application whose key was given (shared with the key cache).
+    pub app: std::sync::Arc<AppRow>,
     /// Every parameter of the request.
     pub params: Params,
     /// The `Host` header, for building links.

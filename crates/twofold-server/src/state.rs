@@ -66,9 +66,13 @@ impl Metrics {
     }
 }
 
-/// Shared state.
+/// Shared state: one `Arc`, so the per-request clones axum makes cost one increment.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] holds.
+#[derive(Clone, Debug)]
+pub struct Shared {
     pub db: Db,
     pub key: ServerKey,
     pub delivery: Arc<Delivery>,
@@ -81,11 +85,18 @@ pub struct AppState {
     pub http: reqwest::Client,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
-    /// State over a database with everything else at its default: outbox delivery to `outbox`,
-    /// default policy and limits.
+    /// State over a database with a delivery provider, policy and limits.
     pub fn new(db: Db, key: ServerKey, delivery: Delivery, policy: Policy, limits: Limits) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             db,
             key,
             delivery: Arc::new(delivery),
@@ -97,9 +108,25 @@ impl AppState {
                 .user_agent(concat!("twofold-server/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .unwrap_or_default(),
-        }
+        }))
     }
 
+    /// The same state with another delivery provider.
+    pub fn with_delivery(&self, delivery: Delivery) -> Self {
+        let mut shared = (*self.0).clone();
+        shared.delivery = Arc::new(delivery);
+        Self(Arc::new(shared))
+    }
+
+    /// The same state with other limits.
+    pub fn with_limits(&self, limits: Limits) -> Self {
+        let mut shared = (*self.0).clone();
+        shared.limits = Arc::new(limits);
+        Self(Arc::new(shared))
+    }
+}
+
+impl Shared {
     /// Unix seconds now.
     pub fn now(&self) -> i64 {
         SystemTime::now()

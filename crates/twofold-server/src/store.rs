@@ -162,7 +162,7 @@ async fn mark_success(writer: &AnyPool, id: i64) -> Result<()> {
 /// Usage events not yet written: (app, year × 12 + month − 1, counter) → count.
 type UsageCounts = HashMap<(i64, i32, Counter), i64>;
 /// Applications by key hash, with when they were read.
-type AppCache = HashMap<String, (AppRow, Instant)>;
+type AppCache = HashMap<String, (Arc<AppRow>, Instant)>;
 
 /// How long an application looked up by key is reused before it is read again.
 const APP_CACHE: Duration = Duration::from_secs(5);
@@ -386,7 +386,7 @@ impl Db {
     }
 
     /// The application with this key hash, reused for a few seconds after each read.
-    pub async fn app_by_key_hash_cached(&self, key_hash: &str) -> Result<Option<AppRow>> {
+    pub async fn app_by_key_hash_cached(&self, key_hash: &str) -> Result<Option<Arc<AppRow>>> {
         if let Some((app, at)) = self
             .apps
             .lock()
@@ -396,7 +396,7 @@ impl Db {
         {
             return Ok(Some(app.clone()));
         }
-        let app = self.app_by_key_hash(key_hash).await?;
+        let app = self.app_by_key_hash(key_hash).await?.map(Arc::new);
         if let Some(a) = &app {
             self.apps
                 .lock()

@@ -457,7 +457,7 @@ async fn disabled_channels() {
 async fn delivery_failure_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let mut t = T::new().await;
-    t.state.delivery = Arc::new(Delivery::outbox(
+    t.state = t.state.with_delivery(Delivery::outbox(
         dir.path().join("missing-dir/outbox.jsonl"),
     ));
     t.app = twofold_server::router(t.state.clone());
@@ -1166,7 +1166,7 @@ async fn health_and_metrics() {
 #[tokio::test]
 async fn rate_limit_per_api_key() {
     let mut t = T::new().await;
-    t.state.limits = Arc::new(Limits::new(LimitSettings {
+    t.state = t.state.with_limits(Limits::new(LimitSettings {
         per_key_per_second: 1,
         per_key_burst: 3,
         ..LimitSettings::default()
@@ -1252,7 +1252,7 @@ async fn webhook_delivery_posts_signed_json() {
     use hmac::{KeyInit, Mac};
     let (url, seen) = receiver(StatusCode::OK).await;
     let mut t = T::new().await;
-    t.state.delivery = Arc::new(Delivery::webhook(
+    t.state = t.state.with_delivery(Delivery::webhook(
         format!("{url}/hook"),
         Some("hook-secret".into()),
     ));
@@ -1288,7 +1288,7 @@ async fn webhook_delivery_posts_signed_json() {
 async fn webhook_failure_is_the_documented_error() {
     let (url, _) = receiver(StatusCode::INTERNAL_SERVER_ERROR).await;
     let mut t = T::new().await;
-    t.state.delivery = Arc::new(Delivery::webhook(url, None));
+    t.state = t.state.with_delivery(Delivery::webhook(url, None));
     t.app = twofold_server::router(t.state.clone());
     let id = t.user().await;
     let (s, b) = t
@@ -1315,7 +1315,9 @@ async fn twilio_delivery_uses_the_messages_and_calls_api() {
         auth_token: "tok".into(),
         from: "+15005550006".into(),
     };
-    t.state.delivery = Arc::new(Delivery::twilio(settings, t.outbox.clone()));
+    t.state = t
+        .state
+        .with_delivery(Delivery::twilio(settings, t.outbox.clone()));
     t.app = twofold_server::router(t.state.clone());
     let id = t.user().await;
     let (s, b) = t
