@@ -21,6 +21,7 @@ import requests
 import pyotp
 import segno
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
@@ -41,6 +42,9 @@ PASSPHRASE = "correct horse" if MODE == "passphrase" else ""
 SERVER_BIN = os.environ.get("TWOFOLD_SERVER_BIN")
 API_KEY = "desktop-e2e-api-key"
 results = []
+# The page re-renders while a wait looks: WebKitWebDriver may then report an element as stale
+# even inside find_elements. A wait tries again instead of failing.
+STALE = (StaleElementReferenceException,)
 
 
 class PushServer:
@@ -106,7 +110,7 @@ def check(name, fn):
 
 
 def wait(d, by, sel, timeout=15):
-    return WebDriverWait(d, timeout).until(EC.presence_of_element_located((by, sel)))
+    return WebDriverWait(d, timeout, ignored_exceptions=STALE).until(EC.presence_of_element_located((by, sel)))
 
 
 def codes(d):
@@ -214,7 +218,7 @@ try:
         field.send_keys(Keys.CONTROL, "a")
         field.send_keys("2")
         form.find_element(By.XPATH, ".//button[text()='Save']").click()
-        WebDriverWait(d, 5).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "form[aria-label='Settings']"))
+        WebDriverWait(d, 5, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "form[aria-label='Settings']"))
         # Keyboard only: from the search field, down to the first row, Enter copies.
         search = d.find_element(By.CSS_SELECTOR, "input[aria-label='Search accounts']")
         search.click()
@@ -263,7 +267,7 @@ try:
         editor.find_element(By.XPATH, ".//label[contains(normalize-space(.), 'Pin to the top')]/input").click()
         shot(d, "editor")
         editor.find_element(By.XPATH, ".//button[text()='Save']").click()
-        WebDriverWait(d, 5).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "section.editor"))
+        WebDriverWait(d, 5, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "section.editor"))
         first = d.find_element(By.CSS_SELECTOR, "ul[aria-label='Accounts'] .issuer").get_attribute("textContent")
         assert first == "GitHub", f"the pinned account is not first: {first}"
         # Delete, then undo.
@@ -279,12 +283,12 @@ try:
     def search_filters():
         search = d.find_element(By.CSS_SELECTOR, "input[aria-label='Search accounts']")
         search.send_keys("goo")
-        WebDriverWait(d, 5).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "ul[aria-label='Accounts'] li")) == 1)
+        WebDriverWait(d, 5, ignored_exceptions=STALE).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "ul[aria-label='Accounts'] li")) == 1)
         names = [e.get_attribute("textContent").strip() for e in d.find_elements(By.CSS_SELECTOR, ".issuer")]
         assert names == ["Google"], names
         search.send_keys(Keys.CONTROL, "a")
         search.send_keys(Keys.BACKSPACE)
-        WebDriverWait(d, 5).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, ".issuer")) >= 2)
+        WebDriverWait(d, 5, ignored_exceptions=STALE).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, ".issuer")) >= 2)
 
     def lock_and_unlock_with_the_keychain():
         d.find_element(By.CSS_SELECTOR, "button[aria-label='Lock the vault']").click()
@@ -341,7 +345,7 @@ try:
         assert "Login to Shop" in dialog.text and "Oslo, NO" in dialog.text, dialog.text
         shot(d, "approval")
         dialog.find_element(By.XPATH, ".//button[text()='Approve']").click()
-        WebDriverWait(d, 15).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
+        WebDriverWait(d, 15, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
         status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
         assert status["status"] == "approved", status
 
@@ -355,7 +359,7 @@ try:
         field.send_keys(str(number))
         shot(d, "approval-number")
         dialog.find_element(By.XPATH, ".//button[text()='Approve']").click()
-        WebDriverWait(d, 15).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
+        WebDriverWait(d, 15, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
         status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
         assert status["status"] == "approved", status
 
@@ -368,7 +372,7 @@ try:
             form = wait(d, By.CSS_SELECTOR, "form[aria-label='Settings']")
             form.find_element(By.XPATH, ".//label[contains(normalize-space(.), 'Start with my session')]/input").click()
             form.find_element(By.XPATH, ".//button[text()='Save']").click()
-            WebDriverWait(d, 5).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "form[aria-label='Settings']"))
+            WebDriverWait(d, 5, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "form[aria-label='Settings']"))
 
         toggle()
         entries = [f for f in os.listdir(autostart) if f.endswith(".desktop")] if os.path.isdir(autostart) else []
@@ -384,7 +388,7 @@ try:
                           {"message": "Unexpected login"})["approval_request"]["uuid"]
         dialog = wait(d, By.CSS_SELECTOR, "[role='dialog'][aria-label='Approval request']", timeout=15)
         dialog.find_element(By.XPATH, ".//button[text()=\"This wasn't me\"]").click()
-        WebDriverWait(d, 15).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
+        WebDriverWait(d, 15, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
         status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
         assert (status["status"], status["reason"]) == ("denied", "not_me"), status
 

@@ -74,16 +74,6 @@ impl Hub {
         users.retain(|_, tx| tx.send(()).is_ok());
     }
 
-    /// Number of users with a subscriber here.
-    pub fn users(&self) -> usize {
-        self.users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .filter(|tx| tx.receiver_count() > 0)
-            .count()
-    }
-
     /// Announces an event of `user_id` to every server (after its transaction committed).
     pub async fn publish(&self, db: &Db, user_id: i64) {
         match db.backend() {

@@ -650,3 +650,65 @@ async fn callbacks_are_retried_until_the_website_takes_them() {
     let bodies: Vec<String> = seen.lock().unwrap().iter().map(|s| s.2.clone()).collect();
     assert!(bodies.iter().all(|b| b.contains("\"status\":\"denied\"")));
 }
+
+#[tokio::test]
+async fn the_stream_resumes_after_last_event_id_across_pages() {
+    use twofold_server::store::ApprovalRow;
+    let env = Env::new(None).await;
+    let user = env.user("2015550129").await;
+    let (device, _) = env.device(user).await;
+    // 250 requests, each created and then expired: 500 events, more than one page.
+    let now = env.state.now();
+    for i in 0..250 {
+        let row = ApprovalRow {
+            uuid: format!("00000000-0000-4000-8000-{i:012}"),
+            app_id: 1,
+            user_id: user,
+            message: format!("request {i}"),
+            details: "{}".into(),
+            hidden_details: "{}".into(),
+            logos: "[]".into(),
+            seconds_to_expire: 1,
+            status: "pending".into(),
+            created_at: now - 10,
+            updated_at: now - 10,
+            processed_at: None,
+            number: None,
+            reason: None,
+            device_uuid: None,
+            device_signature: None,
+            signed_at: None,
+            requester: None,
+        };
+        env.state.db.insert_approval(&row).await.unwrap();
+    }
+    assert_eq!(twofold_server::api::expire_overdue(&env.state).await, 250);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut last = Some(0);
+    let record = seen.clone();
+    let mut on_event = move |e: Event| record.lock().unwrap().push((e.seq, e.request.status));
+    let _ = tokio::time::timeout(
+        Duration::from_secs(3),
+        device.stream_once(&mut last, &mut on_event, &mut || {}),
+    )
+    .await;
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 500, "every event after Last-Event-ID 0");
+    assert!(
+        seen.windows(2).all(|w| w[0].0 < w[1].0),
+        "in order, once each"
+    );
+    assert_eq!(last, Some(seen[499].0));
+    // Resuming after the 300th sees the last 200 only.
+    let from = seen[299].0;
+    let more = Arc::new(Mutex::new(Vec::new()));
+    let record = more.clone();
+    let mut on_event = move |e: Event| record.lock().unwrap().push(e.seq);
+    let mut last = Some(from);
+    let _ = tokio::time::timeout(
+        Duration::from_secs(3),
+        device.stream_once(&mut last, &mut on_event, &mut || {}),
+    )
+    .await;
+    assert_eq!(more.lock().unwrap().len(), 200);
+}

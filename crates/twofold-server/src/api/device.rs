@@ -32,6 +32,8 @@ use crate::store::{Answer, ApprovalRow, DeviceRow, EnrollOutcome, NewCallback, N
 pub const STREAM_LIFETIME: Duration = Duration::from_secs(600);
 /// Heartbeat interval of the stream.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Most events read at once.
+const EVENT_PAGE: usize = 200;
 /// Largest body of a device request.
 const MAX_DEVICE_BODY: usize = 16 * 1024;
 
@@ -295,7 +297,12 @@ async fn events(
 ) -> Result<Vec<Event>, ApiError> {
     let now = state.now();
     let rows = match after {
-        Some(after) => state.db.events_after(user_id, after, 200).await?,
+        Some(after) => {
+            state
+                .db
+                .events_after(user_id, after, EVENT_PAGE as i64)
+                .await?
+        }
         None => state.db.pending_events(user_id, now).await?,
     };
     Ok(rows
@@ -530,11 +537,6 @@ pub async fn stream(
             .json_data(e)
             .unwrap_or_else(|_| SseEvent::default().comment("unserialisable event"))
     };
-    let mut last = last_id.unwrap_or(start);
-    for e in &first {
-        last = last.max(e.seq);
-        let _ = tx.try_send(Ok(to_sse(e)));
-    }
     state
         .metrics
         .streams
@@ -545,32 +547,42 @@ pub async fn stream(
         let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
         let closing = state.hub.closing();
         tokio::pin!(closing);
-        loop {
-            tokio::select! {
-                () = &mut closing => break,
-                r = wake.recv() => if let Err(RecvError::Closed) = r { break },
-                () = tokio::time::sleep_until(deadline) => break,
-                () = tx.closed() => break,
-            }
-            match state.db.device(&device.uuid).await {
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "stream: device check failed");
-                    continue;
+        let mut last = last_id.unwrap_or(start);
+        // What the device missed first (pending requests, or everything after Last-Event-ID),
+        // then each wake-up's news; a full page means there is more to read at once.
+        let mut batch = first;
+        'stream: loop {
+            let full = batch.len() >= EVENT_PAGE;
+            for e in &batch {
+                last = last.max(e.seq);
+                if tx.send(Ok(to_sse(e))).await.is_err() {
+                    break 'stream;
                 }
             }
-            match events(&state, device.user_id, Some(last), &app).await {
-                Ok(found) => {
-                    for e in &found {
-                        last = last.max(e.seq);
-                        if tx.send(Ok(to_sse(e))).await.is_err() {
-                            break;
-                        }
+            if !full {
+                tokio::select! {
+                    () = &mut closing => break,
+                    r = wake.recv() => if let Err(RecvError::Closed) = r { break },
+                    () = tokio::time::sleep_until(deadline) => break,
+                    () = tx.closed() => break,
+                }
+                match state.db.device(&device.uuid).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "stream: device check failed");
+                        batch = Vec::new();
+                        continue;
                     }
                 }
-                Err(e) => tracing::warn!(error = ?e, "stream: reading events failed"),
             }
+            batch = match events(&state, device.user_id, Some(last), &app).await {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "stream: reading events failed");
+                    Vec::new()
+                }
+            };
         }
         state
             .metrics
