@@ -9,6 +9,7 @@ Codes are checked against pyotp, an independent implementation. Prints one line 
 closing "N passed, M failed".
 """
 import base64
+import json
 import os
 import socket
 import subprocess
@@ -313,7 +314,19 @@ try:
 
     push = {}
 
+    def notifications():
+        """Summaries of the notifications dunst has shown (closing them moves them to history)."""
+        subprocess.run(["dunstctl", "close-all"], timeout=5, check=False)
+        out = subprocess.run(["dunstctl", "history"], capture_output=True, text=True, timeout=5)
+        try:
+            data = json.loads(out.stdout)["data"]
+        except (ValueError, KeyError):
+            return []
+        return [n["summary"]["data"] for group in data for n in group if "summary" in n]
+
     def enroll_by_the_enrollment_qr():
+        # A notification daemon on the test display, as a desktop session has one.
+        push["dunst"] = subprocess.Popen(["dunst"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # The website makes an enrollment QR; the user opens it like any QR image.
         push["server"] = server = PushServer()
         user = server.api("POST", "/protected/json/users/new",
@@ -344,6 +357,13 @@ try:
         dialog = wait(d, By.CSS_SELECTOR, "[role='dialog'][aria-label='Approval request']", timeout=15)
         assert "Login to Shop" in dialog.text and "Oslo, NO" in dialog.text, dialog.text
         shot(d, "approval")
+        # And an OS notification went out.
+        deadline = time.time() + 10
+        shown = notifications()
+        while time.time() < deadline and "Default: approve this login?" not in shown:
+            time.sleep(0.3)
+            shown = notifications()
+        assert "Default: approve this login?" in shown, shown
         dialog.find_element(By.XPATH, ".//button[text()='Approve']").click()
         WebDriverWait(d, 15, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
         status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
@@ -407,7 +427,7 @@ try:
     check(f"[{MODE}] the vault locks when the screen locks", the_vault_locks_with_the_screen)
     if MODE == "keychain" and SERVER_BIN:
         check(f"[{MODE}] push: enroll by opening the enrollment QR", enroll_by_the_enrollment_qr)
-        check(f"[{MODE}] push: a login request brings the approval dialog; Approve approves it", approve_a_login_in_the_approval_dialog)
+        check(f"[{MODE}] push: a login request brings the approval dialog and a notification; Approve approves it", approve_a_login_in_the_approval_dialog)
         check(f"[{MODE}] push: the website's number typed in the dialog approves", type_the_websites_number_to_approve)
         check(f"[{MODE}] push: \"This wasn't me\" denies and reports", this_wasnt_me)
         check(f"[{MODE}] start with the session (autostart entry, in the background)", start_with_the_session)
@@ -419,6 +439,8 @@ finally:
     d.quit()
     if "server" in push:
         push["server"].stop()
+    if "dunst" in push:
+        push["dunst"].kill()
 
 
 def restart_keeps_accounts():

@@ -67,6 +67,8 @@ impl Area {
             "webkit2gtk-driver",
             "xclip",
             "imagemagick",
+            // A notification daemon, so the desktop e2e sees push notifications arrive.
+            "dunst",
             // The built UI's screenshots, light and dark (playwright-core drives it).
             "chromium",
         ];
