@@ -45,7 +45,7 @@ function mockTauri(scenario) {
     view("6", "Bank of Example", "savings", "451170"),
   ];
   const preview = {
-    id: 1, source: "screen", problems: [],
+    id: 1, source: "screen", problems: [], enrollment: null,
     items: [
       { index: 0, issuer: "Figma", name: "dana@example.com", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null },
       { index: 1, issuer: "Discord", name: "dana", kind: "totp", algorithm: "SHA256", digits: 8, period: 30, duplicate_of: null },
@@ -58,6 +58,12 @@ function mockTauri(scenario) {
     list_codes: () => codes,
     get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false }),
     take_opened_links: () => [],
+    push_pending: () => scenario === "approval" ? [{
+      uuid: "r1", app_name: "Shop", message: "Login requested", details: [{ key: "username", value: "dana" }, { key: "Account", value: "981266321" }],
+      requester_ip: "203.0.113.9", requester_location: "Lyon, FR", created_at: Math.floor(Date.now() / 1000), expires_at: Math.floor(Date.now() / 1000) + 118,
+      number_required: true, device_name: "Twofold on laptop",
+    }] : [],
+    push_devices: () => [{ uuid: "d1", name: "Twofold on laptop", server: "https://auth.shop.example", app_name: "Shop" }],
     page_shown: () => null,
     ui_ready: () => null,
     scan_screen: () => preview,
@@ -95,7 +101,11 @@ const screens = [
   {
     name: "settings", scenario: "codes", ready: "[data-code]",
     act: (p) => p.click("button[aria-label='Settings']"),
-    then: "form[aria-label='Settings']", expect: ["Lock after this many idle minutes"],
+    then: "form[aria-label='Settings']", expect: ["Lock after this many idle minutes", "Login approval", "https://auth.shop.example"],
+  },
+  {
+    name: "approval", scenario: "approval", ready: "[role='dialog']",
+    expect: ["Login requested", "From Lyon, FR · 203.0.113.9", "Type the number shown on the website", "This wasn't me"],
   },
 ];
 
@@ -122,6 +132,8 @@ try {
         for (const want of s.expect ?? []) {
           if (!text.includes(want)) throw new Error(`"${want}" is not on the screen`);
         }
+        const alert = await page.$("[role='alert']");
+        if (alert) throw new Error(`an error is shown: ${await alert.innerText()}`);
         const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
         const want = theme === "dark" ? "rgb(20, 23, 29)" : "rgb(246, 247, 249)";
         if (bg !== want) throw new Error(`the ${theme} theme shows background ${bg}, not ${want}`);

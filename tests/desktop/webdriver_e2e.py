@@ -383,6 +383,18 @@ try:
         status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
         assert status["status"] == "approved", status
 
+    def remove_the_device_in_settings():
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        section = wait(d, By.CSS_SELECTOR, "section[aria-label='Login approval']")
+        assert push["server"].url in section.text, section.text
+        section.find_element(By.CSS_SELECTOR, "button[aria-label='Remove Default']").click()
+        section.find_element(By.XPATH, ".//button[text()='Stop approving here']").click()
+        WebDriverWait(d, 10, ignored_exceptions=STALE).until(
+            lambda drv: "No website sends login requests here" in drv.find_element(By.CSS_SELECTOR, "section[aria-label='Login approval']").text)
+        devices = push["server"].api("GET", f"/protected/json/users/{push['user']}/devices")["devices"]
+        assert devices == [], devices
+        d.find_element(By.XPATH, "//form[@aria-label='Settings']//button[text()='Close']").click()
+
     def start_with_the_session():
         # The app runs with HOME set to the work directory: the autostart entry lands there.
         autostart = os.path.join(WORK, ".config", "autostart")
@@ -431,6 +443,7 @@ try:
         check(f"[{MODE}] push: the website's number typed in the dialog approves", type_the_websites_number_to_approve)
         check(f"[{MODE}] push: \"This wasn't me\" denies and reports", this_wasnt_me)
         check(f"[{MODE}] start with the session (autostart entry, in the background)", start_with_the_session)
+        check(f"[{MODE}] push: remove the device in the settings (revoked at the server)", remove_the_device_in_settings)
     if MODE == "passphrase":
         check(f"[{MODE}] lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
     else:

@@ -21,6 +21,18 @@ impl Drop for Guard {
             .args(["-TERM", "--", &format!("-{}", self.0.id())])
             .stderr(Stdio::null())
             .status();
+        // The process itself (Xvfb is not a group leader): TERM lets it remove its lock file
+        // and socket; KILL only if it does not go within two seconds.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .stderr(Stdio::null())
+            .status();
+        for _ in 0..40 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -156,7 +168,18 @@ pub fn screenshots_dir() -> PathBuf {
 pub fn start_xvfb(work: &Path) -> Result<(Guard, String)> {
     for n in 90..140 {
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        if socket.exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+        let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
+        // A lock whose server is gone (killed before it could clean up) frees the display.
+        let owner = std::fs::read_to_string(&lock)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok());
+        if let Some(pid) = owner
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_file(&lock);
+            let _ = std::fs::remove_file(&socket);
+        }
+        if socket.exists() || lock.exists() {
             continue;
         }
         let child = Command::new("Xvfb")
