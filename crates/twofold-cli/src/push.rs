@@ -7,7 +7,7 @@ use serde_json::json;
 use twofold_core::otp::{Algorithm, Method, OtpParams};
 use twofold_core::{AccountDraft, base32, qr};
 use twofold_push::client::{self, DeviceClient, PushError};
-use twofold_push::protocol::{Decision, EnrollmentLink, Event};
+use twofold_push::protocol::{Decision, DeviceKey, EnrollmentLink, Event};
 use twofold_push::registry::{DeviceRecord, Registry};
 
 use crate::args::PushAction;
@@ -98,9 +98,11 @@ fn host_name() -> String {
 async fn enroll(session: &Session, arg: &str, name: Option<String>, json: bool) -> Result<()> {
     let link = read_link(arg)?;
     let name = name.unwrap_or_else(|| format!("{} (twofold CLI)", host_name()));
+    Registry::check_keychain(session.keystore())?;
     let (enrolled, key) = client::enroll(&link, &name, "cli")
         .await
         .with_context(|| format!("enrolling with {}", link.server))?;
+    let seed = key.seed();
     let registry = Registry::beside(&session.path);
     let record = DeviceRecord {
         server: link.server.clone(),
@@ -110,9 +112,16 @@ async fn enroll(session: &Session, arg: &str, name: Option<String>, json: bool) 
         authy_id: enrolled.authy_id,
         created_at: enrolled.device.created_at,
     };
-    registry
-        .add(session.keystore(), record, &key)
-        .context("saving the device key")?;
+    if let Err(e) = registry.add(session.keystore(), record, &key) {
+        // The server has a device whose key could not be kept: take it back.
+        let orphan = DeviceClient::new(
+            &link.server,
+            &enrolled.device.uuid,
+            DeviceKey::from_seed(&seed),
+        );
+        let _ = orphan.revoke().await;
+        return Err(e).context("saving the device key (the enrollment was undone)");
+    }
     let account = &enrolled.account;
     let draft = AccountDraft {
         issuer: account.issuer.clone(),

@@ -529,3 +529,34 @@ fn keychain_vault_with_a_real_secret_service() {
         "{line}"
     );
 }
+
+#[test]
+fn push_commands_explain_what_is_missing() {
+    let env = Env::new();
+    // Nothing enrolled yet.
+    assert_eq!(
+        env.ok(&["push", "devices"]).trim(),
+        "No device is enrolled here."
+    );
+    assert_eq!(env.json(&["push", "devices"]), serde_json::json!([]));
+    let err = env.fails(&["push", "listen"]);
+    assert!(err.contains("no device is enrolled here"), "{err}");
+    let err = env.fails(&["push", "approve", "6f1c0000-0000-4000-8000-000000000000"]);
+    assert!(err.contains("twofold push enroll"), "{err}");
+    // A wrong link names its part; neither an image nor a link says so.
+    let err = env.fails(&["push", "enroll", "twofold://enroll?id=a&secret=AAAA"]);
+    assert!(err.contains("enrollment link: server: is missing"), "{err}");
+    let err = env.fails(&["push", "enroll", "no-such-file.png"]);
+    assert!(
+        err.contains("neither a twofold://enroll link nor a readable image"),
+        "{err}"
+    );
+    // Without a keychain the device key has nowhere to go: refused before the server is asked
+    // (this server address would refuse the connection).
+    let err = env.fails(&[
+        "push",
+        "enroll",
+        "twofold://enroll?server=http%3A%2F%2F127.0.0.1%3A9&id=a&secret=AAAA",
+    ]);
+    assert!(err.contains("OS keychain, which is not available"), "{err}");
+}

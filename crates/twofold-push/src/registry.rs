@@ -52,6 +52,11 @@ pub enum RegistryError {
     /// The keychain failed.
     #[error("device key: {0}")]
     Keychain(#[from] KeyStoreError),
+    /// There is no keychain to keep a device key in.
+    #[error(
+        "push approval keeps this device's key in the OS keychain, which is not available here ({0})"
+    )]
+    NoKeychain(String),
     /// The keychain has no key for an enrolled device.
     #[error("the key of device {0} is not in the keychain; enroll this device again")]
     KeyMissing(String),
@@ -130,6 +135,16 @@ impl Registry {
         let tmp = self.path.with_extension("json.tmp");
         std::fs::write(&tmp, text).map_err(io)?;
         std::fs::rename(&tmp, &self.path).map_err(io)
+    }
+
+    /// Fails unless the keychain can hold a device key (checked before enrolling, so a
+    /// server never gets a device whose key cannot be kept).
+    pub fn check_keychain(keys: &dyn KeyStore) -> Result<(), RegistryError> {
+        match keys.get(&key_id("check")) {
+            Ok(_) => Ok(()),
+            Err(KeyStoreError::Unavailable { reason }) => Err(RegistryError::NoKeychain(reason)),
+            Err(e) => Err(RegistryError::Keychain(e)),
+        }
     }
 
     /// Records a new device and puts its key in the keychain (key first: a listed device

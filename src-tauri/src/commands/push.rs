@@ -217,9 +217,12 @@ pub async fn confirm_enroll<R: Runtime>(
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(default_name);
+    twofold_push::registry::Registry::check_keychain(session.keystore.as_ref())
+        .map_err(|e| IpcError::new(ErrorCode::NoKeychain, e.to_string()))?;
     let (enrolled, key) = client::enroll(&link, &name, std::env::consts::OS)
         .await
         .map_err(push_error)?;
+    let seed = key.seed();
     let account = &enrolled.account;
     let draft = AccountDraft {
         issuer: account.issuer.clone(),
@@ -247,13 +250,25 @@ pub async fn confirm_enroll<R: Runtime>(
     {
         let handle = app.clone();
         let record = record.clone();
-        tauri::async_runtime::spawn_blocking(move || {
+        let saved = tauri::async_runtime::spawn_blocking(move || {
             let session = tauri::Manager::state::<AppSession>(&handle);
             push::registry(&handle).add(session.keystore.as_ref(), record, &key)
         })
         .await
-        .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?
-        .map_err(|e| IpcError::new(ErrorCode::NoKeychain, format!("the device key: {e}")))?;
+        .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?;
+        if let Err(e) = saved {
+            // The server has a device whose key could not be kept: take it back.
+            let orphan = twofold_push::client::DeviceClient::new(
+                &link.server,
+                &enrolled.device.uuid,
+                twofold_push::protocol::DeviceKey::from_seed(&seed),
+            );
+            let _ = orphan.revoke().await;
+            return Err(IpcError::new(
+                ErrorCode::NoKeychain,
+                format!("the device key could not be kept, so the enrollment was undone: {e}"),
+            ));
+        }
     }
     {
         let mut guard = session.vault.lock().map_err(poisoned)?;
