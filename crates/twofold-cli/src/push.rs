@@ -4,11 +4,10 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
-use twofold_core::otp::{Algorithm, Method, OtpParams};
-use twofold_core::{AccountDraft, base32, qr};
+use twofold_core::qr;
 use twofold_push::client::{self, DeviceClient, PushError};
 use twofold_push::protocol::{Decision, DeviceKey, EnrollmentLink, Event};
-use twofold_push::registry::{DeviceRecord, Registry};
+use twofold_push::registry::{self, DeviceRecord, Registry};
 
 use crate::args::PushAction;
 use crate::commands::save_drafts;
@@ -104,14 +103,7 @@ async fn enroll(session: &Session, arg: &str, name: Option<String>, json: bool) 
         .with_context(|| format!("enrolling with {}", link.server))?;
     let seed = key.seed();
     let registry = Registry::beside(&session.path);
-    let record = DeviceRecord {
-        server: link.server.clone(),
-        uuid: enrolled.device.uuid.clone(),
-        name: enrolled.device.name.clone(),
-        app_name: enrolled.app_name.clone(),
-        authy_id: enrolled.authy_id,
-        created_at: enrolled.device.created_at,
-    };
+    let record = DeviceRecord::enrolled(&link.server, &enrolled);
     if let Err(e) = registry.add(session.keystore(), record, &key) {
         // The server has a device whose key could not be kept: take it back.
         let orphan = DeviceClient::new(
@@ -122,22 +114,7 @@ async fn enroll(session: &Session, arg: &str, name: Option<String>, json: bool) 
         let _ = orphan.revoke().await;
         return Err(e).context("saving the device key (the enrollment was undone)");
     }
-    let account = &enrolled.account;
-    let draft = AccountDraft {
-        issuer: account.issuer.clone(),
-        name: account.name.clone(),
-        secret: base32::decode_lenient(&account.secret)
-            .map_err(|e| anyhow!("the server sent an unreadable secret: {e}"))?,
-        params: OtpParams::new(
-            Method::Totp {
-                period: account.period,
-            },
-            Algorithm::Sha1,
-            account.digits,
-        )
-        .map_err(|e| anyhow!("the server sent unusable code settings: {e}"))?,
-        extra: Vec::new(),
-    };
+    let draft = registry::account_draft(&enrolled.account).map_err(|e| anyhow!(e))?;
     let added = save_drafts(session, vec![draft])?;
     let account_added = added.first().is_some_and(|a| a.1.is_ok());
     if json {

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use twofold_core::Secret;
 use twofold_core::keychain::{KeyStore, KeyStoreError};
+use twofold_core::otp::{Algorithm, Method, OtpParams};
+use twofold_core::{AccountDraft, Secret, base32};
 
 use crate::client::DeviceClient;
-use crate::protocol::{DeviceKey, ProtocolError};
+use crate::protocol::{AccountSeed, DeviceKey, EnrollResponse, ProtocolError};
 
 /// The registry file's name, in the vault's directory.
 pub const FILE_NAME: &str = "push-devices.json";
@@ -28,6 +29,40 @@ pub struct DeviceRecord {
     pub authy_id: i64,
     /// When it was enrolled (Unix seconds).
     pub created_at: i64,
+}
+
+impl DeviceRecord {
+    /// The record of a device just enrolled with `server`.
+    pub fn enrolled(server: &str, e: &EnrollResponse) -> Self {
+        Self {
+            server: server.to_owned(),
+            uuid: e.device.uuid.clone(),
+            name: e.device.name.clone(),
+            app_name: e.app_name.clone(),
+            authy_id: e.authy_id,
+            created_at: e.device.created_at,
+        }
+    }
+}
+
+/// The account an enrollment hands over (the codes `verify` accepts), ready for the vault;
+/// the error says what the server sent wrong.
+pub fn account_draft(account: &AccountSeed) -> Result<AccountDraft, String> {
+    Ok(AccountDraft {
+        issuer: account.issuer.clone(),
+        name: account.name.clone(),
+        secret: base32::decode_lenient(&account.secret)
+            .map_err(|e| format!("the server sent an unreadable secret: {e}"))?,
+        params: OtpParams::new(
+            Method::Totp {
+                period: account.period,
+            },
+            Algorithm::Sha1,
+            account.digits,
+        )
+        .map_err(|e| format!("the server sent unusable code settings: {e}"))?,
+        extra: Vec::new(),
+    })
 }
 
 /// Why the registry could not be used.

@@ -4,8 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use tauri::{AppHandle, Runtime, State};
-use twofold_core::otp::{Algorithm, Method, OtpParams};
-use twofold_core::{AccountDraft, OsEntropy, base32};
+use twofold_core::OsEntropy;
 use twofold_push::client::{self, PushError};
 use twofold_push::protocol::Decision;
 use twofold_push::registry::DeviceRecord;
@@ -223,30 +222,9 @@ pub async fn confirm_enroll<R: Runtime>(
         .await
         .map_err(push_error)?;
     let seed = key.seed();
-    let account = &enrolled.account;
-    let draft = AccountDraft {
-        issuer: account.issuer.clone(),
-        name: account.name.clone(),
-        secret: base32::decode_lenient(&account.secret)
-            .map_err(|e| IpcError::new(ErrorCode::Push, format!("the server's secret: {e}")))?,
-        params: OtpParams::new(
-            Method::Totp {
-                period: account.period,
-            },
-            Algorithm::Sha1,
-            account.digits,
-        )
-        .map_err(|e| IpcError::new(ErrorCode::Push, format!("the server's code settings: {e}")))?,
-        extra: Vec::new(),
-    };
-    let record = DeviceRecord {
-        server: link.server.clone(),
-        uuid: enrolled.device.uuid.clone(),
-        name: enrolled.device.name.clone(),
-        app_name: enrolled.app_name.clone(),
-        authy_id: enrolled.authy_id,
-        created_at: enrolled.device.created_at,
-    };
+    let draft = twofold_push::registry::account_draft(&enrolled.account)
+        .map_err(|e| IpcError::new(ErrorCode::Push, e))?;
+    let record = DeviceRecord::enrolled(&link.server, &enrolled);
     {
         let handle = app.clone();
         let record = record.clone();
