@@ -40,6 +40,12 @@ pub fn test(args: &[String]) -> Result<()> {
     ]))?;
     check_layering()?;
     let venv = python_venv()?;
+    // npm authy-client, whose own callback check the push suite runs (install scripts are an
+    // optional native tracer of its logger: not needed).
+    crate::ui::npm_ci(
+        &shell::root().join("crates/twofold-server/tests/node"),
+        &["--ignore-scripts"],
+    )?;
     // Build the tests outside the session, so that compile time is not spent inside it.
     shell::run(shell::cargo().args(["test", "--workspace", "--no-run"]))?;
     let driver = crate::desktop::ensure_tauri_driver()?;

@@ -7,24 +7,31 @@ use anyhow::{Context, Result};
 
 use crate::shell;
 
-/// Installs the npm packages if needed and builds `ui/dist`.
-pub fn build() -> Result<()> {
-    let ui = shell::root().join("ui");
+/// `npm ci` in `dir` unless its lock file is what was installed last time.
+pub fn npm_ci(dir: &std::path::Path, extra: &[&str]) -> Result<()> {
     if !shell::have("npm") {
         anyhow::bail!("npm is not installed: install Node.js 20 or newer");
     }
-    let lock =
-        std::fs::read(ui.join("package-lock.json")).context("reading ui/package-lock.json")?;
-    let stamp = ui.join("node_modules/.twofold-lock");
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .with_context(|| format!("reading {}/package-lock.json", dir.display()))?;
+    let stamp = dir.join("node_modules/.twofold-lock");
     let installed = std::fs::read(&stamp).map(|s| s == lock).unwrap_or(false);
     if !installed {
         shell::run(
             Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&ui),
+                .args(extra)
+                .current_dir(dir),
         )?;
         std::fs::write(&stamp, &lock).context("writing the npm stamp")?;
     }
+    Ok(())
+}
+
+/// Installs the npm packages if needed and builds `ui/dist`.
+pub fn build() -> Result<()> {
+    let ui = shell::root().join("ui");
+    npm_ci(&ui, &[])?;
     shell::run(
         Command::new("npm")
             .args(["run", "--silent", "build"])

@@ -159,6 +159,17 @@ fn official_python_client_on_postgres() {
     run_client(&venv, &server, dir.path());
 }
 
+/// npm `authy-client`'s callback check (`tests/node`), installed by `cargo xtask test`.
+fn node_verifier() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node");
+    assert!(
+        dir.join("node_modules/authy-client").exists(),
+        "npm authy-client is not installed in {}: `cargo xtask test` does it (npm ci there)",
+        dir.display()
+    );
+    dir.join("verify_callback.js")
+}
+
 /// The push suite: it starts (and restarts) the servers itself.
 fn run_push(venv: &Path, database_url: &str) {
     let server_bin = PathBuf::from(env!("CARGO_BIN_EXE_twofold-server"));
@@ -176,6 +187,7 @@ fn run_push(venv: &Path, database_url: &str) {
         .env("TWOFOLD_CLI_BIN", &cli_bin)
         .env("TWOFOLD_DATABASE_URL", database_url)
         .env("TWOFOLD_WORKDIR", dir.path())
+        .env("TWOFOLD_NODE_VERIFIER", node_verifier())
         .output()
         .expect("python runs");
     let text = String::from_utf8_lossy(&out.stdout);

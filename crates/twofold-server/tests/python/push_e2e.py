@@ -6,7 +6,9 @@ replayed signatures). The server is restarted while a request is pending and whi
 queued. With PostgreSQL a second server shares the database: a request created there reaches the
 device listening on the first.
 
-Environment: TWOFOLD_SERVER_BIN, TWOFOLD_CLI_BIN, TWOFOLD_DATABASE_URL, TWOFOLD_WORKDIR.
+Environment: TWOFOLD_SERVER_BIN, TWOFOLD_CLI_BIN, TWOFOLD_DATABASE_URL, TWOFOLD_WORKDIR, and
+TWOFOLD_NODE_VERIFIER (tests/node/verify_callback.js with npm `authy-client` installed beside it:
+POST callbacks are checked by that library too).
 Prints one line per check and a closing "N passed, M failed".
 """
 import base64
@@ -33,6 +35,7 @@ DATABASE_URL = os.environ["TWOFOLD_DATABASE_URL"]
 WORK = os.environ["TWOFOLD_WORKDIR"]
 KEY = "push-e2e-api-key"
 POSTGRES = DATABASE_URL.startswith("postgres")
+NODE_VERIFIER = os.environ.get("TWOFOLD_NODE_VERIFIER")
 
 results = []
 
@@ -191,11 +194,25 @@ def callbacks_for(uuid):
     return [c for c in Callbacks.seen if json.loads(c["body"]).get("uuid") == uuid]
 
 
+def authy_client_accepts(c):
+    """npm authy-client's verifyCallback on the callback as the website's server received it."""
+    request = {"key": KEY, "body": json.loads(c["body"]), "method": "POST", "protocol": "http",
+               "url": c["path"], "headers": {"host": c["headers"]["host"],
+                                             "x-authy-signature": c["headers"]["x-authy-signature"],
+                                             "x-authy-signature-nonce": c["headers"]["x-authy-signature-nonce"]}}
+    out = subprocess.run(["node", NODE_VERIFIER], input=json.dumps(request), capture_output=True,
+                         text=True, timeout=60)
+    return out.returncode == 0 and out.stdout.strip() == "valid", out.stdout + out.stderr
+
+
 def assert_signed_callback(c, status):
     params = json.loads(c["body"])
     assert params["status"] == status, params
     sig = c["headers"]["x-authy-signature"]
     nonce = c["headers"]["x-authy-signature-nonce"]
+    if NODE_VERIFIER:
+        ok, why = authy_client_accepts(c)
+        assert ok, f"npm authy-client rejects the callback: {why}"
     assert c["headers"]["content-type"] == "application/json"
     assert api.one_touch.validate_one_touch_signature(sig, nonce, "POST", CALLBACK_URL, params), \
         "the authy library rejects the callback signature"
@@ -240,14 +257,14 @@ listener = Listener()
 def _():
     started = time.time()
     r = api.one_touch.send_request(state["user"], "Login to Shop", seconds_to_expire=120,
-                                   details={"username": "pat", "Location": "Lyon"},
+                                   details={"username": "pat", "location": "Lyon"},
                                    hidden_details={"ip": "10.1.2.3"})
     assert r.ok(), r.errors()
     uuid = r.get_uuid()
     ev = listener.next_for(uuid, "pending")
     assert time.time() - started < 5
     assert ev["request"]["message"] == "Login to Shop"
-    assert ev["request"]["details"] == {"username": "pat", "Location": "Lyon"}
+    assert ev["request"]["details"] == {"username": "pat", "location": "Lyon"}
     assert "10.1.2.3" not in json.dumps(ev), "hidden details reached the device"
     assert api.one_touch.get_approval_status(uuid).content["approval_request"]["status"] == "pending"
     out = cli("push", "approve", uuid)
