@@ -138,12 +138,14 @@ const PUSH_NOTES: &str = "\nNotes:\n\n\
     after its last one from the database and writes them to the connection.\n";
 
 const SERVER_NOTES: &str = "\nNotes:\n\n\
-    - wrk, 2 threads, 32 keep-alive connections, 10 s per run, on the same 2 cores as the \
-    servers (both servers in one process, measured one after the other). On this shared machine \
-    the ratio moved between 0.46× and 0.57× from one run to the next.\n\
+    - wrk, 2 threads, 32 keep-alive connections, on the same 2 cores as the servers (both \
+    servers in one process), in three alternating rounds of 4 s (bare, `verify`, bare, …) so a \
+    busy moment of this shared machine does not fall on one side only. Whole runs still move: \
+    0.49× to 0.54× on the day of this table (earlier, with one 10 s round each, 0.44× to 0.57×).\n\
     - The bare endpoint does the same TOTP check as `verify` (7 digits, one step either side) \
     with the seed in memory.\n\
-    - Every `verify` request is a valid code of a different user (500,000 users, registered as \
+    - Every `verify` request is a valid code of a different user (600,000 users, a third per \
+    round, registered as \
     on a site in steady state), so none is a replay and each one pays for the API-key check \
     (cached 5 s), the user read, the seed decryption, the ±1 step window and the durable \
     replay-protection insert before it answers.\n\
@@ -155,7 +157,7 @@ const SERVER_NOTES: &str = "\nNotes:\n\n\
 
 fn header() -> Result<String> {
     let mut h = String::from(
-        "Produced by `cargo xtask bench [core|qr|server|all]` (release builds). Every row is \
+        "Produced by `cargo xtask bench [core|qr|server|push|desktop|all]` (release builds). Every row is \
          measured beside its reference in the same run on the same machine, so the ratios hold \
          even when the machine is shared; absolute times move with load. Nothing here is \
          asserted by the tests.\n\n",
