@@ -26,6 +26,7 @@ impl App {
             .build(mock_context(noop_assets()))
             .unwrap();
         app.manage(session);
+        app.manage(twofold_desktop::push::PushState::default());
         let window = WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .unwrap();
@@ -463,4 +464,86 @@ fn manual_entry_reports_every_field_and_adds_when_valid() {
     let id = app.call("add_manual", good).unwrap();
     let next = app.call("next_hotp", json!({"id": id})).unwrap();
     assert_eq!(next["code"], "287082"); // RFC 4226, counter 1
+}
+
+#[test]
+fn push_commands_say_what_is_wrong() {
+    let app = App::new();
+    assert_eq!(app.call("push_pending", json!({})).unwrap(), json!([]));
+    assert_eq!(app.call("push_devices", json!({})).unwrap(), json!([]));
+    let bad = app
+        .call(
+            "push_answer",
+            json!({"uuid": "r1", "decision": "maybe", "number": null}),
+        )
+        .unwrap_err();
+    assert_eq!(bad["code"], "invalid_fields");
+    assert!(
+        bad["message"]
+            .as_str()
+            .unwrap()
+            .contains("approve, deny or not_me"),
+        "{bad}"
+    );
+    let gone = app
+        .call(
+            "push_answer",
+            json!({"uuid": "r1", "decision": "approve", "number": null}),
+        )
+        .unwrap_err();
+    assert_eq!(gone["code"], "not_found");
+    assert!(
+        gone["message"]
+            .as_str()
+            .unwrap()
+            .contains("no longer waiting"),
+        "{gone}"
+    );
+    let none = app
+        .call("confirm_enroll", json!({"id": 1, "name": null}))
+        .unwrap_err();
+    assert_eq!(none["code"], "not_found");
+    let missing = app.call("push_remove", json!({"uuid": "d1"})).unwrap_err();
+    assert_eq!(missing["code"], "not_found");
+}
+
+#[test]
+fn an_enrollment_link_is_previewed_and_needs_a_keychain() {
+    let app = App::new();
+    app.call("create_vault", json!({"passphrase": "p"}))
+        .unwrap();
+    let preview = app
+        .call(
+            "preview_link",
+            json!({"text": "twofold://enroll?server=http%3A%2F%2F127.0.0.1%3A9&id=abc&secret=AAAA&app=Shop"}),
+        )
+        .unwrap();
+    assert_eq!(preview["items"], json!([]));
+    assert_eq!(
+        preview["enrollment"],
+        json!({"server": "http://127.0.0.1:9", "app": "Shop"})
+    );
+    // This test's keychain is unreachable: refused before the server is asked.
+    let err = app
+        .call("confirm_enroll", json!({"id": preview["id"], "name": null}))
+        .unwrap_err();
+    assert_eq!(err["code"], "no_keychain");
+    assert!(
+        err["message"].as_str().unwrap().contains("OS keychain"),
+        "{err}"
+    );
+    // A broken link names its part.
+    let bad = app
+        .call(
+            "preview_link",
+            json!({"text": "twofold://enroll?id=abc&secret=AAAA"}),
+        )
+        .unwrap_err();
+    assert!(
+        bad["message"]
+            .as_str()
+            .unwrap()
+            .contains("server: is missing"),
+        "{bad}"
+    );
 }
