@@ -57,27 +57,24 @@ pub fn bench(args: &[String]) -> Result<()> {
         );
     }
     if area == "push" || area == "all" {
-        let mut text = String::from("### 1,000 devices\n\n");
-        text.push_str(&shell::output(shell::cargo().args([
-            "bench",
-            "-p",
-            "twofold-server",
-            "--bench",
-            "push",
-        ]))?);
-        text.push_str("\n### 10,000 devices (the stretch goal)\n\n");
-        text.push_str(&shell::output(shell::cargo().args([
-            "bench",
-            "-p",
-            "twofold-server",
-            "--bench",
-            "push",
-            "--",
-            "--devices",
-            "10000",
-            "--requests",
-            "1000",
-        ]))?);
+        let mut text = String::new();
+        for (title, extra) in [
+            ("1,000 devices", &[][..]),
+            (
+                "10,000 devices (the stretch goal)",
+                &["--", "--devices", "10000", "--requests", "1000"][..],
+            ),
+        ] {
+            text.push_str(&format!(
+                "{}### {title}\n\n",
+                if text.is_empty() { "" } else { "\n" }
+            ));
+            text.push_str(&shell::output(
+                shell::cargo()
+                    .args(["bench", "-p", "twofold-server", "--bench", "push"])
+                    .args(extra),
+            )?);
+        }
         print!("{text}");
         doc = replace_section(
             &doc,

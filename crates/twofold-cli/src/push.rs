@@ -85,18 +85,9 @@ fn read_link(arg: &str) -> Result<EnrollmentLink> {
     EnrollmentLink::parse(&text).map_err(|e| anyhow!("enrollment link: {e}"))
 }
 
-fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
-        .unwrap_or_else(|| "this computer".into())
-}
-
 async fn enroll(session: &Session, arg: &str, name: Option<String>, json: bool) -> Result<()> {
     let link = read_link(arg)?;
-    let name = name.unwrap_or_else(|| format!("{} (twofold CLI)", host_name()));
+    let name = name.unwrap_or_else(|| format!("{} (twofold CLI)", registry::host_name()));
     Registry::check_keychain(session.keystore())?;
     let (enrolled, key) = client::enroll(&link, &name, "cli")
         .await

@@ -65,6 +65,17 @@ pub fn account_draft(account: &AccountSeed) -> Result<AccountDraft, String> {
     })
 }
 
+/// This computer's name, for a new device's default name.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .or_else(|| std::env::var("COMPUTERNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "this computer".into())
+}
+
 /// Why the registry could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {

@@ -125,12 +125,12 @@ pub fn ruby_inspect(v: &Value) -> String {
 
 /// The callback body of a request's status change (§7.2).
 pub fn payload(app: &AppRow, row: &ApprovalRow, status: &str, reason: Option<&str>) -> Value {
-    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    let parse = crate::store::json_column;
     let logos = parse(&row.logos);
     json!({
         "approval_request": {
             "app_id": format!("{:024x}", app.id),
-            "expiration_timestamp": (row.seconds_to_expire > 0).then_some(row.created_at + row.seconds_to_expire),
+            "expiration_timestamp": row.expires_at(),
             "logos": if is_empty_container(&logos) { Value::Null } else { logos },
             "transaction": {
                 "created_at_time": row.created_at,

@@ -242,6 +242,23 @@ pub struct ApprovalRow {
     pub requester: Option<String>,
 }
 
+impl ApprovalRow {
+    /// When it expires (Unix seconds); `None` never.
+    pub fn expires_at(&self) -> Option<i64> {
+        (self.seconds_to_expire > 0).then_some(self.created_at + self.seconds_to_expire)
+    }
+
+    /// Whether it is still pending but past its lifetime at `now`.
+    pub fn overdue(&self, now: i64) -> bool {
+        self.status == "pending" && self.expires_at().is_some_and(|at| now >= at)
+    }
+}
+
+/// A JSON text column (details, logos, requester) as a value; `null` if it does not parse.
+pub fn json_column(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}
+
 /// A month of usage counters.
 #[derive(Clone, Debug)]
 pub struct UsageRow {

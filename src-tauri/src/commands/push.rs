@@ -215,7 +215,7 @@ pub async fn confirm_enroll<R: Runtime>(
     let name = name
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
-        .unwrap_or_else(default_name);
+        .unwrap_or_else(|| format!("Twofold on {}", twofold_push::registry::host_name()));
     twofold_push::registry::Registry::check_keychain(session.keystore.as_ref())
         .map_err(|e| IpcError::new(ErrorCode::NoKeychain, e.to_string()))?;
     let (enrolled, key) = client::enroll(&link, &name, std::env::consts::OS)
@@ -289,15 +289,4 @@ pub async fn push_remove<R: Runtime>(app: AppHandle<R>, uuid: String) -> Result<
     .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?
     .map_err(|e| IpcError::new(ErrorCode::Push, e.to_string()))?;
     Ok(())
-}
-
-/// "Twofold on <host>".
-fn default_name() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .unwrap_or_else(|| "this computer".into());
-    format!("Twofold on {host}")
 }

@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use twofold_push::protocol::{
     self, AccountSeed, AnswerBody, DeviceInfo, EnrollRequest, EnrollResponse, Event, PollResponse,
@@ -26,7 +26,9 @@ use crate::callbacks;
 use crate::crypto;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{Answer, ApprovalRow, DeviceRow, EnrollOutcome, NewCallback, NewDevice};
+use crate::store::{
+    Answer, ApprovalRow, DeviceRow, EnrollOutcome, NewCallback, NewDevice, json_column,
+};
 
 /// Longest life of one stream; the device then reconnects (and signs again).
 pub const STREAM_LIFETIME: Duration = Duration::from_secs(600);
@@ -131,16 +133,9 @@ fn device_info(d: &DeviceRow) -> DeviceInfo {
     }
 }
 
-/// Whether a pending request is past its lifetime at `now`.
-pub fn overdue(row: &ApprovalRow, now: i64) -> bool {
-    row.status == "pending"
-        && row.seconds_to_expire > 0
-        && now >= row.created_at + row.seconds_to_expire
-}
-
 /// A request as devices see it (never its hidden details).
 pub fn view(row: &ApprovalRow, app_name: &str, now: i64) -> RequestView {
-    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    let parse = json_column;
     RequestView {
         uuid: row.uuid.clone(),
         app_name: app_name.to_owned(),
@@ -148,10 +143,10 @@ pub fn view(row: &ApprovalRow, app_name: &str, now: i64) -> RequestView {
         details: parse(&row.details),
         logos: parse(&row.logos),
         created_at: row.created_at,
-        expires_at: (row.seconds_to_expire > 0).then_some(row.created_at + row.seconds_to_expire),
+        expires_at: row.expires_at(),
         requester: row.requester.as_deref().map(parse),
         number_required: row.number.is_some(),
-        status: if overdue(row, now) {
+        status: if row.overdue(now) {
             "expired".into()
         } else {
             row.status.clone()
@@ -456,7 +451,7 @@ pub async fn answer(
         return Err(refused("the answer's signature does not match"));
     }
     let mut row = own_request(&state, device, &uuid).await?;
-    if overdue(&row, now) {
+    if row.overdue(now) {
         expire(&state, &row).await?;
         return Err(ApiError::ApprovalClosed {
             status: "expired".into(),

@@ -171,7 +171,7 @@ pub async fn status(
         .await?
         .ok_or_else(not_found)?;
     let now = state.now();
-    if super::device::overdue(&row, now) {
+    if row.overdue(now) {
         super::device::expire(&state, &row).await?;
         row = state
             .db
@@ -183,7 +183,7 @@ pub async fn status(
     let email = user
         .map(|u| u.email)
         .unwrap_or_else(|| "unknown@invalid.example".into());
-    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    let parse = crate::store::json_column;
     Ok(ok(json!({
         "approval_request": {
             "_app_name": call.app.name,
