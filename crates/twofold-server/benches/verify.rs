@@ -1,8 +1,8 @@
 //! `verify` throughput and latency over keep-alive loopback connections (wrk), beside a bare axum
 //! endpoint that performs one TOTP check and no database work — the practical limit here. Every
 //! request of the `verify` run is a fresh valid code of a different user, so each one does the
-//! full work: API key lookup, user lookup, seed decryption, TOTP window and the replay-protection
-//! insert. The users have logged in before (registered), as on a site in steady state, so a
+//! full work: API key lookup, user and device lookup, seed decryption, TOTP window and the
+//! replay-protection insert. The users have logged in before (registered), as on a site in steady state, so a
 //! success does not also change the user row.
 //!
 //! Prints Markdown rows on stdout. `--quick` runs shorter.
@@ -127,11 +127,21 @@ fn main() {
         let seeds: Vec<Vec<u8>> = (0..users).map(|_| crypto::random_bytes(20)).collect();
         {
             let mut tx = db.pool().begin().await.unwrap();
+            // Each user has one enrolled device, whose own seed makes the codes (the app seed is
+            // read only for legacy devices).
             for (i, seed) in seeds.iter().enumerate() {
                 sqlx::query("INSERT INTO users (app_id, email, country_code, cellphone, app_seed, registered, created_at) VALUES (1, $1, 1, $2, $3, 1, 0)")
                     .bind(format!("u{i}@example.com"))
                     .bind(format!("{:010}", 2_000_000_000u64 + i as u64))
-                    .bind(key.seal("app-seed", seed))
+                    .bind(key.seal("app-seed", &crypto::random_bytes(20)))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                sqlx::query("INSERT INTO devices (user_id, device_type, os_type, created_at, uuid, public_key, name, totp_seed) VALUES ($1, 'twofold', 'linux', 0, $2, $3, 'bench', $4)")
+                    .bind(i as i64 + 1)
+                    .bind(format!("device-{i}"))
+                    .bind(vec![0u8; 32])
+                    .bind(key.seal("device-seed", seed))
                     .execute(&mut *tx)
                     .await
                     .unwrap();
@@ -190,7 +200,7 @@ fn main() {
             bare_rps, bare_run.p50, bare_run.p99, sum(&bare_runs, |r| r.non_2xx), sum(&bare_runs, |r| r.total)
         );
         println!(
-            "| `verify` (SQLite): key and user lookup, seed decryption, ±1 window, replay-protection write | {:.0} | {} | {} | {} of {} | **{:.2}×** the bare endpoint (goal ≥ 0.5×); rounds {} |",
+            "| `verify` (SQLite): key, user and device lookup, seed decryption, ±1 window, replay-protection write | {:.0} | {} | {} | {} of {} | **{:.2}×** the bare endpoint (goal ≥ 0.5×); rounds {} |",
             real_rps,
             real_run.p50,
             real_run.p99,

@@ -110,7 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/device/v1/requests/{uuid}/answer", post(device::answer))
         .route("/qr/{token}", get(qr_image))
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics_with_token))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::RouteNotFound });
@@ -124,10 +124,9 @@ pub fn router(state: AppState) -> Router {
 /// Counts requests and errors, refuses unknown formats, and renders XML for `xml` paths.
 async fn count_and_render(State(state): State<AppState>, req: Request, next: Next) -> Response {
     Metrics::add(&state.metrics.requests);
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| {
+        crate::limits::client_address(c.0.ip(), req.headers(), &state.policy.trusted_proxies)
+    });
     if let Some(ip) = peer
         && !state.limits.allow_ip(ip)
     {
@@ -215,6 +214,35 @@ async fn openapi() -> Response {
         HeaderValue::from_static("application/json"),
     );
     r
+}
+
+/// `/metrics` on the API port: only when the operator set a token, and only with it
+/// (`Authorization: Bearer <token>`). Without a token the metrics are not on the API port at all
+/// (serve them on their own address with `--metrics-listen`).
+async fn metrics_with_token(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(token) = &state.policy.metrics_token else {
+        return Err(ApiError::MetricsOff);
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !crate::crypto::hashes_equal(&crate::crypto::hash(given), &crate::crypto::hash(token)) {
+        return Err(ApiError::InvalidApiKey);
+    }
+    Ok(metrics(State(state)).await)
+}
+
+/// The metrics alone, for their own listener (`--metrics-listen`, e.g. a loopback or internal
+/// address that only the scraper reaches).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_with_token))
+        .with_state(state)
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
@@ -320,7 +348,10 @@ pub fn base_url(state: &AppState, host: Option<&str>) -> String {
         .policy
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{}", host.unwrap_or("localhost")))
+        .unwrap_or_else(|| {
+            let scheme = if state.policy.https { "https" } else { "http" };
+            format!("{scheme}://{}", host.unwrap_or("localhost"))
+        })
         .trim_end_matches('/')
         .to_owned()
 }

@@ -18,8 +18,8 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// An authenticated API request.
 #[derive(Debug)]
 pub struct Call {
-    /// The application whose key was given (shared with the key cache).
-    pub app: std::sync::Arc<AppRow>,
+    /// The application whose key was given, as read for this request.
+    pub app: AppRow,
     /// Every parameter of the request.
     pub params: Params,
     /// The `Host` header, for building links.
@@ -62,7 +62,7 @@ impl FromRequest<AppState> for Call {
         let hash = crypto::hash(&key);
         let app = state
             .db
-            .app_by_key_hash_cached(&hash)
+            .app_for_request(&hash)
             .await?
             .ok_or(ApiError::InvalidApiKey)?;
         if !crypto::hashes_equal(&app.api_key_hash, &hash) {

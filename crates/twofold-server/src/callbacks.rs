@@ -1,7 +1,11 @@
 //! OneTouch callbacks (authy-api.md §7): the payload of a status change, Authy's signature
 //! (`X-Authy-Signature`: HMAC-SHA256 with the application's API key over nonce, method, URL and
 //! the Rails-flattened parameters), and the worker that delivers the durable queue with backoff.
+//! Redirects are never followed (a website's callback server could otherwise bounce the signed
+//! request to addresses inside our network); a graceful stop hands back the leases it holds.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use base64::Engine;
@@ -17,6 +21,59 @@ use crate::store::{AppRow, ApprovalRow, CallbackOutcome, CallbackRow};
 pub const GIVE_UP_AFTER: i64 = 3 * 86_400;
 /// Longest wait between two attempts.
 pub const MAX_BACKOFF: i64 = 3_600;
+/// How long one attempt holds its callback (another server takes it after that).
+pub const LEASE: i64 = 60;
+
+/// The callbacks this process holds for an attempt: id → the lease's end, as written.
+#[derive(Debug, Default)]
+pub struct Leases(Mutex<HashMap<i64, i64>>);
+
+impl Leases {
+    fn hold(&self, id: i64, until: i64) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, until);
+    }
+
+    fn drop_one(&self, id: i64) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    }
+
+    fn take_all(&self) -> Vec<(i64, i64)> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .collect()
+    }
+}
+
+/// The HTTP client of callbacks: no redirects, a user agent naming us.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent(concat!("twofold-server/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
+}
+
+/// Hands back every lease this process holds, due now (a graceful stop: the callbacks are
+/// delivered by the next server to look, not a lease later). Returns how many were released.
+pub async fn release_leases(state: &AppState) -> usize {
+    let now = state.now();
+    let mut released = 0;
+    for (id, until) in state.leases.take_all() {
+        match state.db.release_callback(id, until, now).await {
+            Ok(true) => released += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(callback = id, error = %e, "releasing a callback lease failed")
+            }
+        }
+    }
+    released
+}
 
 /// What `CGI.escape` keeps: letters, digits and `-_.~` (space becomes `+`).
 const CGI: &AsciiSet = &NON_ALPHANUMERIC
@@ -237,6 +294,7 @@ async fn deliver(state: &AppState, row: &CallbackRow) -> Result<(), String> {
     if response.status().is_success() {
         Ok(())
     } else {
+        // Redirects included: they are not followed.
         Err(format!("the callback URL answered {}", response.status()))
     }
 }
@@ -253,8 +311,9 @@ pub async fn deliver_due(state: &AppState) -> usize {
     };
     let attempts = rows.into_iter().map(|row| async move {
         // A lease long enough for one attempt, so another server does not take it meanwhile.
-        match state.db.lease_callback(&row, now + 60).await {
-            Ok(true) => {}
+        let until = now + LEASE;
+        match state.db.lease_callback(&row, until).await {
+            Ok(true) => state.leases.hold(row.id, until),
             Ok(false) => return false,
             Err(e) => {
                 tracing::warn!(error = %e, "leasing a callback failed");
@@ -280,6 +339,7 @@ pub async fn deliver_due(state: &AppState) -> usize {
         if let Err(e) = state.db.callback_attempted(row.id, outcome, now).await {
             tracing::warn!(error = %e, "recording a callback attempt failed");
         }
+        state.leases.drop_one(row.id);
         true
     });
     futures_util::future::join_all(attempts)

@@ -15,7 +15,8 @@ pub struct DbArgs {
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// A TOML file with any of: listen, database_url, outbox, server_key_file, public_url, log_json,
-    /// rate_per_ip, rate_per_key, tls_cert, tls_key, delivery and its settings.
+    /// rate_per_ip, rate_per_key, trusted_proxies, metrics_token, metrics_listen, tls_cert,
+    /// tls_key, delivery and its settings.
     #[arg(long, env = "TWOFOLD_CONFIG", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 }
@@ -82,6 +83,20 @@ pub struct ServeArgs {
     /// Requests per second allowed per API key (burst: twice that) [default: 200].
     #[arg(long, env = "TWOFOLD_RATE_PER_KEY")]
     pub rate_per_key: Option<u32>,
+    /// A proxy (address or CIDR network) whose X-Forwarded-For names the client; repeat it,
+    /// or give several separated by commas.
+    #[arg(
+        long = "trusted-proxy",
+        env = "TWOFOLD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+    /// Serve /metrics on the API port, to requests with `Authorization: Bearer <this token>`.
+    #[arg(long, env = "TWOFOLD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Serve /metrics (without a token) on this address of its own, e.g. 127.0.0.1:9090.
+    #[arg(long, env = "TWOFOLD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,6 +119,9 @@ struct FileConfig {
     twilio_from: Option<String>,
     rate_per_ip: Option<u32>,
     rate_per_key: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
+    metrics_token: Option<String>,
+    metrics_listen: Option<SocketAddr>,
 }
 
 /// Where codes go.
@@ -136,6 +154,12 @@ pub struct Config {
     pub limits: crate::limits::LimitSettings,
     /// Certificate and key files for HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Proxies whose X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Bearer token of /metrics on the API port.
+    pub metrics_token: Option<String>,
+    /// Address of a listener serving /metrics alone.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileConfig> {
@@ -209,7 +233,21 @@ impl Config {
             }
             other => anyhow::bail!("delivery: `{other}` is not outbox, twilio or webhook"),
         };
+        let proxies = match serve.map(|s| &s.trusted_proxies) {
+            Some(list) if !list.is_empty() => list.clone(),
+            _ => file.trusted_proxies.unwrap_or_default(),
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|p| parse_network(p.trim()))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Self {
+            trusted_proxies,
+            metrics_token: serve
+                .and_then(|s| s.metrics_token.clone())
+                .or(file.metrics_token)
+                .filter(|t| !t.is_empty()),
+            metrics_listen: serve.and_then(|s| s.metrics_listen).or(file.metrics_listen),
             listen: serve
                 .and_then(|s| s.listen)
                 .or(file.listen)
@@ -250,6 +288,13 @@ impl Config {
             },
         })
     }
+}
+
+/// An address or a CIDR network (`10.0.0.0/8`, `::1`).
+fn parse_network(text: &str) -> Result<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| anyhow::anyhow!("trusted proxy: `{text}` is not an address or a network"))
 }
 
 fn check_http_url(what: &str, url: &str) -> Result<()> {

@@ -234,14 +234,21 @@ impl Delivery {
                     "created_at": now,
                 });
                 let _guard = lock.lock().await;
-                let mut file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|e| format!("outbox {}: {e}", path.display()))?;
+                // The path and the system's reason go to the log; the API client learns only
+                // that the outbox could not be written.
+                let failed = |e: std::io::Error| {
+                    tracing::error!(path = %path.display(), error = %e, "the outbox cannot be written");
+                    "the outbox cannot be written (the server log says why)".to_owned()
+                };
+                let mut options = std::fs::OpenOptions::new();
+                options.create(true).append(true);
+                // Codes are secrets: the file is the owner's alone.
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = options.open(path).map_err(failed)?;
                 // One write of one line: appends from other processes do not interleave.
                 file.write_all(format!("{line}\n").as_bytes())
-                    .map_err(|e| format!("outbox {}: {e}", path.display()))?;
+                    .map_err(failed)?;
                 tracing::info!(channel = msg.channel.as_str(), to = %mask(&msg.to), "delivered to the outbox");
                 Ok(())
             }

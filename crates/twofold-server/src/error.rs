@@ -95,6 +95,9 @@ pub enum ApiError {
     /// 60000 with 404: no such endpoint.
     #[error("Resource not found")]
     RouteNotFound,
+    /// 60000 with 404: `/metrics` on the API port of a server without a metrics token.
+    #[error("Metrics are not served on this port: the server has no --metrics-token")]
+    MetricsOff,
     /// 60000 with 500: a server fault (details are logged, not sent).
     #[error("An error occurred")]
     Internal(String),
@@ -124,7 +127,9 @@ impl ApiError {
             Self::DeviceRefused(_) => (StatusCode::UNAUTHORIZED, "60101"),
             Self::EnrollmentRefused(_) => (StatusCode::FORBIDDEN, "60102"),
             Self::ApprovalClosed { .. } => (StatusCode::CONFLICT, "60103"),
-            Self::RouteNotFound | Self::Missing(_) => (StatusCode::NOT_FOUND, "60000"),
+            Self::RouteNotFound | Self::MetricsOff | Self::Missing(_) => {
+                (StatusCode::NOT_FOUND, "60000")
+            }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "60000"),
         }
     }

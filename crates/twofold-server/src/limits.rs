@@ -1,7 +1,12 @@
 //! Rate limits against abuse: requests per API key and per client address (GCRA via `governor`),
-//! answered with Authy's 429 `60003`.
+//! answered with Authy's 429 `60003`. An IPv6 client counts by its /64 (one host usually holds a
+//! whole /64, and could otherwise walk around the limit); behind trusted proxies the client is
+//! the last address in `X-Forwarded-For` that is not one of them.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
+
+use axum::http::HeaderMap;
+use ipnet::IpNet;
 use std::num::NonZeroU32;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -65,9 +70,9 @@ impl Limits {
         self.by_key.check_key(&app_id).is_ok()
     }
 
-    /// Whether one more request from this address is allowed now.
+    /// Whether one more request from this address (its /64 for IPv6) is allowed now.
     pub fn allow_ip(&self, ip: IpAddr) -> bool {
-        self.by_ip.check_key(&ip).is_ok()
+        self.by_ip.check_key(&address_key(ip)).is_ok()
     }
 
     /// Whether one more approval request for this user is allowed now.
@@ -82,5 +87,104 @@ impl Limits {
         self.approvals.retain_recent();
         self.by_key.shrink_to_fit();
         self.by_ip.shrink_to_fit();
+    }
+}
+
+/// What the per-address limit counts: an IPv4 address, or the /64 network of an IPv6 one (an
+/// IPv4-mapped IPv6 address counts as its IPv4 address).
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !((1u128 << 64) - 1))),
+        },
+    }
+}
+
+/// The client's address: the peer, or — when the peer is a trusted proxy — the right-most
+/// address of `X-Forwarded-For` that is not a trusted proxy (addresses further left are the
+/// client's own claims and could be forged).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn one_ipv6_slash_64_is_one_client() {
+        let limits = Limits::new(LimitSettings {
+            per_ip_per_second: 1,
+            per_ip_burst: 2,
+            ..LimitSettings::default()
+        });
+        assert!(limits.allow_ip(ip("2001:db8:1:2::1")));
+        assert!(limits.allow_ip(ip("2001:db8:1:2:ffff::9")));
+        assert!(
+            !limits.allow_ip(ip("2001:db8:1:2:abcd:1:2:3")),
+            "a third address of the same /64 meets the limit"
+        );
+        assert!(limits.allow_ip(ip("2001:db8:1:3::1")), "another /64");
+        assert_eq!(address_key(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mut h = HeaderMap::new();
+        h.append(
+            "x-forwarded-for",
+            "198.51.100.9, 203.0.113.5".parse().unwrap(),
+        );
+        h.append("x-forwarded-for", "10.1.2.3".parse().unwrap());
+        // From an untrusted peer the header is ignored.
+        assert_eq!(
+            client_address(ip("192.0.2.1"), &h, &trusted),
+            ip("192.0.2.1")
+        );
+        // Through the trusted proxies: the last untrusted hop, not the client's own claim.
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &h, &trusted),
+            ip("203.0.113.5")
+        );
+        // No header: the proxy itself.
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.1")
+        );
+        // Garbage stops the walk at the last good hop.
+        let mut bad = HeaderMap::new();
+        bad.append("x-forwarded-for", "nonsense, 10.2.2.2".parse().unwrap());
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &bad, &trusted),
+            ip("10.2.2.2")
+        );
     }
 }

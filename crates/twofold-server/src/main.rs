@@ -74,6 +74,11 @@ enum AppAction {
         /// Replace the API key and print the new one.
         #[arg(long)]
         rotate_key: bool,
+        /// Authy's quirk: `verify` without `force=true` accepts any token for a user who never
+        /// verified. Off by default (every token is checked); turn on only for a site that
+        /// relies on it (`--authy-unverified-quirk false` turns it off again).
+        #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+        authy_unverified_quirk: Option<bool>,
     },
 }
 
@@ -128,13 +133,53 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// The server key: `TWOFOLD_SERVER_KEY`, else the key file (created on first use).
-fn server_key(config: &Config) -> Result<ServerKey> {
-    Ok(match std::env::var("TWOFOLD_SERVER_KEY") {
+/// The server key: `TWOFOLD_SERVER_KEY`, else the key file — created only for a database that
+/// holds nothing sealed yet, and always checked against the database, so that a second key (a
+/// key file made by a command run elsewhere) is refused with a clear error instead of leaving
+/// seeds and API keys that nothing can open.
+async fn server_key(db: &Db, config: &Config) -> Result<ServerKey> {
+    let path = &config.server_key_file;
+    let key = match std::env::var("TWOFOLD_SERVER_KEY") {
         Ok(hex) if !hex.is_empty() => ServerKey::from_hex(&hex)?,
-        _ => ServerKey::load_or_create(&config.server_key_file)?,
-    })
+        _ if !path.exists() && db.count_apps().await? > 0 => bail!(
+            "the server key file {} does not exist, but this database already holds data sealed \
+             with a server key: use the key file `serve` uses (--server-key-file or \
+             TWOFOLD_SERVER_KEY_FILE), or TWOFOLD_SERVER_KEY",
+            path.display()
+        ),
+        _ => ServerKey::load_or_create(path)?,
+    };
+    let mismatch = || {
+        anyhow::anyhow!(
+            "the server key ({}) is not the one this database was sealed with: use the key file \
+             `serve` uses (--server-key-file or TWOFOLD_SERVER_KEY_FILE), or TWOFOLD_SERVER_KEY",
+            if std::env::var_os("TWOFOLD_SERVER_KEY").is_some() {
+                "TWOFOLD_SERVER_KEY".to_owned()
+            } else {
+                path.display().to_string()
+            }
+        )
+    };
+    match db.meta(KEY_CHECK).await? {
+        Some(sealed) if key.open(KEY_CHECK, &sealed).is_none() => return Err(mismatch()),
+        Some(_) => {}
+        None => {
+            // Databases from before the check: an application's sealed API key must open.
+            let apps = db.list_apps().await?;
+            if let Some(sealed) = apps.iter().find_map(|a| a.api_key_sealed.as_ref())
+                && key.open(API_KEY, sealed).is_none()
+            {
+                return Err(mismatch());
+            }
+            db.set_meta_once(KEY_CHECK, &key.seal(KEY_CHECK, KEY_CHECK.as_bytes()))
+                .await?;
+        }
+    }
+    Ok(key)
 }
+
+/// The name and purpose of the value that ties the server key to its database.
+const KEY_CHECK: &str = "server key check";
 
 /// The purpose under which API keys are sealed (callbacks are signed with the key itself).
 const API_KEY: &str = "api key";
@@ -147,7 +192,7 @@ async fn app_command(db: &Db, config: &Config, action: AppAction) -> Result<()> 
                 bail!("an application named `{name}` already exists");
             }
             let key = crypto::new_api_key();
-            let sealed = server_key(config)?.seal(API_KEY, key.as_bytes());
+            let sealed = server_key(db, config).await?.seal(API_KEY, key.as_bytes());
             db.create_app(
                 &name,
                 &crypto::hash(&key),
@@ -187,6 +232,7 @@ async fn app_command(db: &Db, config: &Config, action: AppAction) -> Result<()> 
             email,
             onetouch,
             rotate_key,
+            authy_unverified_quirk,
         } => {
             let mut app = db
                 .app_by_name(&name)
@@ -215,10 +261,13 @@ async fn app_command(db: &Db, config: &Config, action: AppAction) -> Result<()> 
             app.calls_enabled = calls.unwrap_or(app.calls_enabled);
             app.email_enabled = email.unwrap_or(app.email_enabled);
             app.onetouch_enabled = onetouch.unwrap_or(app.onetouch_enabled);
+            app.authy_unverified_quirk =
+                authy_unverified_quirk.unwrap_or(app.authy_unverified_quirk);
             let new_key = rotate_key.then(crypto::new_api_key);
             if let Some(k) = &new_key {
                 app.api_key_hash = crypto::hash(k);
-                app.api_key_sealed = Some(server_key(config)?.seal(API_KEY, k.as_bytes()));
+                app.api_key_sealed =
+                    Some(server_key(db, config).await?.seal(API_KEY, k.as_bytes()));
             }
             db.update_app(&app).await?;
             println!("Updated application `{name}`.");
@@ -235,7 +284,7 @@ async fn serve(config: Config) -> Result<()> {
     let db = Db::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database {}", redact_url(&config.database_url)))?;
-    let key = server_key(&config)?;
+    let key = server_key(&db, &config).await?;
     if db.count_apps().await? == 0 {
         let (api_key, shown) = match std::env::var("TWOFOLD_BOOTSTRAP_API_KEY") {
             Ok(k) if !k.trim().is_empty() => (k.trim().to_owned(), false),
@@ -260,6 +309,9 @@ async fn serve(config: Config) -> Result<()> {
         },
         Policy {
             public_url: config.public_url.clone(),
+            https: config.tls.is_some(),
+            metrics_token: config.metrics_token.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
             ..Policy::default()
         },
         Limits::new(config.limits),
@@ -271,6 +323,14 @@ async fn serve(config: Config) -> Result<()> {
         ));
     }
     tokio::spawn(twofold_server::callbacks::run(state.clone()));
+    if let Some(addr) = config.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("metrics listener on {addr}"))?;
+        let metrics = twofold_server::api::metrics_router(state.clone());
+        tracing::info!(%addr, "metrics served");
+        tokio::spawn(async move { axum::serve(listener, metrics).await });
+    }
     let sweeper = state.clone();
     tokio::spawn(async move {
         // Pending approval requests past their lifetime become expired (devices drop them).
@@ -307,6 +367,7 @@ async fn serve(config: Config) -> Result<()> {
     });
     let db_for_shutdown = state.db.clone();
     let closing = state.hub.clone();
+    let stopping = state.clone();
     let app = twofold_server::router(state).layer(axum::extract::DefaultBodyLimit::max(
         twofold_server::call::MAX_BODY,
     ));
@@ -355,6 +416,11 @@ async fn serve(config: Config) -> Result<()> {
         }
     }
     .with_context(|| format!("serving on {}", config.listen))?;
+    // Callbacks this server was attempting become due again at once, for the next server.
+    let released = twofold_server::callbacks::release_leases(&stopping).await;
+    if released > 0 {
+        tracing::info!(callbacks = released, "callback leases handed back");
+    }
     if let Err(e) = db_for_shutdown.flush_usage().await {
         tracing::warn!(error = %e, "usage counters not saved");
     }

@@ -35,22 +35,7 @@ pub fn to_xml(value: &Value, root: &str) -> String {
 }
 
 fn element(out: &mut String, name: &str, value: &Value) {
-    let tag = name.replace('_', "-");
-    let tag = if tag.is_empty() || !tag.chars().next().is_some_and(|c| c.is_alphabetic()) {
-        format!("key-{tag}")
-    } else {
-        tag
-    };
-    let tag: String = tag
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let tag = tag_name(name);
     match value {
         Value::Null => out.push_str(&format!("<{tag} nil=\"true\"/>")),
         Value::Bool(b) => out.push_str(&format!("<{tag} type=\"boolean\">{b}</{tag}>")),
@@ -84,16 +69,85 @@ fn singular(name: &str) -> String {
         .to_owned()
 }
 
+/// An XML element name for a key, as Rails dasherizes it: `_` becomes `-`, anything else that
+/// is not an ASCII letter, digit or `-` becomes `-` too (keys come from requests: a website's
+/// `details` or `hidden_details`), and a name that does not start with a letter gets `key-`.
+fn tag_name(name: &str) -> String {
+    let tag: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if tag.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        tag
+    } else {
+        format!("key-{tag}")
+    }
+}
+
+/// Text as XML character data: markup characters escaped, and characters XML 1.0 cannot carry at
+/// all (control characters other than tab and line breaks, U+FFFE, U+FFFF) replaced by U+FFFD.
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    /// Any JSON value: keys and strings from all of Unicode, control characters included.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(any::<String>(), inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whatever a request put into a value (finding 9), the XML is well-formed: a strict
+        /// parser reads it back.
+        #[test]
+        fn xml_is_always_well_formed(value in any_json(), root in "[a-z_]{1,8}") {
+            let xml = super::to_xml(&value, &root);
+            if let Err(e) = roxmltree::Document::parse(&xml) {
+                prop_assert!(false, "{e}: {xml:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn control_characters_and_foreign_keys_stay_well_formed() {
+        let xml = super::to_xml(&json!({"naïve²": "a\u{1}b\tc", "1st": "<&>"}), "hash");
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<hash><key-1st>&lt;&amp;&gt;</key-1st><na-ve->a\u{FFFD}b\tc</na-ve-></hash>\n"
+        );
+        roxmltree::Document::parse(&xml).unwrap();
+    }
 
     #[test]
     fn xml_shapes() {

@@ -24,12 +24,26 @@ pub struct Policy {
     pub phone_verification_ttl: i64,
     /// Wrong codes before a phone verification fails.
     pub phone_verification_attempts: i64,
+    /// Codes sent per user (SMS, call, email) and phone verifications started per phone, in
+    /// each [`Policy::send_window`].
+    pub sends_per_window: i64,
+    /// The window of [`Policy::sends_per_window`], in seconds.
+    pub send_window: i64,
+    /// Wrong phone-verification codes per phone per day, across all its verifications (each
+    /// verification also has its own [`Policy::phone_verification_attempts`]).
+    pub phone_check_failures_per_day: i64,
     /// Default lifetime of an approval request, in seconds.
     pub approval_default_ttl: i64,
     /// Most pending approval requests a user may have at once.
     pub max_pending_approvals: i64,
     /// Public base URL used in links (QR images); taken from the request's Host when unset.
     pub public_url: Option<String>,
+    /// Whether this server speaks HTTPS (links built from the Host header say `https://`).
+    pub https: bool,
+    /// `/metrics` on the API port needs this bearer token; without one it is not served there.
+    pub metrics_token: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (for the per-address limit).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Policy {
@@ -40,9 +54,15 @@ impl Default for Policy {
             sent_code_ttl: 10 * 60,
             phone_verification_ttl: 10 * 60,
             phone_verification_attempts: 5,
+            sends_per_window: 5,
+            send_window: 10 * 60,
+            phone_check_failures_per_day: 10,
             approval_default_ttl: 86_400,
             max_pending_approvals: 3,
             public_url: None,
+            https: false,
+            metrics_token: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -81,8 +101,10 @@ pub struct Shared {
     pub limits: Arc<Limits>,
     /// Wakes device streams and the callback worker.
     pub hub: Arc<Hub>,
-    /// The HTTP client of callbacks.
+    /// The HTTP client of callbacks (redirects are not followed).
     pub http: reqwest::Client,
+    /// The callbacks this process is attempting (handed back by a graceful stop).
+    pub leases: Arc<crate::callbacks::Leases>,
 }
 
 impl std::ops::Deref for AppState {
@@ -104,10 +126,8 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             limits: Arc::new(limits),
             hub: Arc::new(Hub::default()),
-            http: reqwest::Client::builder()
-                .user_agent(concat!("twofold-server/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .unwrap_or_default(),
+            http: crate::callbacks::http_client(),
+            leases: Arc::default(),
         }))
     }
 
@@ -115,6 +135,13 @@ impl AppState {
     pub fn with_delivery(&self, delivery: Delivery) -> Self {
         let mut shared = (*self.0).clone();
         shared.delivery = Arc::new(delivery);
+        Self(Arc::new(shared))
+    }
+
+    /// The same state with another policy.
+    pub fn with_policy(&self, policy: Policy) -> Self {
+        let mut shared = (*self.0).clone();
+        shared.policy = Arc::new(policy);
         Self(Arc::new(shared))
     }
 

@@ -5,9 +5,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-use tokio::sync::{mpsc, oneshot};
 
 use sqlx::SqlSafeStr;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -18,10 +15,12 @@ use std::str::FromStr;
 
 mod push;
 mod sqlite_hot;
+mod verify;
 pub use push::{
     Answer, CallbackOutcome, CallbackRow, DeviceRow, EnrollOutcome, NewCallback, NewDevice,
 };
 use sqlite_hot::SqliteHot;
+pub use verify::{Attempt, DeviceSeed, Judge, TokenClaim, Verdict};
 
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,131 +40,12 @@ pub struct Db {
     /// contending connections only spin on the lock), the shared pool for PostgreSQL.
     writer: AnyPool,
     usage: Arc<Mutex<UsageCounts>>,
-    apps: Arc<Mutex<AppCache>>,
-    /// Replay-protection claims, group-committed: through sqlx when `hot` is absent.
-    claims: Option<mpsc::UnboundedSender<Claim>>,
-    /// SQLite files: user reads and claims through rusqlite (see [`sqlite_hot`]).
+    /// SQLite files: user reads and verification attempts through rusqlite (see [`sqlite_hot`]).
     hot: Option<Arc<SqliteHot>>,
-}
-
-/// A request to mark (user, kind, step) as used, answered once its batch is committed (the
-/// sqlx path; SQLite files claim on the hot-path thread).
-#[derive(Debug)]
-struct Claim {
-    user_id: i64,
-    kind: &'static str,
-    step: i64,
-    now: i64,
-    /// Also record a successful verification for the user when the claim is granted.
-    mark_success: bool,
-    reply: oneshot::Sender<std::result::Result<bool, String>>,
-}
-
-/// The claim a verification asks for once it has seen the user: this (kind, time step) as used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TokenClaim {
-    pub kind: &'static str,
-    pub step: i64,
-    /// Also record a successful verification for the user (registered, failures reset).
-    pub mark_success: bool,
-}
-
-/// What came of the claim in [`Db::user_then_claim`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Claimed {
-    /// The decision asked for no claim.
-    NotAsked,
-    /// The claim is recorded: the code was not used before.
-    Granted,
-    /// The (kind, step) was used already: a replay.
-    AlreadyUsed,
-}
-
-/// Looks at a user and decides what to claim; errors are internal (a seed that cannot be read).
-pub type Decide =
-    Box<dyn FnOnce(&UserRow) -> std::result::Result<Option<TokenClaim>, String> + Send>;
-
-/// Most claims written in one statement.
-const CLAIM_BATCH: usize = 400;
-
-/// Group commit for replay protection: claims that arrive while a batch is being written go into
-/// the next one, so concurrent verifications share one transaction. Each claim still learns
-/// whether its own row was new.
-async fn claim_writer(writer: AnyPool, mut rx: mpsc::UnboundedReceiver<Claim>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < CLAIM_BATCH {
-            match rx.try_recv() {
-                Ok(c) => batch.push(c),
-                Err(_) => break,
-            }
-        }
-        let mut sql =
-            String::from("INSERT INTO used_tokens (user_id, kind, step, used_at) VALUES ");
-        for i in 0..batch.len() {
-            let n = i * 4;
-            sql.push_str(&format!(
-                "{}(${}, ${}, ${}, ${})",
-                if i == 0 { "" } else { ", " },
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4
-            ));
-        }
-        sql.push_str(" ON CONFLICT DO NOTHING RETURNING user_id, kind, step");
-        // Built only from fixed fragments and placeholder numbers; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for c in &batch {
-            query = query.bind(c.user_id).bind(c.kind).bind(c.step).bind(c.now);
-        }
-        let result = query.fetch_all(&writer).await.map(|rows| {
-            rows.iter()
-                .filter_map(|r| {
-                    Some((
-                        r.try_get::<i64, _>("user_id").ok()?,
-                        r.try_get::<String, _>("kind").ok()?,
-                        r.try_get::<i64, _>("step").ok()?,
-                    ))
-                })
-                .collect::<std::collections::HashSet<_>>()
-        });
-        let mut granted = std::collections::HashSet::new();
-        for c in batch {
-            let mut answer = match &result {
-                // A key inserted by this batch goes to the first claim that asked for it.
-                Ok(inserted) => Ok(inserted.contains(&(c.user_id, c.kind.to_owned(), c.step))
-                    && granted.insert((c.user_id, c.kind, c.step))),
-                Err(e) => Err(e.to_string()),
-            };
-            if answer == Ok(true) && c.mark_success {
-                answer = mark_success(&writer, c.user_id)
-                    .await
-                    .map(|()| true)
-                    .map_err(|e| e.to_string());
-            }
-            let _ = c.reply.send(answer);
-        }
-    }
-}
-
-async fn mark_success(writer: &AnyPool, id: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE users SET registered = 1, failed_attempts = 0, locked_until = 0 WHERE id = $1",
-    )
-    .bind(id)
-    .execute(writer)
-    .await?;
-    Ok(())
 }
 
 /// Usage events not yet written: (app, year × 12 + month − 1, counter) → count.
 type UsageCounts = HashMap<(i64, i32, Counter), i64>;
-/// Applications by key hash, with when they were read.
-type AppCache = HashMap<String, (Arc<AppRow>, Instant)>;
-
-/// How long an application looked up by key is reused before it is read again.
-const APP_CACHE: Duration = Duration::from_secs(5);
 
 /// An application (tenant).
 #[derive(Clone, Debug)]
@@ -183,6 +63,9 @@ pub struct AppRow {
     /// The API key sealed with the server key (callbacks are signed with it); absent for
     /// applications created before push, until their key is rotated.
     pub api_key_sealed: Option<Vec<u8>>,
+    /// `verify` without `force` accepts any token for a user who never verified (Authy's
+    /// documented behaviour, off unless the operator turns it on for the application).
+    pub authy_unverified_quirk: bool,
     pub created_at: i64,
 }
 
@@ -245,7 +128,7 @@ pub struct ApprovalRow {
 impl ApprovalRow {
     /// When it expires (Unix seconds); `None` never.
     pub fn expires_at(&self) -> Option<i64> {
-        (self.seconds_to_expire > 0).then_some(self.created_at + self.seconds_to_expire)
+        (self.seconds_to_expire > 0).then(|| self.created_at.saturating_add(self.seconds_to_expire))
     }
 
     /// Whether it is still pending but past its lifetime at `now`.
@@ -304,6 +187,9 @@ impl Db {
             _ => url.to_owned(),
         };
         let max = if url.contains(":memory:") { 1 } else { 8 };
+        if backend == Backend::Sqlite && max > 1 {
+            create_private(SqliteConnectOptions::from_str(&url)?.get_filename())?;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .connect(&url)
@@ -348,18 +234,11 @@ impl Db {
             }
             _ => None,
         };
-        let claims = hot.is_none().then(|| {
-            let (claims, rx) = mpsc::unbounded_channel();
-            tokio::spawn(claim_writer(writer.clone(), rx));
-            claims
-        });
         Ok(Self {
             backend,
             pool,
             writer,
             usage: Arc::default(),
-            apps: Arc::default(),
-            claims,
             hot,
         })
     }
@@ -375,6 +254,28 @@ impl Db {
     }
 
     // ----- applications -----
+
+    /// A value the server keeps about itself (`server_meta`).
+    pub async fn meta(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        sqlx::query("SELECT value FROM server_meta WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get("value"))
+            .transpose()
+    }
+
+    /// Keeps a value about the server, unless one is kept already under that name.
+    pub async fn set_meta_once(&self, name: &str, value: &[u8]) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO server_meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(value.to_vec())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
 
     pub async fn count_apps(&self) -> Result<i64> {
         sqlx::query("SELECT COUNT(*) AS n FROM apps")
@@ -402,25 +303,14 @@ impl Db {
             .try_get("id")
     }
 
-    /// The application with this key hash, reused for a few seconds after each read.
-    pub async fn app_by_key_hash_cached(&self, key_hash: &str) -> Result<Option<Arc<AppRow>>> {
-        if let Some((app, at)) = self
-            .apps
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key_hash)
-            && at.elapsed() < APP_CACHE
-        {
-            return Ok(Some(app.clone()));
+    /// The application with this key hash, read for every request (never cached: a key that
+    /// `app set --rotate-key` replaced, in this process or another, stops working at once). On
+    /// SQLite files it is read on the hot-path thread's warm connection.
+    pub async fn app_for_request(&self, key_hash: &str) -> Result<Option<AppRow>> {
+        match &self.hot {
+            Some(hot) => hot.app(key_hash).await.map_err(sqlx::Error::Protocol),
+            None => self.app_by_key_hash(key_hash).await,
         }
-        let app = self.app_by_key_hash(key_hash).await?.map(Arc::new);
-        if let Some(a) = &app {
-            self.apps
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key_hash.to_owned(), (a.clone(), Instant::now()));
-        }
-        Ok(app)
     }
 
     pub async fn app_by_key_hash(&self, key_hash: &str) -> Result<Option<AppRow>> {
@@ -449,10 +339,10 @@ impl Db {
     }
 
     pub async fn update_app(&self, app: &AppRow) -> Result<()> {
-        self.apps.lock().unwrap_or_else(|e| e.into_inner()).clear();
         sqlx::query(
             "UPDATE apps SET token_length = $1, sms_enabled = $2, calls_enabled = $3, email_enabled = $4, \
-             onetouch_enabled = $5, callback_url = $6, callback_method = $7, api_key_hash = $8, api_key_sealed = $9 WHERE id = $10",
+             onetouch_enabled = $5, callback_url = $6, callback_method = $7, api_key_hash = $8, api_key_sealed = $9, \
+             authy_unverified_quirk = $10 WHERE id = $11",
         )
         .bind(app.token_length)
         .bind(b(app.sms_enabled))
@@ -463,6 +353,7 @@ impl Db {
         .bind(app.callback_method.clone())
         .bind(app.api_key_hash.clone())
         .bind(app.api_key_sealed.clone())
+        .bind(b(app.authy_unverified_quirk))
         .bind(app.id)
         .execute(&self.writer)
         .await?;
@@ -547,25 +438,6 @@ impl Db {
         Ok(())
     }
 
-    /// Records a successful verification: the user is registered, the failure count resets.
-    pub async fn verification_succeeded(&self, id: i64) -> Result<()> {
-        mark_success(&self.writer, id).await
-    }
-
-    /// Records a failed verification; locks the user until `lock_until` once `max` is reached.
-    pub async fn verification_failed(&self, id: i64, max: i64, lock_until: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE users SET failed_attempts = failed_attempts + 1, \
-             locked_until = CASE WHEN failed_attempts + 1 >= $1 THEN $2 ELSE locked_until END WHERE id = $3",
-        )
-        .bind(max)
-        .bind(lock_until)
-        .bind(id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
     pub async fn device_types(&self, user_id: i64) -> Result<Vec<(i64, String, String, i64)>> {
         sqlx::query("SELECT id, device_type, os_type, created_at FROM devices WHERE user_id = $1 AND revoked = 0 ORDER BY id")
             .bind(user_id)
@@ -574,70 +446,6 @@ impl Db {
             .iter()
             .map(|r| Ok((r.try_get("id")?, r.try_get("device_type")?, r.try_get("os_type")?, r.try_get("created_at")?)))
             .collect()
-    }
-
-    /// Reads a live user, lets `decide` look at it, and makes the claim it asks for. On SQLite all
-    /// of it is one job on the hot-path thread, in one transaction with other requests' jobs
-    /// (one hand-over per verification); elsewhere a read followed by a group-committed claim.
-    /// `None` when there is no such user.
-    pub async fn user_then_claim(
-        &self,
-        app_id: i64,
-        id: i64,
-        now: i64,
-        decide: Decide,
-    ) -> Result<Option<(UserRow, Claimed)>> {
-        if let Some(hot) = &self.hot {
-            return hot
-                .user_then_claim(app_id, id, now, decide)
-                .await
-                .map_err(sqlx::Error::Protocol);
-        }
-        let Some(user) = self.user(app_id, id).await? else {
-            return Ok(None);
-        };
-        let claimed = match decide(&user).map_err(sqlx::Error::Protocol)? {
-            None => Claimed::NotAsked,
-            Some(c) => {
-                if self
-                    .use_token_step(user.id, c.kind, c.step, now, c.mark_success)
-                    .await?
-                {
-                    Claimed::Granted
-                } else {
-                    Claimed::AlreadyUsed
-                }
-            }
-        };
-        Ok(Some((user, claimed)))
-    }
-
-    /// Marks a (kind, time step) as used through sqlx; false when it already was (a replay). With
-    /// `mark_success`, a granted claim also records a successful verification for the user.
-    /// Concurrent calls are committed together.
-    async fn use_token_step(
-        &self,
-        user_id: i64,
-        kind: &'static str,
-        step: i64,
-        now: i64,
-        mark_success: bool,
-    ) -> Result<bool> {
-        let (reply, answer) = oneshot::channel();
-        let claim = Claim {
-            user_id,
-            kind,
-            step,
-            now,
-            mark_success,
-            reply,
-        };
-        let claims = self.claims.as_ref().ok_or(sqlx::Error::PoolClosed)?;
-        claims.send(claim).map_err(|_| sqlx::Error::PoolClosed)?;
-        answer
-            .await
-            .map_err(|_| sqlx::Error::PoolClosed)?
-            .map_err(sqlx::Error::Protocol)
     }
 
     /// Deletes what can no longer be used: replay-protection claims for time steps before
@@ -649,6 +457,7 @@ impl Db {
             ("DELETE FROM sent_codes WHERE expires_at < $1", now),
             ("DELETE FROM qr_images WHERE expires_at < $1", now),
             ("DELETE FROM device_nonces WHERE expires_at < $1", now),
+            ("DELETE FROM rate_counters WHERE expires_at < $1", now),
             (
                 "DELETE FROM device_enrollments WHERE expires_at < $1",
                 now - 86_400,
@@ -663,6 +472,8 @@ impl Db {
         Ok(deleted)
     }
 
+    /// Records a sent code; the user's earlier unused codes stop working (only the newest code
+    /// sent is live).
     pub async fn insert_sent_code(
         &self,
         user_id: i64,
@@ -671,26 +482,55 @@ impl Db {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE sent_codes SET used = 1 WHERE user_id = $1 AND used = 0")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO sent_codes (user_id, channel, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(user_id)
             .bind(channel)
             .bind(code_hash)
             .bind(now)
             .bind(expires_at)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Uses up an unexpired sent code with this hash; false when there is none.
-    pub async fn use_sent_code(&self, user_id: i64, code_hash: &str, now: i64) -> Result<bool> {
-        let done = sqlx::query("UPDATE sent_codes SET used = 1 WHERE user_id = $1 AND code_hash = $2 AND used = 0 AND expires_at > $3")
-            .bind(user_id)
-            .bind(code_hash)
-            .bind(now)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
+    /// Counts one event against a limit: `limit` events per `window` seconds per `key`, in fixed
+    /// windows. The count changes in the same statement that reads it, so concurrent callers on
+    /// any number of servers never get past the limit together. True when this event is within
+    /// the limit (it is counted either way).
+    pub async fn count_event(&self, key: &str, now: i64, window: i64, limit: i64) -> Result<bool> {
+        let window = window.max(1);
+        let bucket = now.div_euclid(window);
+        let n: i64 = sqlx::query(
+            "INSERT INTO rate_counters (key, bucket, count, expires_at) VALUES ($1, $2, 1, $3) \
+             ON CONFLICT (key, bucket) DO UPDATE SET count = rate_counters.count + 1 RETURNING count",
+        )
+        .bind(key)
+        .bind(bucket)
+        .bind((bucket + 1).saturating_mul(window))
+        .fetch_one(&self.writer)
+        .await?
+        .try_get("count")?;
+        Ok(n <= limit)
+    }
+
+    /// Takes back one event counted by [`Db::count_event`] in the current window (an attempt
+    /// that turned out not to count, such as a right code).
+    pub async fn uncount_event(&self, key: &str, now: i64, window: i64) -> Result<()> {
+        let bucket = now.div_euclid(window.max(1));
+        sqlx::query(
+            "UPDATE rate_counters SET count = count - 1 WHERE key = $1 AND bucket = $2 AND count > 0",
+        )
+        .bind(key)
+        .bind(bucket)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     pub async fn insert_activity(
@@ -755,14 +595,41 @@ impl Db {
         row.map(|r| verification_row(&r)).transpose()
     }
 
-    pub async fn update_verification(&self, uuid: &str, attempts: i64, status: &str) -> Result<()> {
-        sqlx::query("UPDATE phone_verifications SET attempts = $1, status = $2 WHERE uuid = $3")
-            .bind(attempts)
-            .bind(status)
-            .bind(uuid)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+    /// Takes one check of the newest verification of a phone, if it is pending, unexpired and
+    /// has checks left: the attempt is counted in the same statement that tests the cap, so
+    /// concurrent checks never get more than `max` between them. The row as it is after.
+    pub async fn take_verification_check(
+        &self,
+        app_id: i64,
+        e164: &str,
+        now: i64,
+        max: i64,
+    ) -> Result<Option<VerificationRow>> {
+        let row = sqlx::query(
+            "UPDATE phone_verifications SET attempts = attempts + 1 WHERE uuid = \
+             (SELECT uuid FROM phone_verifications WHERE app_id = $1 AND e164 = $2 ORDER BY created_at DESC, uuid LIMIT 1) \
+             AND status = 'pending' AND expires_at > $3 AND attempts < $4 RETURNING *",
+        )
+        .bind(app_id)
+        .bind(e164)
+        .bind(now)
+        .bind(max)
+        .fetch_optional(&self.writer)
+        .await?;
+        row.map(|r| verification_row(&r)).transpose()
+    }
+
+    /// Moves a pending verification to `verified` or `failed`; false when it was no longer
+    /// pending.
+    pub async fn finish_verification(&self, uuid: &str, status: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE phone_verifications SET status = $1 WHERE uuid = $2 AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(uuid)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     // ----- OneTouch -----
@@ -870,9 +737,23 @@ impl Db {
     }
 }
 
+/// Creates an SQLite database file readable by its owner alone (SQLite gives its log files the
+/// same mode); an existing file is left as it is.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// The embedded migrations of a backend (the SQL files are compiled into the binary).
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(&str, &str); 3] = match backend {
+    let steps: [(&str, &str); 4] = match backend {
         Backend::Sqlite => [
             ("init", include_str!("../migrations/sqlite/0001_init.sql")),
             (
@@ -880,6 +761,10 @@ fn migrator(backend: Backend) -> Migrator {
                 include_str!("../migrations/sqlite/0002_used_tokens_by_step.sql"),
             ),
             ("push", include_str!("../migrations/sqlite/0003_push.sql")),
+            (
+                "security",
+                include_str!("../migrations/sqlite/0004_security.sql"),
+            ),
         ],
         Backend::Postgres => [
             ("init", include_str!("../migrations/postgres/0001_init.sql")),
@@ -888,6 +773,10 @@ fn migrator(backend: Backend) -> Migrator {
                 include_str!("../migrations/postgres/0002_used_tokens_by_step.sql"),
             ),
             ("push", include_str!("../migrations/postgres/0003_push.sql")),
+            (
+                "security",
+                include_str!("../migrations/postgres/0004_security.sql"),
+            ),
         ],
     };
     Migrator::with_migrations(
@@ -912,23 +801,59 @@ fn bool_col(r: &AnyRow, name: &str) -> Result<bool> {
 }
 
 fn app_row(r: &AnyRow) -> Result<AppRow> {
-    Ok(AppRow {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        api_key_hash: r.try_get("api_key_hash")?,
-        token_length: r.try_get("token_length")?,
-        sms_enabled: bool_col(r, "sms_enabled")?,
-        calls_enabled: bool_col(r, "calls_enabled")?,
-        email_enabled: bool_col(r, "email_enabled")?,
-        onetouch_enabled: bool_col(r, "onetouch_enabled")?,
-        callback_url: r.try_get("callback_url")?,
-        callback_method: r.try_get("callback_method")?,
-        api_key_sealed: r.try_get("api_key_sealed")?,
-        created_at: r.try_get("created_at")?,
-    })
+    AppRow::from_columns(r)
 }
 
-fn user_row(r: &AnyRow) -> Result<UserRow> {
+/// A row read by column name, from sqlx or from rusqlite (the hot path), so that each table's
+/// row is mapped once.
+pub(crate) trait Columns {
+    type Error;
+    fn int(&self, name: &str) -> std::result::Result<i64, Self::Error>;
+    fn text(&self, name: &str) -> std::result::Result<String, Self::Error>;
+    fn opt_text(&self, name: &str) -> std::result::Result<Option<String>, Self::Error>;
+    fn opt_bytes(&self, name: &str) -> std::result::Result<Option<Vec<u8>>, Self::Error>;
+    fn flag(&self, name: &str) -> std::result::Result<bool, Self::Error> {
+        Ok(self.int(name)? != 0)
+    }
+}
+
+impl Columns for AnyRow {
+    type Error = sqlx::Error;
+    fn int(&self, name: &str) -> Result<i64> {
+        self.try_get(name)
+    }
+    fn text(&self, name: &str) -> Result<String> {
+        self.try_get(name)
+    }
+    fn opt_text(&self, name: &str) -> Result<Option<String>> {
+        self.try_get(name)
+    }
+    fn opt_bytes(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.try_get(name)
+    }
+}
+
+impl AppRow {
+    pub(crate) fn from_columns<C: Columns>(r: &C) -> std::result::Result<Self, C::Error> {
+        Ok(Self {
+            id: r.int("id")?,
+            name: r.text("name")?,
+            api_key_hash: r.text("api_key_hash")?,
+            token_length: r.int("token_length")?,
+            sms_enabled: r.flag("sms_enabled")?,
+            calls_enabled: r.flag("calls_enabled")?,
+            email_enabled: r.flag("email_enabled")?,
+            onetouch_enabled: r.flag("onetouch_enabled")?,
+            callback_url: r.opt_text("callback_url")?,
+            callback_method: r.text("callback_method")?,
+            api_key_sealed: r.opt_bytes("api_key_sealed")?,
+            authy_unverified_quirk: r.flag("authy_unverified_quirk")?,
+            created_at: r.int("created_at")?,
+        })
+    }
+}
+
+pub(crate) fn user_row(r: &AnyRow) -> Result<UserRow> {
     Ok(UserRow {
         id: r.try_get("id")?,
         app_id: r.try_get("app_id")?,

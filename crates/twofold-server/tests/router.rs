@@ -3,16 +3,18 @@
 //! Python (JSON bodies, header key), npm `authy` (form bodies even on GET, key in the query),
 //! authy-client (JSON body on a GET), go-authy (key in the form body).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use twofold_core::otp::{Algorithm, Method, OtpParams};
+use twofold_push::protocol::{self, DeviceKey, EnrollmentLink};
 use twofold_server::crypto::{self, ServerKey};
 use twofold_server::delivery::Delivery;
 use twofold_server::limits::{LimitSettings, Limits};
@@ -25,6 +27,8 @@ struct T {
     app: Router,
     state: AppState,
     outbox: PathBuf,
+    /// Seeds of the devices enrolled so far, by user.
+    devices: Mutex<HashMap<i64, Vec<u8>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -60,6 +64,7 @@ impl T {
             app: twofold_server::router(state.clone()),
             state,
             outbox,
+            devices: Mutex::default(),
             _dir: dir,
         }
     }
@@ -133,6 +138,20 @@ impl T {
         b["user"]["id"].as_i64().unwrap()
     }
 
+    /// Another user (the `n`th phone number), distinct from [`T::user`]'s.
+    async fn other_user(&self, n: u32) -> i64 {
+        let (s, b) = self
+            .py(
+                "POST",
+                "/protected/json/users/new",
+                Some(json!({"user":{"email":format!("u{n}@b.co"),
+                    "cellphone":format!("775-461-{:04}", 6000 + n),"country_code":1}})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        b["user"]["id"].as_i64().unwrap()
+    }
+
     fn outbox(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.outbox)
             .unwrap_or_default()
@@ -141,9 +160,10 @@ impl T {
             .collect()
     }
 
+    /// The app code (the application's 7 digits) of the user's device for the step
+    /// `step_offset` from now; the first call enrolls a device through the router.
     async fn app_seed_code(&self, id: i64, step_offset: i64) -> String {
-        let user = self.state.db.user(1, id).await.unwrap().unwrap();
-        let seed = self.state.key.open("app-seed", &user.app_seed).unwrap();
+        let seed = self.device_seed(id).await;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -151,8 +171,51 @@ impl T {
         let step = (now / 30 + step_offset) as u64;
         OtpParams::new(Method::Totp { period: 30 }, Algorithm::Sha1, 7)
             .unwrap()
-            .code_for_counter(seed.expose(), step)
+            .code_for_counter(&seed, step)
             .to_string()
+    }
+
+    /// The TOTP seed of the user's enrolled device (enrolled on first use, as the desktop app
+    /// does: an enrollment, then the device's signed-up key).
+    async fn device_seed(&self, id: i64) -> Vec<u8> {
+        if let Some(seed) = self.devices.lock().unwrap().get(&id) {
+            return seed.clone();
+        }
+        let (s, b) = self
+            .py(
+                "POST",
+                &format!("/protected/json/users/{id}/devices/enrollments"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let link = EnrollmentLink::parse(b["enrollment"]["uri"].as_str().unwrap()).unwrap();
+        let key = DeviceKey::generate().unwrap();
+        let public_key = key.public_b64();
+        let body = json!({
+            "id": link.id,
+            "secret": link.secret.as_str(),
+            "proof": key.sign(&protocol::enroll_string(&link.id, &public_key)),
+            "public_key": public_key,
+            "name": "router test",
+            "platform": "linux",
+        });
+        let (s, bytes) = self
+            .raw(
+                "POST",
+                "/device/v1/enroll",
+                Some("application/json"),
+                serde_json::to_vec(&body).unwrap(),
+                false,
+            )
+            .await;
+        let b: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let seed = data_encoding::BASE32_NOPAD
+            .decode(b["account"]["secret"].as_str().unwrap().as_bytes())
+            .unwrap();
+        self.devices.lock().unwrap().insert(id, seed.clone());
+        seed
     }
 }
 
@@ -510,8 +573,8 @@ async fn verify_app_code_compact_and_replay_protected() {
 async fn concurrent_verifications_of_one_code_accept_exactly_one() {
     let t = T::new().await;
     let mut ids = Vec::new();
-    for _ in 0..20 {
-        ids.push(t.user().await);
+    for n in 0..20 {
+        ids.push(t.other_user(n).await);
     }
     // 20 users × 8 concurrent tries of the same code: the group-committed claims must grant
     // each (user, step) once, even when tries of one code share a batch.
@@ -523,17 +586,20 @@ async fn concurrent_verifications_of_one_code_accept_exactly_one() {
             let uri = format!("/protected/json/verify/{code}/{id}?force=true&api_key={KEY}");
             tries.spawn(async move {
                 let req = Request::get(uri).body(Body::empty()).unwrap();
-                (id, app.oneshot(req).await.unwrap().status())
+                let r = app.oneshot(req).await.unwrap();
+                let status = r.status();
+                let body = to_bytes(r.into_body(), usize::MAX).await.unwrap();
+                (id, status, String::from_utf8_lossy(&body).into_owned())
             });
         }
     }
     let mut accepted = std::collections::HashMap::new();
     while let Some(done) = tries.join_next().await {
-        let (id, status) = done.unwrap();
+        let (id, status, body) = done.unwrap();
         if status == StatusCode::OK {
             *accepted.entry(id).or_insert(0) += 1;
         } else {
-            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
         }
     }
     for id in ids {
@@ -610,34 +676,66 @@ async fn verify_sent_codes_once() {
 }
 
 #[tokio::test]
-async fn without_force_a_never_registered_user_passes_as_documented() {
+async fn without_force_tokens_are_checked_unless_the_app_opts_into_authys_quirk() {
     let t = T::new().await;
     let id = t.user().await;
-    let (s, _) = t
+    // npm `authy`'s verify(id, token) sends no `force`: every token is still checked.
+    let (s, b) = t
         .npm("GET", &format!("/protected/json/verify/0000000/{id}"), "")
+        .await;
+    assert_error(s, &b, 401, "60020");
+    let code = t.app_seed_code(id, 0).await;
+    let (s, b) = t
+        .npm("GET", &format!("/protected/json/verify/{code}/{id}"), "")
+        .await;
+    assert_eq!(s, StatusCode::OK, "a correct code still passes: {b}");
+
+    // The operator's opt-in: Authy's documented behaviour for users who never verified.
+    let mut app = t.state.db.app_by_id(1).await.unwrap().unwrap();
+    app.authy_unverified_quirk = true;
+    t.state.db.update_app(&app).await.unwrap();
+    let (s, b) = t
+        .py(
+            "POST",
+            "/protected/json/users/new",
+            Some(json!({"user":{"email":"n@b.co","cellphone":"775-461-5610","country_code":1}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let fresh = b["user"]["id"].as_i64().unwrap();
+    let (s, _) = t
+        .npm(
+            "GET",
+            &format!("/protected/json/verify/0000000/{fresh}"),
+            "",
+        )
         .await;
     assert_eq!(
         s,
         StatusCode::OK,
-        "Authy: until the first real login any token is valid without force"
+        "Authy (opted in): until the first real login any token is valid without force"
     );
     let (s, _) = t
         .npm(
             "GET",
-            &format!("/protected/json/verify/0000000/{id}?force=true"),
+            &format!("/protected/json/verify/0000000/{fresh}?force=true"),
             "",
         )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let code = t.app_seed_code(id, 0).await;
+    let code = t.app_seed_code(fresh, 0).await;
     t.py(
         "GET",
-        &format!("/protected/json/verify/{code}/{id}?force=true"),
+        &format!("/protected/json/verify/{code}/{fresh}?force=true"),
         None,
     )
     .await;
     let (s, _) = t
-        .npm("GET", &format!("/protected/json/verify/0000000/{id}"), "")
+        .npm(
+            "GET",
+            &format!("/protected/json/verify/0000000/{fresh}"),
+            "",
+        )
         .await;
     assert_eq!(
         s,
@@ -1153,14 +1251,55 @@ async fn health_and_metrics() {
         false,
     )
     .await;
+    // Without a token the metrics are not on the API port.
     let (s, b) = t.raw("GET", "/metrics", None, Vec::new(), false).await;
-    let text = String::from_utf8(b).unwrap();
+    let body: Value = serde_json::from_slice(&b).unwrap();
+    assert_error(s, &body, 404, "60000");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("--metrics-token"),
+        "{body}"
+    );
+    // With one, only its bearer reads them.
+    let policy = Policy {
+        metrics_token: Some("scrape-secret".into()),
+        ..Policy::default()
+    };
+    let state = t.state.with_policy(policy);
+    let app = twofold_server::router(state.clone());
+    let get = |auth: Option<&'static str>| {
+        let app = app.clone();
+        async move {
+            let mut req = Request::get("/metrics");
+            if let Some(a) = auth {
+                req = req.header("authorization", a);
+            }
+            let r = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+            let status = r.status();
+            let body = to_bytes(r.into_body(), usize::MAX).await.unwrap();
+            (status, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    for wrong in [None, Some("Bearer nope"), Some("scrape-secret")] {
+        let (s, text) = get(wrong).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{wrong:?}: {text}");
+    }
+    let (s, text) = get(Some("Bearer scrape-secret")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
-        text.contains("twofold_http_requests_total 3")
-            && text.contains("twofold_http_errors_total 1"),
+        text.contains("twofold_http_requests_total 7")
+            && text.contains("twofold_http_errors_total 5"),
         "{text}"
     );
+    // The metrics router (`--metrics-listen`) checks the same token.
+    let only = twofold_server::api::metrics_router(state);
+    let r = only
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

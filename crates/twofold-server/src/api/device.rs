@@ -19,9 +19,8 @@ use twofold_push::protocol::{
 };
 use zeroize::Zeroizing;
 
-use super::open_seed;
 use super::tokens::PERIOD;
-use super::users::APP_SEED;
+use super::users::DEVICE_SEED;
 use crate::callbacks;
 use crate::crypto;
 use crate::error::ApiError;
@@ -196,11 +195,14 @@ pub async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Respon
             "the proof does not verify with the public key".into(),
         ));
     }
+    // The device's own seed: its codes verify until it is revoked (docs/device-protocol.md §2).
+    let seed = twofold_core::Secret::new(crypto::random_bytes(20));
     let device = NewDevice {
         uuid: uuid::Uuid::new_v4().to_string(),
         public_key: key.to_bytes().to_vec(),
         name,
         platform,
+        totp_seed: state.key.seal(DEVICE_SEED, seed.expose()),
     };
     let presented = crypto::hash(&req.secret);
     let now = state.now();
@@ -241,7 +243,6 @@ pub async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Respon
         .user(app_id, user_id)
         .await?
         .ok_or(ApiError::UserNotFound)?;
-    let seed = open_seed(&state, APP_SEED, &user.app_seed)?;
     tracing::info!(device = %device.uuid, user = user.id, "device enrolled");
     let reply = EnrollResponse {
         device: DeviceInfo {

@@ -18,6 +18,8 @@ use crate::store::ApprovalRow;
 
 /// Longest message accepted.
 pub const MAX_MESSAGE: usize = 1000;
+/// Longest lifetime of a request, in seconds (30 days; 0 still means "never expires").
+pub const MAX_SECONDS_TO_EXPIRE: i64 = 30 * 86_400;
 
 fn hash_param(call: &Call, name: &str) -> Result<Value, ApiError> {
     match call.params.get(&[name]) {
@@ -64,6 +66,11 @@ pub async fn create(
     Path((_, id)): Path<(String, String)>,
     call: Call,
 ) -> Result<Response, ApiError> {
+    if !call.app.onetouch_enabled {
+        return Err(ApiError::InvalidRequest(
+            "push (OneTouch) is turned off for this application".into(),
+        ));
+    }
     let user = load_user(&state, call.app.id, &id).await?;
     let message = call
         .params
@@ -80,11 +87,13 @@ pub async fn create(
     }
     let ttl = match call.params.int(&["seconds_to_expire"])? {
         None => state.policy.approval_default_ttl,
-        Some(t) if t >= 0 => t,
+        Some(t) if (0..=MAX_SECONDS_TO_EXPIRE).contains(&t) => t,
         Some(_) => {
             return Err(ApiError::InvalidParameter {
                 name: "seconds_to_expire".into(),
-                problem: "must not be negative".into(),
+                problem: format!(
+                    "must be between 0 (never expires) and {MAX_SECONDS_TO_EXPIRE} (30 days)"
+                ),
             });
         }
     };

@@ -67,6 +67,23 @@ pub async fn start(State(state): State<AppState>, call: Call) -> Result<Response
         None => crypto::random_code(length as usize),
     };
     let now = state.now();
+    let policy = &state.policy;
+    if !state
+        .db
+        .count_event(
+            &format!("phone-start:{}:{}", call.app.id, phone.e164),
+            now,
+            policy.send_window,
+            policy.sends_per_window,
+        )
+        .await?
+    {
+        return Err(ApiError::RateLimited(format!(
+            "at most {} verifications per phone every {} minutes",
+            policy.sends_per_window,
+            policy.send_window / 60
+        )));
+    }
     let text = match channel {
         Channel::Call => format!(
             "Your {} verification code is {}",
@@ -116,7 +133,9 @@ pub async fn start(State(state): State<AppState>, call: Call) -> Result<Response
     })))
 }
 
-/// `GET phones/verification/check`.
+/// `GET phones/verification/check`. Each check is counted before the code is compared, in the
+/// statement that tests the cap, so that no number of concurrent checks gets more than the
+/// verification's attempts (and the phone's daily allowance of wrong codes) between them.
 pub async fn check(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let phone = phone_of(&call.params)?;
     let code = required(&call.params, "verification_code")?;
@@ -124,35 +143,42 @@ pub async fn check(State(state): State<AppState>, call: Call) -> Result<Response
     let not_found = || ApiError::VerificationNotFound {
         phone: phone.international.clone(),
     };
-    let v = state
+    let daily = format!("phone-check:{}:{}", call.app.id, phone.e164);
+    if !state
         .db
-        .latest_verification(call.app.id, &phone.e164)
+        .count_event(&daily, now, DAY, state.policy.phone_check_failures_per_day)
         .await?
-        .ok_or_else(not_found)?;
-    if v.status != "pending" || v.expires_at <= now {
-        return Err(not_found());
+    {
+        return Err(ApiError::RateLimited(
+            "too many wrong verification codes for this phone today".into(),
+        ));
     }
+    let max = state.policy.phone_verification_attempts;
+    let Some(v) = state
+        .db
+        .take_verification_check(call.app.id, &phone.e164, now, max)
+        .await?
+    else {
+        state.db.uncount_event(&daily, now, DAY).await?;
+        return Err(not_found());
+    };
     if crypto::hashes_equal(&crypto::hash(&code), &v.code_hash) {
-        state
-            .db
-            .update_verification(&v.uuid, v.attempts, "verified")
-            .await?;
+        state.db.uncount_event(&daily, now, DAY).await?;
+        if !state.db.finish_verification(&v.uuid, "verified").await? {
+            return Err(not_found());
+        }
         return Ok(ok(
             json!({"message":"Verification code is correct.","success":true}),
         ));
     }
-    let attempts = v.attempts + 1;
-    let status = if attempts >= state.policy.phone_verification_attempts {
-        "failed"
-    } else {
-        "pending"
-    };
-    state
-        .db
-        .update_verification(&v.uuid, attempts, status)
-        .await?;
+    if v.attempts >= max {
+        state.db.finish_verification(&v.uuid, "failed").await?;
+    }
     Err(ApiError::VerificationIncorrect)
 }
+
+/// Seconds in a day (the window of the daily allowance of wrong codes).
+const DAY: i64 = 86_400;
 
 /// `GET phones/verification/status` (by `uuid`, or by phone).
 pub async fn status(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {

@@ -1,8 +1,6 @@
 //! One-time codes: sending them by SMS, voice and email, and verifying app codes, authenticator
 //! codes and sent codes with a ±1 step window, replay protection and attempt limits.
 
-use std::sync::atomic::Ordering;
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use twofold_core::otp::{Algorithm, Method, OtpParams};
 
-use super::users::{APP_SEED, AUTHENTICATOR_SEED};
+use super::users::{APP_SEED, AUTHENTICATOR_SEED, DEVICE_SEED};
 use super::{authy_id, load_user};
 use crate::call::Call;
 use crate::crypto;
@@ -20,7 +18,7 @@ use crate::error::ApiError;
 use crate::phone;
 use crate::reply::{self, ok};
 use crate::state::{AppState, Metrics};
-use crate::store::{Claimed, Counter, TokenClaim, UserRow};
+use crate::store::{Attempt, Counter, DeviceSeed, TokenClaim, UserRow, Verdict};
 
 /// Seconds per app and authenticator code.
 pub const PERIOD: u32 = 30;
@@ -65,6 +63,24 @@ async fn send_code(
             json!({"message":message,"cellphone":phone.masked_cellphone(),"device":device,"ignored":true,"success":true}),
         ));
     }
+    let now = state.now();
+    let policy = &state.policy;
+    if !state
+        .db
+        .count_event(
+            &format!("send:{}", user.id),
+            now,
+            policy.send_window,
+            policy.sends_per_window,
+        )
+        .await?
+    {
+        return Err(ApiError::RateLimited(format!(
+            "at most {} codes per user every {} minutes",
+            policy.sends_per_window,
+            policy.send_window / 60
+        )));
+    }
     let digits = usize::try_from(call.app.token_length).unwrap_or(7);
     let code = crypto::random_code(digits);
     let action = call.params.str(&["action_message"]);
@@ -81,7 +97,6 @@ async fn send_code(
         Channel::Email => user.email.clone(),
         _ => phone.e164.clone(),
     };
-    let now = state.now();
     let msg = Message {
         channel,
         to,
@@ -164,11 +179,6 @@ fn well_formed(token: &str) -> bool {
     (4..=12).contains(&token.len()) && token.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Whether a successful verification changes the user: it registers them or clears failures.
-fn success_changes(user: &UserRow) -> bool {
-    !user.registered || user.failed_attempts != 0 || user.locked_until != 0
-}
-
 /// The time step among t-1, t, t+1 whose code from `seed` is `token`.
 fn matching_step(seed: &[u8], digits: u8, token: &str, now: i64) -> Option<i64> {
     if token.len() != usize::from(digits) {
@@ -182,31 +192,30 @@ fn matching_step(seed: &[u8], digits: u8, token: &str, now: i64) -> Option<i64> 
         .and_then(|s| i64::try_from(s).ok())
 }
 
-/// Which app or authenticator code step `token` is for this user, if any: decided on the
-/// database's side of [`crate::store::Db::user_then_claim`], so reading the user and claiming
-/// the code is one hand-over.
-fn decide_claim(
+/// Which seed and time step `token` is a code of: one of the user's devices (an `app` code, the
+/// application's length) or the authenticator seed of `users/{id}/secret` (6 digits). Runs on
+/// the database's side of [`crate::store::Db::verify`], inside the attempt's transaction.
+fn judge(
     key: &ServerKey,
     user: &UserRow,
+    devices: &[DeviceSeed],
     app_digits: u8,
     token: &str,
     now: i64,
 ) -> Result<Option<TokenClaim>, String> {
-    if user.locked_until > now || !well_formed(token) {
+    if !well_formed(token) {
         return Ok(None);
     }
-    let mark_success = success_changes(user);
     let unreadable =
         |purpose: &str| format!("a {purpose} cannot be decrypted with this server key");
-    let app_seed = key
-        .open(APP_SEED, &user.app_seed)
-        .ok_or_else(|| unreadable(APP_SEED))?;
-    if let Some(step) = matching_step(app_seed.expose(), app_digits, token, now) {
-        return Ok(Some(TokenClaim {
-            kind: "app",
-            step,
-            mark_success,
-        }));
+    for device in devices {
+        let purpose = if device.legacy { APP_SEED } else { DEVICE_SEED };
+        let seed = key
+            .open(purpose, &device.sealed)
+            .ok_or_else(|| unreadable(purpose))?;
+        if let Some(step) = matching_step(seed.expose(), app_digits, token, now) {
+            return Ok(Some(TokenClaim { kind: "app", step }));
+        }
     }
     if let Some(sealed) = &user.authenticator_seed {
         let seed = key
@@ -216,14 +225,14 @@ fn decide_claim(
             return Ok(Some(TokenClaim {
                 kind: "authenticator",
                 step,
-                mark_success,
             }));
         }
     }
     Ok(None)
 }
 
-/// `GET verify/{token}/{id}`.
+/// `GET verify/{token}/{id}`. The whole decision — lock, code, replay, sent code, failure count
+/// — is one step of the database's that holds the user ([`crate::store::Db::verify`]).
 pub async fn verify(
     State(state): State<AppState>,
     Path((_, token, id)): Path<(String, String, String)>,
@@ -235,61 +244,41 @@ pub async fn verify(
     let force = call.params.bool(&["force"]).unwrap_or(false);
     let key = state.key.clone();
     let digits = u8::try_from(call.app.token_length).unwrap_or(7);
-    let candidate = token.clone();
-    let (user, claimed) = state
-        .db
-        .user_then_claim(
-            call.app.id,
-            id,
-            now,
-            Box::new(move |user| decide_claim(&key, user, digits, &candidate, now)),
-        )
-        .await?
-        .ok_or(ApiError::UserNotFound)?;
-    if user.locked_until > now {
-        return Err(ApiError::RateLimited(format!(
-            "too many failed verifications for this user; try again in {} seconds",
-            user.locked_until - now
-        )));
-    }
-    let mut valid = claimed == Claimed::Granted;
-    if !valid && well_formed(&token) {
-        valid = state
-            .db
-            .use_sent_code(user.id, &crypto::hash(&token), now)
-            .await?;
-        if valid && success_changes(&user) {
-            state.db.verification_succeeded(user.id).await?;
+    let sent_code_hash = well_formed(&token).then(|| crypto::hash(&token));
+    let attempt = Attempt {
+        app_id: call.app.id,
+        user_id: id,
+        now,
+        max_failures: state.policy.max_failed_verifications,
+        lock_until: now + state.policy.lock_seconds,
+        sent_code_hash,
+        accept_unregistered: call.app.authy_unverified_quirk && !force,
+        judge: Box::new(move |user, devices| judge(&key, user, devices, digits, &token, now)),
+    };
+    let registered_at = match state.db.verify(attempt).await? {
+        Verdict::NoUser => return Err(ApiError::UserNotFound),
+        Verdict::Locked { until } => {
+            return Err(ApiError::RateLimited(format!(
+                "too many failed verifications for this user; try again in {} seconds",
+                until - now
+            )));
         }
-    }
-    if !valid && !force && !user.registered {
-        // Documented Authy behaviour: until a user has once logged in with a real token, verify
-        // without `force` answers "valid". Clients pass force=true to turn it off.
-        tracing::info!(
-            authy_id = user.id,
-            "token accepted without force for a user who never logged in"
-        );
-        valid = true;
-    }
-    if !valid {
-        state
-            .db
-            .verification_failed(
-                user.id,
-                state.policy.max_failed_verifications,
-                now + state.policy.lock_seconds,
-            )
-            .await?;
-        state
-            .metrics
-            .verifications_failed
-            .fetch_add(1, Ordering::Relaxed);
-        return Err(ApiError::TokenInvalid);
-    }
-    state
-        .metrics
-        .verifications_ok
-        .fetch_add(1, Ordering::Relaxed);
+        Verdict::Invalid => {
+            Metrics::add(&state.metrics.verifications_failed);
+            return Err(ApiError::TokenInvalid);
+        }
+        Verdict::ValidUnverified { registered_at } => {
+            // Authy's documented behaviour, on for this application: until a user has once
+            // logged in with a real token, verify without `force` answers "valid".
+            tracing::info!(
+                authy_id = id,
+                "token accepted without force for a user who never logged in (Authy quirk)"
+            );
+            registered_at
+        }
+        Verdict::Valid { registered_at } => registered_at,
+    };
+    Metrics::add(&state.metrics.verifications_ok);
     state.db.bump(call.app.id, now, Counter::Auths);
     Ok(reply::json(
         StatusCode::OK,
@@ -305,7 +294,7 @@ pub async fn verify(
                 region: None,
                 registration_city: None,
                 registration_country: None,
-                registration_date: user.created_at,
+                registration_date: registered_at,
                 registration_method: None,
                 registration_region: None,
             },

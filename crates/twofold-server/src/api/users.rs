@@ -16,9 +16,12 @@ use crate::reply::ok;
 use crate::state::AppState;
 use crate::store::Counter;
 
-/// Purposes bound to the encrypted seeds.
+/// Purposes bound to the encrypted seeds. The user's app seed is made with the user and read only
+/// for devices enrolled before devices had seeds of their own (`devices.legacy_seed`).
 pub const APP_SEED: &str = "app-seed";
 pub const AUTHENTICATOR_SEED: &str = "authenticator-seed";
+/// The sealing purpose of an enrolled device's own TOTP seed.
+pub const DEVICE_SEED: &str = "device-seed";
 
 fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {

@@ -29,6 +29,9 @@ pub struct NewDevice {
     pub public_key: Vec<u8>,
     pub name: String,
     pub platform: String,
+    /// The device's own TOTP seed, sealed with the server key (its codes verify until it is
+    /// revoked).
+    pub totp_seed: Vec<u8>,
 }
 
 /// What came of redeeming an enrollment.
@@ -157,13 +160,15 @@ impl Db {
         if used.rows_affected() != 1 {
             return Ok(EnrollOutcome::Used);
         }
-        sqlx::query("INSERT INTO devices (user_id, device_type, os_type, created_at, uuid, public_key, name) VALUES ($1, 'twofold', $2, $3, $4, $5, $6)")
+        sqlx::query("INSERT INTO devices (user_id, device_type, os_type, created_at, uuid, public_key, name, totp_seed) \
+                     VALUES ($1, 'twofold', $2, $3, $4, $5, $6, $7)")
             .bind(user_id)
             .bind(device.platform.clone())
             .bind(now)
             .bind(device.uuid.clone())
             .bind(device.public_key.clone())
             .bind(device.name.clone())
+            .bind(device.totp_seed.clone())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -199,16 +204,32 @@ impl Db {
             .collect()
     }
 
-    /// Revokes a device of a user; false when there was none.
+    /// Revokes a device of a user and erases its TOTP seed, so its codes stop verifying at once;
+    /// false when there was no such live device. Revoking a legacy device (one that was given the
+    /// user's app seed) erases that shared seed from the user's other legacy devices too.
     pub async fn revoke_device(&self, user_id: i64, uuid: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE devices SET revoked = 1 WHERE user_id = $1 AND uuid = $2 AND revoked = 0",
+        let mut tx = self.writer.begin().await?;
+        let Some(row) = sqlx::query(
+            "UPDATE devices SET revoked = 1, totp_seed = NULL WHERE user_id = $1 AND uuid = $2 AND revoked = 0 \
+             RETURNING legacy_seed",
         )
         .bind(user_id)
         .bind(uuid)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(false);
+        };
+        if row.try_get::<i64, _>("legacy_seed")? != 0 {
+            sqlx::query(
+                "UPDATE devices SET totp_seed = NULL WHERE user_id = $1 AND legacy_seed = 1",
+            )
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Records a request nonce of a device; false when it was used already (a replay).
@@ -422,6 +443,18 @@ impl Db {
             .bind(until)
             .bind(row.id)
             .bind(row.next_attempt_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Makes a leased callback due at `now` again, if the lease `until` is still the one held
+    /// (nothing recorded an attempt since); false otherwise.
+    pub async fn release_callback(&self, id: i64, until: i64, now: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE callbacks SET next_attempt_at = $1 WHERE id = $2 AND status = 'queued' AND next_attempt_at = $3")
+            .bind(now)
+            .bind(id)
+            .bind(until)
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)

@@ -1,14 +1,14 @@
-//! The SQLite hot path of `verify`: user reads and replay-protection claims through rusqlite on
-//! one thread that owns one connection, without sqlx's thread hop and locking per statement.
+//! The SQLite hot path of `verify`: user reads and verification attempts through rusqlite on one
+//! thread that owns one connection, without sqlx's thread hop and locking per statement.
 //!
 //! Callers queue jobs and await the answer. The thread takes whatever has queued up and runs it
 //! in one transaction (group commit). A user read is answered as soon as it is read. A
-//! verification reads the user, lets the caller's `decide` closure pick the code's time step, and
-//! claims it; it is answered once its batch is committed and learns whether its own row was new —
-//! the first claim of a key in a batch wins. A claim can also record the user's success
-//! (registered, failures reset) in the same transaction. One connection keeps its
-//! page cache warm between batches; per-request connections would each pay SQLite's file locks
-//! and re-read pages after every commit.
+//! verification attempt ([`super::verify`]) runs whole — read the user and its devices' seeds,
+//! judge, claim the step or use the sent code or count the failure — and is answered once its
+//! batch is committed. Jobs run one after another on this one connection, so two attempts on one
+//! user never interleave: the lockout and replay rules hold under any concurrency. One
+//! connection keeps its page cache warm between batches; per-request connections would each pay
+//! SQLite's file locks and re-read pages after every commit.
 //!
 //! Everything else keeps going through sqlx; both writers share SQLite's lock with a busy
 //! timeout.
@@ -20,7 +20,11 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
-use super::{Claimed, Decide, TokenClaim, UserRow};
+use super::verify::{
+    self, Attempt, CLAIM, CLAIMED_SINCE, DEVICE_SEEDS, DeviceSeed, FAILED, SUCCEEDED,
+    USE_SENT_CODE, Verdict,
+};
+use super::{AppRow, Columns, UserRow};
 
 /// The hot connection's page cache.
 const CACHE_KIB: i64 = 64 * 1024;
@@ -34,34 +38,34 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const USER_BY_ID: &str = "SELECT id, app_id, email, country_code, cellphone, app_seed, \
      authenticator_seed, registered, failed_attempts, locked_until, created_at \
      FROM users WHERE app_id = ?1 AND id = ?2 AND deleted = 0";
-const CLAIM: &str = "INSERT INTO used_tokens (user_id, kind, step, used_at) VALUES (?1, ?2, ?3, ?4) \
-     ON CONFLICT DO NOTHING";
-const SUCCEEDED: &str =
-    "UPDATE users SET registered = 1, failed_attempts = 0, locked_until = 0 WHERE id = ?1";
+
+const APP_BY_KEY: &str = "SELECT * FROM apps WHERE api_key_hash = ?1";
 
 /// A job for the SQLite thread.
 enum Job {
+    /// The application of an API key hash (read for every request).
+    App {
+        key_hash: String,
+        reply: oneshot::Sender<Result<Option<AppRow>, String>>,
+    },
     User {
         app_id: i64,
         id: i64,
         reply: oneshot::Sender<Result<Option<UserRow>, String>>,
     },
-    /// Read a user, let `decide` look at it, and make the claim it asks for in the same
-    /// transaction.
-    UserThenClaim {
-        app_id: i64,
-        id: i64,
-        now: i64,
-        decide: Decide,
-        reply: oneshot::Sender<Result<Option<(UserRow, Claimed)>, String>>,
+    /// A whole verification attempt, answered after the commit.
+    Verify {
+        attempt: Attempt,
+        reply: oneshot::Sender<Result<Verdict, String>>,
     },
 }
 
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
+            Job::App { .. } => "Job::App",
             Job::User { .. } => "Job::User",
-            Job::UserThenClaim { .. } => "Job::UserThenClaim",
+            Job::Verify { .. } => "Job::Verify",
         })
     }
 }
@@ -89,7 +93,16 @@ impl SqliteHot {
         // Page cache in KiB (negative): users and recent claims stay in memory.
         conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         // Fail now rather than on the first request when the statements do not fit the schema.
-        for sql in [USER_BY_ID, CLAIM, SUCCEEDED] {
+        for sql in [
+            APP_BY_KEY,
+            USER_BY_ID,
+            DEVICE_SEEDS,
+            CLAIMED_SINCE,
+            CLAIM,
+            SUCCEEDED,
+            USE_SENT_CODE,
+            FAILED,
+        ] {
             conn.prepare_cached(sql)?;
         }
         let (jobs, rx) = mpsc::channel();
@@ -111,6 +124,16 @@ impl SqliteHot {
         })
     }
 
+    /// The application of an API key hash.
+    pub async fn app(&self, key_hash: &str) -> Result<Option<AppRow>, String> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::App {
+            key_hash: key_hash.to_owned(),
+            reply,
+        })?;
+        answer.await.map_err(|_| STOPPED.to_owned())?
+    }
+
     /// A live user of an application by id.
     pub async fn user(&self, app_id: i64, id: i64) -> Result<Option<UserRow>, String> {
         let (reply, answer) = oneshot::channel();
@@ -118,23 +141,10 @@ impl SqliteHot {
         answer.await.map_err(|_| STOPPED.to_owned())?
     }
 
-    /// Reads a user and makes the claim `decide` asks for, in one transaction; see
-    /// [`super::Db::user_then_claim`].
-    pub async fn user_then_claim(
-        &self,
-        app_id: i64,
-        id: i64,
-        now: i64,
-        decide: Decide,
-    ) -> Result<Option<(UserRow, Claimed)>, String> {
+    /// Judges a verification attempt; see [`super::Db::verify`].
+    pub async fn verify(&self, attempt: Attempt) -> Result<Verdict, String> {
         let (reply, answer) = oneshot::channel();
-        self.send(Job::UserThenClaim {
-            app_id,
-            id,
-            now,
-            decide,
-            reply,
-        })?;
+        self.send(Job::Verify { attempt, reply })?;
         answer.await.map_err(|_| STOPPED.to_owned())?
     }
 
@@ -145,16 +155,8 @@ impl SqliteHot {
 
 const STOPPED: &str = "the SQLite thread has stopped";
 
-/// An answer that waits for its batch to be committed.
-enum Pending {
-    Verified(
-        oneshot::Sender<Result<Option<(UserRow, Claimed)>, String>>,
-        UserRow,
-        bool,
-    ),
-    /// Queued after a statement of the batch failed: answered with the batch's error.
-    NotRun(oneshot::Sender<Result<Option<(UserRow, Claimed)>, String>>),
-}
+/// A verdict that waits for its batch to be committed.
+type Pending = (oneshot::Sender<Result<Verdict, String>>, Verdict);
 
 /// Runs until every sender is gone: takes what has queued up and runs it in one transaction.
 fn run(conn: &Connection, rx: &mpsc::Receiver<Job>) {
@@ -171,23 +173,11 @@ fn run(conn: &Connection, rx: &mpsc::Receiver<Job>) {
         if let Err(e) = &result {
             tracing::error!(error = %e, waiting = pending.len(), "SQLite hot-path batch failed");
         }
-        for p in pending {
-            match (p, &result) {
-                (Pending::Verified(reply, user, new), Ok(())) => {
-                    let claimed = if new {
-                        Claimed::Granted
-                    } else {
-                        Claimed::AlreadyUsed
-                    };
-                    let _ = reply.send(Ok(Some((user, claimed))));
-                }
-                (Pending::Verified(reply, ..) | Pending::NotRun(reply), Err(e)) => {
-                    let _ = reply.send(Err(e.clone()));
-                }
-                (Pending::NotRun(reply), Ok(())) => {
-                    let _ = reply.send(Err("not run after an earlier failure".to_owned()));
-                }
-            }
+        for (reply, verdict) in pending {
+            let _ = reply.send(match &result {
+                Ok(()) => Ok(verdict),
+                Err(e) => Err(e.clone()),
+            });
         }
     }
 }
@@ -202,10 +192,11 @@ fn checkpoint(conn: &Connection, stop: &mpsc::Receiver<()>) {
     }
 }
 
-/// Runs a batch in one transaction. Reads are answered at once; what waits for the commit is
-/// moved to `pending`, to be answered with the result.
+/// Runs a batch in one transaction. Reads are answered at once; verdicts wait in `pending` for
+/// the outcome of the commit. After a failed statement the rest of the batch is not run and the
+/// whole transaction is rolled back (every verdict of the batch becomes that error).
 fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> Result<(), String> {
-    let writes = batch.iter().any(|j| matches!(j, Job::UserThenClaim { .. }));
+    let writes = batch.iter().any(|j| matches!(j, Job::Verify { .. }));
     // Prepared once and reused: BEGIN and COMMIT run for every batch.
     let begin = if writes {
         "BEGIN IMMEDIATE"
@@ -216,10 +207,13 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> 
         let e = e.to_string();
         for job in batch {
             match job {
+                Job::App { reply, .. } => {
+                    let _ = reply.send(Err(e.clone()));
+                }
                 Job::User { reply, .. } => {
                     let _ = reply.send(Err(e.clone()));
                 }
-                Job::UserThenClaim { reply, .. } => {
+                Job::Verify { reply, .. } => {
                     let _ = reply.send(Err(e.clone()));
                 }
             }
@@ -229,60 +223,26 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> 
     let mut failure = None;
     for job in batch {
         match job {
+            Job::App { key_hash, reply } => {
+                let _ = reply.send(read_app(conn, &key_hash).map_err(|e| e.to_string()));
+            }
             Job::User { app_id, id, reply } => {
                 let _ = reply.send(read_user(conn, app_id, id).map_err(|e| e.to_string()));
             }
-            Job::UserThenClaim {
-                app_id,
-                id,
-                now,
-                decide,
-                reply,
-            } => {
-                if failure.is_some() {
-                    pending.push(Pending::NotRun(reply));
-                    continue;
-                }
-                let user = match read_user(conn, app_id, id) {
-                    Ok(Some(user)) => user,
-                    Ok(None) => {
-                        let _ = reply.send(Ok(None));
-                        continue;
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e.to_string()));
-                        continue;
-                    }
-                };
-                match decide(&user) {
-                    Ok(None) => {
-                        let _ = reply.send(Ok(Some((user, Claimed::NotAsked))));
-                    }
-                    Ok(Some(TokenClaim {
-                        kind,
-                        step,
-                        mark_success,
-                    })) => {
-                        let c = ClaimRow {
-                            user_id: user.id,
-                            kind,
-                            step,
-                            now,
-                            mark_success,
-                        };
-                        match claim(conn, &c) {
-                            Ok(new) => pending.push(Pending::Verified(reply, user, new)),
-                            Err(e) => {
-                                failure = Some(e);
-                                pending.push(Pending::Verified(reply, user, false));
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e));
-                    }
-                }
+            Job::Verify { reply, .. } if failure.is_some() => {
+                let _ = reply.send(Err("not run after an earlier failure".to_owned()));
             }
+            Job::Verify { attempt, reply } => match attempt_on(conn, attempt) {
+                Ok(Ok(verdict)) => pending.push((reply, verdict)),
+                // The judge's own error (an unreadable seed): this attempt only, nothing written.
+                Ok(Err(e)) => {
+                    let _ = reply.send(Err(e));
+                }
+                Err(e) => {
+                    failure = Some(e.to_string());
+                    let _ = reply.send(Err(e.to_string()));
+                }
+            },
         }
     }
     let end = if failure.is_some() {
@@ -292,7 +252,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> 
     };
     let ended = conn.prepare_cached(end).and_then(|mut s| s.execute([]));
     if let Some(e) = failure {
-        return Err(e.to_string());
+        return Err(e);
     }
     if let Err(e) = ended {
         // A failed COMMIT can leave the transaction open; never carry it into the next batch.
@@ -302,6 +262,95 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> 
         return Err(e.to_string());
     }
     Ok(())
+}
+
+/// One verification attempt inside the batch's transaction (the same steps as the sqlx path of
+/// [`super::Db::verify`]). The outer error is the database's (it fails the batch); the inner one
+/// is the judge's.
+fn attempt_on(
+    conn: &Connection,
+    attempt: Attempt,
+) -> Result<Result<Verdict, String>, rusqlite::Error> {
+    let Some(user) = read_user(conn, attempt.app_id, attempt.user_id)? else {
+        return Ok(Ok(Verdict::NoUser));
+    };
+    if user.locked_until > attempt.now {
+        return Ok(Ok(Verdict::Locked {
+            until: user.locked_until,
+        }));
+    }
+    let devices = conn
+        .prepare_cached(DEVICE_SEEDS)?
+        .query_map(params![user.id], |r| {
+            Ok(DeviceSeed {
+                sealed: r.get(0)?,
+                legacy: r.get::<_, i64>(1)? != 0,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let claim = match (attempt.judge)(&user, &devices) {
+        Ok(claim) => claim,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut valid = false;
+    if let Some(c) = claim {
+        let [a, b, c3] = verify::steps_since(c.step);
+        let used: i64 = conn
+            .prepare_cached(CLAIMED_SINCE)?
+            .query_row(params![a, b, c3, user.id, c.kind], |r| r.get(0))?;
+        if used == 0 {
+            valid = conn.prepare_cached(CLAIM)?.execute(params![
+                c.step,
+                user.id,
+                c.kind,
+                attempt.now
+            ])? == 1;
+        }
+    }
+    if !valid && let Some(hash) = &attempt.sent_code_hash {
+        valid = conn
+            .prepare_cached(USE_SENT_CODE)?
+            .execute(params![user.id, hash, attempt.now])?
+            > 0;
+    }
+    let registered_at = user.created_at;
+    if valid {
+        if verify::success_changes(&user) {
+            conn.prepare_cached(SUCCEEDED)?.execute(params![user.id])?;
+        }
+        return Ok(Ok(Verdict::Valid { registered_at }));
+    }
+    if attempt.accept_unregistered && !user.registered {
+        return Ok(Ok(Verdict::ValidUnverified { registered_at }));
+    }
+    conn.prepare_cached(FAILED)?.execute(params![
+        attempt.max_failures,
+        attempt.lock_until,
+        user.id
+    ])?;
+    Ok(Ok(Verdict::Invalid))
+}
+
+fn read_app(conn: &Connection, key_hash: &str) -> Result<Option<AppRow>, rusqlite::Error> {
+    conn.prepare_cached(APP_BY_KEY)?
+        .query_row(params![key_hash], |r| AppRow::from_columns(r))
+        .optional()
+}
+
+impl Columns for rusqlite::Row<'_> {
+    type Error = rusqlite::Error;
+    fn int(&self, name: &str) -> Result<i64, rusqlite::Error> {
+        self.get(name)
+    }
+    fn text(&self, name: &str) -> Result<String, rusqlite::Error> {
+        self.get(name)
+    }
+    fn opt_text(&self, name: &str) -> Result<Option<String>, rusqlite::Error> {
+        self.get(name)
+    }
+    fn opt_bytes(&self, name: &str) -> Result<Option<Vec<u8>>, rusqlite::Error> {
+        self.get(name)
+    }
 }
 
 fn read_user(conn: &Connection, app_id: i64, id: i64) -> Result<Option<UserRow>, rusqlite::Error> {
@@ -322,25 +371,4 @@ fn read_user(conn: &Connection, app_id: i64, id: i64) -> Result<Option<UserRow>,
             })
         })
         .optional()
-}
-
-/// The row a verification's claim writes.
-struct ClaimRow {
-    user_id: i64,
-    kind: &'static str,
-    step: i64,
-    now: i64,
-    mark_success: bool,
-}
-
-fn claim(conn: &Connection, c: &ClaimRow) -> Result<bool, rusqlite::Error> {
-    let new = conn
-        .prepare_cached(CLAIM)?
-        .execute(params![c.user_id, c.kind, c.step, c.now])?
-        == 1;
-    if new && c.mark_success {
-        conn.prepare_cached(SUCCEEDED)?
-            .execute(params![c.user_id])?;
-    }
-    Ok(new)
 }
