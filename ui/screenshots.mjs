@@ -56,7 +56,7 @@ function mockTauri(scenario) {
   const answers = {
     vault_status: () => status(scenario === "unlock" ? "locked" : "unlocked"),
     list_codes: () => codes,
-    get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false }),
+    get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false, unlock_to_approve: false }),
     take_opened_links: () => [],
     push_pending: () => scenario === "approval" ? [{
       uuid: "r1", app_name: "Shop", message: "Login requested", details: [{ key: "username", value: "dana" }, { key: "Account", value: "981266321" }],

@@ -79,6 +79,7 @@ impl From<VaultError> for IpcError {
             VaultError::NotFound { .. } => ErrorCode::NoVault,
             VaultError::PassphraseRequired => ErrorCode::PassphraseRequired,
             VaultError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            VaultError::Rekeyed => ErrorCode::Locked,
             VaultError::Keychain(KeyStoreError::Unavailable { .. }) => ErrorCode::NoKeychain,
             _ => ErrorCode::Vault,
         };

@@ -34,6 +34,8 @@ pub struct Settings {
     pub close_to_tray: bool,
     /// Start with the session, in the background (so login approvals arrive).
     pub start_at_login: bool,
+    /// A login can be approved only while the vault is unlocked (denying always works).
+    pub unlock_to_approve: bool,
 }
 
 impl Default for Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             sort: SortOrder::Name,
             close_to_tray: true,
             start_at_login: false,
+            unlock_to_approve: false,
         }
     }
 }

@@ -385,7 +385,7 @@ fn settings_are_checked_and_kept_beside_the_vault() {
     let defaults = app.call("get_settings", json!({})).unwrap();
     assert_eq!(
         defaults,
-        json!({"auto_lock_minutes": 5, "clipboard_clear_seconds": 30, "sort": "name", "close_to_tray": true, "start_at_login": false})
+        json!({"auto_lock_minutes": 5, "clipboard_clear_seconds": 30, "sort": "name", "close_to_tray": true, "start_at_login": false, "unlock_to_approve": false})
     );
     let bad = app
         .call(
@@ -394,7 +394,7 @@ fn settings_are_checked_and_kept_beside_the_vault() {
         )
         .unwrap_err();
     assert_eq!(bad["fields"].as_array().unwrap().len(), 2, "{bad}");
-    let wanted = json!({"auto_lock_minutes": 0, "clipboard_clear_seconds": 10, "sort": "recent", "close_to_tray": false, "start_at_login": false});
+    let wanted = json!({"auto_lock_minutes": 0, "clipboard_clear_seconds": 10, "sort": "recent", "close_to_tray": false, "start_at_login": false, "unlock_to_approve": true});
     assert_eq!(
         app.call("set_settings", json!({ "settings": wanted }))
             .unwrap(),
@@ -505,6 +505,37 @@ fn push_commands_say_what_is_wrong() {
     assert_eq!(none["code"], "not_found");
     let missing = app.call("push_remove", json!({"uuid": "d1"})).unwrap_err();
     assert_eq!(missing["code"], "not_found");
+}
+
+/// Finding 5 of the security review: with "unlock to approve" on, a locked vault refuses an
+/// approval (before anything reaches the server) and still lets the user deny.
+#[test]
+fn unlock_to_approve_refuses_approving_while_locked() {
+    let app = App::new();
+    app.call("create_vault", json!({"passphrase": "p"}))
+        .unwrap();
+    let mut settings = app.call("get_settings", json!({})).unwrap();
+    settings["unlock_to_approve"] = json!(true);
+    app.call("set_settings", json!({ "settings": settings }))
+        .unwrap();
+    app.call("lock", json!({})).unwrap();
+    let answer = |decision: &str| {
+        app.call(
+            "push_answer",
+            json!({"uuid": "r1", "decision": decision, "number": null}),
+        )
+        .unwrap_err()
+    };
+    let locked = answer("approve");
+    assert_eq!(locked["code"], "locked", "{locked}");
+    assert!(
+        locked["message"].as_str().unwrap().contains("unlock"),
+        "{locked}"
+    );
+    // Denying is not held back (this request is simply no longer waiting).
+    assert_eq!(answer("deny")["code"], "not_found");
+    app.call("unlock", json!({"passphrase": "p"})).unwrap();
+    assert_eq!(answer("approve")["code"], "not_found");
 }
 
 #[test]

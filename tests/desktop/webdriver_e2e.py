@@ -348,6 +348,12 @@ try:
         # The app's codes (what verify accepts) are in the vault now.
         wait(d, By.XPATH, "//ul[@aria-label='Accounts']//span[contains(@class,'issuer') and text()='Default']", timeout=10)
 
+    def armed_approve(dialog):
+        """The Approve button once armed (it is disabled for a moment after a request comes forward)."""
+        button = dialog.find_element(By.XPATH, ".//button[text()='Approve']")
+        WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda _: button.is_enabled())
+        return button
+
     def approve_a_login_in_the_approval_dialog():
         server = push["server"]
         created = server.api("POST", f"/onetouch/json/users/{push['user']}/approval_requests",
@@ -364,7 +370,9 @@ try:
             time.sleep(0.3)
             shown = notifications()
         assert "Default: approve this login?" in shown, shown
-        dialog.find_element(By.XPATH, ".//button[text()='Approve']").click()
+        # A stray Enter as the window comes forward approves nothing: focus is not on Approve.
+        assert d.switch_to.active_element.text != "Approve", "focus is on Approve"
+        armed_approve(dialog).click()
         WebDriverWait(d, 15, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
         status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
         assert status["status"] == "approved", status
@@ -378,7 +386,7 @@ try:
         field = dialog.find_element(By.CSS_SELECTOR, "input[aria-label='Number shown on the website']")
         field.send_keys(str(number))
         shot(d, "approval-number")
-        dialog.find_element(By.XPATH, ".//button[text()='Approve']").click()
+        armed_approve(dialog).click()
         WebDriverWait(d, 15, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
         status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
         assert status["status"] == "approved", status

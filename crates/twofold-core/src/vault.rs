@@ -147,6 +147,10 @@ pub enum VaultError {
         /// The vault id.
         vault_id: String,
     },
+    /// Another process changed the vault's passphrase (or moved it to or from the keychain),
+    /// which gave it a new key.
+    #[error("the vault's passphrase was changed by another program; unlock it again")]
+    Rekeyed,
     /// Another vault replaced this one on disk while it was open.
     #[error("the vault file was replaced by another vault; open it again")]
     Replaced,
@@ -287,9 +291,7 @@ impl Vault {
                 path: path.to_owned(),
             });
         }
-        let mut key = Zeroizing::new([0u8; KEY_LEN]);
-        entropy.fill(key.as_mut())?;
-        let key = Secret::from_slice(key.as_ref());
+        let key = new_key(entropy)?;
         let mut vault_id = [0u8; 16];
         entropy.fill(&mut vault_id)?;
         let mut header = Header::keychain(vault_id);
@@ -404,8 +406,10 @@ impl Vault {
         Ok(Ok((value, contents)))
     }
 
-    /// Protects the key with a passphrase instead of the keychain (or changes the passphrase),
-    /// then removes the keychain entry.
+    /// Protects the vault with a passphrase instead of the keychain (or changes the passphrase),
+    /// then removes the keychain entry. The vault gets a new key: no copy of the file from
+    /// before — its `.bak`, a backup, a stolen copy — opens with what protected it then, and the
+    /// old key decrypts nothing written from now on.
     pub fn set_passphrase(
         &mut self,
         keystore: &dyn KeyStore,
@@ -417,29 +421,55 @@ impl Vault {
         {
             let _lock = FileLock::exclusive(&self.path)?;
             let contents = self.read_locked()?;
-            self.header.wrap(&self.key, passphrase, kdf, entropy)?;
-            self.write(&contents, entropy)?;
+            let key = new_key(entropy)?;
+            let mut header = self.header.clone();
+            header.wrap(&key, passphrase, kdf, entropy)?;
+            self.rekey_locked(key, header, &contents, entropy)?;
         }
         if was_keychain {
             // The file no longer needs the keychain entry; a failure to delete it leaves a
-            // harmless copy of the key in the keychain, so it is not an error of the save.
+            // harmless copy of the old key in the keychain (it opens nothing current), so it is
+            // not an error of the save.
             let _ = keystore.delete(&self.header.vault_id_hex());
         }
         Ok(())
     }
 
-    /// Moves the key from the passphrase wrap into the keychain. The keychain entry is written
-    /// before the file drops the wrap, so a failure leaves the vault openable.
+    /// Moves the vault from its passphrase to the keychain, under a new key (as
+    /// [`Vault::set_passphrase`]). The keychain entry is written before the file drops the
+    /// wrap, so a failure leaves the vault openable with its passphrase.
     pub fn remove_passphrase(
         &mut self,
         keystore: &dyn KeyStore,
         entropy: &mut dyn Entropy,
     ) -> Result<(), VaultError> {
-        keystore.set(&self.header.vault_id_hex(), &self.key)?;
+        let key = new_key(entropy)?;
+        keystore.set(&self.header.vault_id_hex(), &key)?;
         let _lock = FileLock::exclusive(&self.path)?;
         let contents = self.read_locked()?;
-        self.header.unwrap_to_keychain();
-        self.write(&contents, entropy)
+        let mut header = self.header.clone();
+        header.unwrap_to_keychain();
+        self.rekey_locked(key, header, &contents, entropy)
+    }
+
+    /// Writes `contents` under a new key and header, twice: the second generation pushes the
+    /// first into the `.bak`, so that no generation under the old key is left beside the vault.
+    /// The caller holds the exclusive lock. When the first write fails nothing changed.
+    fn rekey_locked(
+        &mut self,
+        key: Secret,
+        header: Header,
+        contents: &Contents,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(), VaultError> {
+        let old_key = std::mem::replace(&mut self.key, key);
+        let old_header = std::mem::replace(&mut self.header, header);
+        if let Err(e) = self.write(contents, entropy) {
+            self.key = old_key;
+            self.header = old_header;
+            return Err(e);
+        }
+        self.write(contents, entropy)
     }
 
     fn read_locked(&mut self) -> Result<Contents, VaultError> {
@@ -448,7 +478,13 @@ impl Vault {
         if header.vault_id != self.header.vault_id {
             return Err(VaultError::Replaced);
         }
-        let contents = decrypt(&self.key, &bytes[..HEADER_LEN], &header, ciphertext)?;
+        let contents = match decrypt(&self.key, &bytes[..HEADER_LEN], &header, ciphertext) {
+            // Another process changed how the vault is protected, which gave it a new key.
+            Err(VaultError::Tampered) if header.protection_changed(&self.header) => {
+                return Err(VaultError::Rekeyed);
+            }
+            other => other?,
+        };
         self.header = header;
         Ok(contents)
     }
@@ -485,6 +521,13 @@ impl Vault {
         self.header = header;
         Ok(())
     }
+}
+
+/// A new random vault key.
+fn new_key(entropy: &mut dyn Entropy) -> Result<Secret, VaultError> {
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    entropy.fill(key.as_mut())?;
+    Ok(Secret::from_slice(key.as_ref()))
 }
 
 /// Path of the previous generation kept beside a vault.
@@ -553,6 +596,15 @@ impl Header {
             payload_nonce: [0; 24],
             payload_len: 0,
         }
+    }
+
+    /// Whether `other` (an earlier header of the same vault) protects the key differently:
+    /// another mode, or another passphrase wrap.
+    fn protection_changed(&self, other: &Header) -> bool {
+        self.mode != other.mode
+            || self.salt != other.salt
+            || self.wrap_nonce != other.wrap_nonce
+            || self.wrapped_key != other.wrapped_key
     }
 
     fn vault_id_hex(&self) -> String {

@@ -328,6 +328,66 @@ fn set_and_remove_passphrase() {
     assert_eq!(Vault::inspect(&path).unwrap().mode, KeyMode::Keychain);
 }
 
+/// Finding 6 of the security review: changing the passphrase re-keys the vault. Neither the
+/// `.bak` nor a copy taken before opens with the old passphrase's key any more, and the old key
+/// decrypts nothing written afterwards; a process still holding the old key is told to unlock
+/// again rather than shown an integrity failure.
+#[test]
+fn changing_the_protection_re_keys_the_vault_and_its_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.tfv");
+    let keychain = mock_keychain();
+    let (mut vault, _) =
+        Vault::create(&path, Protection::Keychain(&keychain), &mut OsEntropy).unwrap();
+    add(&mut vault, draft("GitHub", "octocat", SEED));
+    vault
+        .set_passphrase(&keychain, &pass("first"), FAST, &mut OsEntropy)
+        .unwrap();
+    let first_key = vault.key().clone();
+    let (mut other, _) = Vault::open(&path, &keychain, Some(&pass("first"))).unwrap();
+    vault
+        .set_passphrase(&keychain, &pass("second"), FAST, &mut OsEntropy)
+        .unwrap();
+    assert_ne!(vault.key().expose(), first_key.expose(), "a new key");
+    let bak = vault::backup_path(&path);
+    for file in [&path, &bak] {
+        assert!(
+            matches!(
+                Vault::open(file, &keychain, Some(&pass("first"))),
+                Err(VaultError::WrongPassphrase)
+            ),
+            "{} with the old passphrase",
+            file.display()
+        );
+        assert!(
+            matches!(
+                Vault::open_with_key(file, first_key.clone()),
+                Err(VaultError::Tampered)
+            ),
+            "{} with the old key",
+            file.display()
+        );
+        let (_, c) = Vault::open(file, &keychain, Some(&pass("second"))).unwrap();
+        assert_eq!(c.accounts.len(), 1, "{}", file.display());
+    }
+    // Later generations are not readable with the old key either.
+    add(
+        &mut vault,
+        draft("GitLab", "tanuki", b"another-seed-of-twenty!!"),
+    );
+    assert!(Vault::open_with_key(&path, first_key.clone()).is_err());
+    // The process that still holds the old key is told what happened.
+    assert!(matches!(other.read(), Err(VaultError::Rekeyed)));
+    // Back to the keychain: a new key again, the passphrase's key opens nothing.
+    let second_key = vault.key().clone();
+    vault.remove_passphrase(&keychain, &mut OsEntropy).unwrap();
+    for file in [&path, &bak] {
+        assert!(Vault::open_with_key(file, second_key.clone()).is_err());
+        let (_, c) = Vault::open(file, &keychain, None).unwrap();
+        assert_eq!(c.accounts.len(), 2, "{}", file.display());
+    }
+}
+
 #[test]
 fn remove_passphrase_without_keychain_keeps_the_vault_openable() {
     let dir = tempfile::tempdir().unwrap();

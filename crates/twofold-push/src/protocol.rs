@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -172,9 +172,13 @@ impl PublicKey {
         let bytes: &[u8; 32] = bytes
             .try_into()
             .map_err(|_| invalid("public_key", "must be 32 bytes"))?;
-        VerifyingKey::from_bytes(bytes)
-            .map(Self)
-            .map_err(|_| invalid("public_key", "is not an Ed25519 public key"))
+        let key = VerifyingKey::from_bytes(bytes)
+            .map_err(|_| invalid("public_key", "is not an Ed25519 public key"))?;
+        if key.is_weak() {
+            // A small-order point: signatures under it can be forged for any message.
+            return Err(invalid("public_key", "is a weak (small-order) Ed25519 key"));
+        }
+        Ok(Self(key))
     }
 
     /// The 32 bytes.
@@ -188,7 +192,6 @@ impl PublicKey {
         let sig = Signature::from_slice(&bytes).map_err(|_| ProtocolError::BadSignature)?;
         self.0
             .verify_strict(message.as_bytes(), &sig)
-            .or_else(|_| self.0.verify(message.as_bytes(), &sig))
             .map_err(|_| ProtocolError::BadSignature)
     }
 }
@@ -475,6 +478,32 @@ pub fn random_b64(len: usize) -> Result<String, getrandom::Error> {
 
 #[cfg(test)]
 mod tests {
+
+    /// The identity point: a small-order key under which (R = identity, S = 0) "signs" every
+    /// message for a non-strict verifier.
+    const IDENTITY: [u8; 32] = {
+        let mut b = [0u8; 32];
+        b[0] = 1;
+        b
+    };
+
+    #[test]
+    fn weak_keys_are_refused_and_forgeries_never_verify() {
+        let e = PublicKey::from_bytes(&IDENTITY).unwrap_err();
+        assert!(e.to_string().contains("weak"), "{e}");
+        let weak = PublicKey(VerifyingKey::from_bytes(&IDENTITY).unwrap());
+        let mut forged = [0u8; 64];
+        forged[..32].copy_from_slice(&IDENTITY);
+        let sig = Signature::from_bytes(&forged);
+        assert!(
+            ed25519_dalek::Verifier::verify(&weak.0, b"any message at all", &sig).is_ok(),
+            "the attack: a non-strict check accepts the forgery"
+        );
+        let forged = URL_SAFE_NO_PAD.encode(forged);
+        assert!(weak.verify("any message at all", &forged).is_err());
+        assert!(weak.verify("another one", &forged).is_err());
+    }
+
     use super::*;
 
     #[test]

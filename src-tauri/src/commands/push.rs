@@ -40,6 +40,9 @@ pub struct ApprovalView {
     pub number_required: bool,
     /// The enrolled device (this computer's name for it) that received it.
     pub device_name: String,
+    /// Approving waits for an unlock (the user's "unlock to approve" setting, and the vault is
+    /// locked); denying does not.
+    pub approve_needs_unlock: bool,
 }
 
 /// An enrolled device.
@@ -68,7 +71,7 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-fn view(w: &Waiting) -> ApprovalView {
+fn view(w: &Waiting, approve_needs_unlock: bool) -> ApprovalView {
     let r = &w.request;
     let requester = |k: &str| {
         r.requester
@@ -100,6 +103,7 @@ fn view(w: &Waiting) -> ApprovalView {
         expires_at: r.expires_at,
         number_required: r.number_required,
         device_name: w.device.name.clone(),
+        approve_needs_unlock,
     }
 }
 
@@ -118,8 +122,12 @@ fn push_error(e: PushError) -> IpcError {
 
 /// The requests waiting for an answer, oldest first (expired ones left out).
 #[tauri::command]
-pub fn push_pending(state: State<'_, PushState>) -> Vec<ApprovalView> {
+pub fn push_pending(
+    session: State<'_, AppSession>,
+    state: State<'_, PushState>,
+) -> Vec<ApprovalView> {
     let t = now() as i64;
+    let needs_unlock = approve_needs_unlock(&session);
     let waiting = state
         .waiting
         .lock()
@@ -127,16 +135,28 @@ pub fn push_pending(state: State<'_, PushState>) -> Vec<ApprovalView> {
     let mut out: Vec<ApprovalView> = waiting
         .values()
         .filter(|w| w.request.expires_at.is_none_or(|at| at > t))
-        .map(view)
+        .map(|w| view(w, needs_unlock))
         .collect();
     out.sort_by_key(|v| v.created_at);
     out
 }
 
+/// Whether approving must wait for an unlock: the user asked for it, and the vault is locked.
+fn approve_needs_unlock(session: &AppSession) -> bool {
+    let wanted = session
+        .settings
+        .lock()
+        .map(|s| s.unlock_to_approve)
+        .unwrap_or(true);
+    wanted && session.vault.lock().map(|v| v.is_none()).unwrap_or(true)
+}
+
 /// Answers a waiting request: `approve` (with the typed number when asked), `deny` or `not_me`.
+/// With "unlock to approve" on, approving needs the vault unlocked.
 #[tauri::command]
 pub async fn push_answer<R: Runtime>(
     app: AppHandle<R>,
+    session: State<'_, AppSession>,
     state: State<'_, PushState>,
     uuid: String,
     decision: String,
@@ -153,6 +173,12 @@ pub async fn push_answer<R: Runtime>(
             ));
         }
     };
+    if decision == Decision::Approve && approve_needs_unlock(&session) {
+        return Err(IpcError::new(
+            ErrorCode::Locked,
+            "unlock Twofold to approve this login (your setting); denying works while locked",
+        ));
+    }
     let waiting = state
         .waiting
         .lock()

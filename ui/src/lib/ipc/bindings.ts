@@ -76,7 +76,11 @@ close_to_tray: boolean,
 /**
  * Start with the session, in the background (so login approvals arrive).
  */
-start_at_login: boolean, };
+start_at_login: boolean, 
+/**
+ * A login can be approved only while the vault is unlocked (denying always works).
+ */
+unlock_to_approve: boolean, };
 
 export type EnrollmentOffer = { 
 /**
@@ -102,7 +106,12 @@ number_required: boolean,
 /**
  * The enrolled device (this computer's name for it) that received it.
  */
-device_name: string, };
+device_name: string, 
+/**
+ * Approving waits for an unlock (the user's "unlock to approve" setting, and the vault is
+ * locked); denying does not.
+ */
+approve_needs_unlock: boolean, };
 
 export type PushDeviceView = { uuid: string, name: string, server: string, app_name: string, };
 

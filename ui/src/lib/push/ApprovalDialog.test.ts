@@ -12,13 +12,13 @@ const backend = vi.hoisted(() => ({
 }));
 vi.mock("../ipc", () => backend);
 
-import ApprovalDialog from "./ApprovalDialog.svelte";
+import ApprovalDialog, { ARM_MS } from "./ApprovalDialog.svelte";
 
 const now = () => Math.floor(Date.now() / 1000);
 const login: ApprovalView = {
   uuid: "r1", app_name: "Shop", message: "Login requested", details: [{ key: "username", value: "pat" }],
   requester_ip: "203.0.113.9", requester_location: "Lyon, FR", created_at: now(), expires_at: now() + 95,
-  number_required: false, device_name: "Twofold on box",
+  number_required: false, device_name: "Twofold on box", approve_needs_unlock: false,
 };
 
 let target: HTMLElement;
@@ -49,6 +49,8 @@ function render() {
 
 const dialog = () => target.querySelector("[role='dialog']");
 const button = (text: string) => [...target.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.textContent === text)!;
+/** Waits until Approve is armed (it is disabled for ARM_MS after a request comes forward). */
+const armed = () => vi.waitFor(() => expect(button("Approve").disabled).toBe(false), { timeout: ARM_MS * 3 });
 
 describe("ApprovalDialog", () => {
   it("shows nothing while no request waits, then the request when one arrives", async () => {
@@ -72,6 +74,7 @@ describe("ApprovalDialog", () => {
     backend.pushAnswer.mockResolvedValueOnce({ status: "approved", reason: null });
     render();
     await vi.waitFor(() => expect(dialog()).not.toBeNull());
+    await armed();
     button("Approve").click();
     await vi.waitFor(() => expect(dialog()).toBeNull());
     expect(backend.pushAnswer).toHaveBeenCalledWith("r1", "approve", null);
@@ -83,6 +86,7 @@ describe("ApprovalDialog", () => {
     backend.pushAnswer.mockResolvedValueOnce({ status: "denied", reason: "wrong_number" });
     render();
     await vi.waitFor(() => expect(dialog()).not.toBeNull());
+    await armed();
     button("Approve").click();
     expect(backend.pushAnswer).not.toHaveBeenCalled();
     expect(String(errors[0])).toContain("two-digit number");
@@ -101,6 +105,45 @@ describe("ApprovalDialog", () => {
     await vi.waitFor(() => expect(dialog()).not.toBeNull());
     button("This wasn't me").click();
     await vi.waitFor(() => expect(backend.pushAnswer).toHaveBeenCalledWith("r1", "not_me", null));
+  });
+
+  it("never puts focus on Approve, and arms it only after a delay without losing focus", async () => {
+    backend.pushPending.mockResolvedValue([login]);
+    render();
+    await vi.waitFor(() => expect(dialog()).not.toBeNull());
+    await vi.waitFor(() => expect(document.activeElement).toBe(dialog()));
+    // A stray Enter or Space, typed for another window as this one comes forward.
+    for (const key of ["Enter", " "]) {
+      document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
+    }
+    expect(button("Approve").disabled).toBe(true);
+    button("Approve").click();
+    expect(backend.pushAnswer).not.toHaveBeenCalled();
+    await armed();
+    // Losing focus disarms it; getting focus back starts the delay again.
+    window.dispatchEvent(new Event("blur"));
+    await vi.waitFor(() => expect(button("Approve").disabled).toBe(true));
+    window.dispatchEvent(new Event("focus"));
+    expect(button("Approve").disabled).toBe(true);
+    await armed();
+    expect(backend.pushAnswer).not.toHaveBeenCalled();
+  });
+
+  it("with \"unlock to approve\" and a locked vault, offers to unlock; denying still works", async () => {
+    const locked = { ...login, approve_needs_unlock: true };
+    backend.pushPending.mockResolvedValue([locked]);
+    backend.pushAnswer.mockResolvedValueOnce({ status: "denied", reason: null });
+    render();
+    await vi.waitFor(() => expect(dialog()).not.toBeNull());
+    expect(dialog()!.textContent).toContain("only while Twofold is unlocked");
+    expect(button("Approve")).toBeUndefined();
+    button("Unlock to approve").click();
+    await vi.waitFor(() => expect(dialog()).toBeNull());
+    expect(target.querySelector(".waiting")?.textContent).toContain("unlock Twofold to answer");
+    button("Show").click();
+    await vi.waitFor(() => expect(dialog()).not.toBeNull());
+    button("Deny").click();
+    await vi.waitFor(() => expect(backend.pushAnswer).toHaveBeenCalledWith("r1", "deny", null));
   });
 
   it("leaves out requests that have expired", async () => {
