@@ -19,6 +19,16 @@ pub struct DbArgs {
     /// tls_key, delivery and its settings.
     #[arg(long, env = "TWOFOLD_CONFIG", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// File holding the key that encrypts seeds (64 hex digits); created with mode 0600 when
+    /// missing and the database holds no applications yet. TWOFOLD_SERVER_KEY gives the key
+    /// itself instead. Every subcommand needs the same one as `serve`.
+    #[arg(
+        long,
+        env = "TWOFOLD_SERVER_KEY_FILE",
+        global = true,
+        value_name = "PATH"
+    )]
+    pub server_key_file: Option<PathBuf>,
 }
 
 /// `twofold-server serve` settings.
@@ -30,10 +40,6 @@ pub struct ServeArgs {
     /// The outbox file where SMS, call and email messages are written.
     #[arg(long, env = "TWOFOLD_OUTBOX", value_name = "PATH")]
     pub outbox: Option<PathBuf>,
-    /// File holding the key that encrypts seeds (64 hex digits); created with mode 0600 when
-    /// missing. TWOFOLD_SERVER_KEY gives the key itself instead.
-    #[arg(long, env = "TWOFOLD_SERVER_KEY_FILE", value_name = "PATH")]
-    pub server_key_file: Option<PathBuf>,
     /// Base URL of this server as websites reach it (for QR image links).
     #[arg(long, env = "TWOFOLD_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -256,8 +262,9 @@ impl Config {
                 .and_then(|s| s.outbox.clone())
                 .or(file.outbox)
                 .unwrap_or_else(|| PathBuf::from("twofold-outbox.jsonl")),
-            server_key_file: serve
-                .and_then(|s| s.server_key_file.clone())
+            server_key_file: db
+                .server_key_file
+                .clone()
                 .or(file.server_key_file)
                 .unwrap_or(default_key),
             public_url: serve.and_then(|s| s.public_url.clone()).or(file.public_url),

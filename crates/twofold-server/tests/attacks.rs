@@ -291,6 +291,12 @@ async fn sends_are_throttled_and_only_the_newest_code_works(backend: Backend) {
         .map(|m| m["code"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(codes.len(), 5);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&s.outbox).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the outbox holds codes: owner only");
+    }
     let (first, last) = (&codes[0], &codes[4]);
     if first != last {
         let (st, b) = s

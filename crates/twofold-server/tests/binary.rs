@@ -271,3 +271,56 @@ fn bad_configuration_is_one_clear_line() {
         assert!(lines[0].starts_with("twofold-server: error: "), "{err}");
     }
 }
+
+/// The server key belongs to its database: `app create` with another key file never makes a
+/// second key (after which that application's callbacks could not be signed), and a wrong key
+/// stops the start with a clear line. The database, its log and the outbox are 0600.
+#[test]
+fn one_server_key_per_database_and_private_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("keyed.db").display());
+    let create = |key_file: &str, name: &str| {
+        server(dir.path())
+            .env("TWOFOLD_SERVER_KEY_FILE", key_file)
+            .args(["--database-url", &db, "app", "create", "--name", name])
+            .output()
+            .unwrap()
+    };
+    ok(create("first.key", "Shop"));
+    assert!(dir.path().join("first.key").exists());
+    let second = create("second.key", "Blog");
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("second.key") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("second.key").exists(),
+        "a second key file was made"
+    );
+    // Another key (in the environment) that did not seal this database.
+    let wrong = server(dir.path())
+        .env("TWOFOLD_SERVER_KEY", "77".repeat(32))
+        .args(["--database-url", &db, "app", "create", "--name", "Blog"])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        err.contains("not the one this database was sealed with"),
+        "{err}"
+    );
+    ok(create("first.key", "Blog"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for file in ["keyed.db", "first.key"] {
+            let mode = std::fs::metadata(dir.path().join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}");
+        }
+    }
+}

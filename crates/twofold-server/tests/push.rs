@@ -712,3 +712,130 @@ async fn the_stream_resumes_after_last_event_id_across_pages() {
     .await;
     assert_eq!(more.lock().unwrap().len(), 200);
 }
+
+/// A callback server that never answers its first request (it hangs, holding the connection)
+/// and records and takes every later one.
+async fn hanging_first() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let record = seen.clone();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = Router::new().fallback(move |req: axum::extract::Request| {
+        let record = record.clone();
+        let calls = calls.clone();
+        async move {
+            if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                std::future::pending::<()>().await;
+            }
+            let headers = req.headers().clone();
+            let uri = req.uri().to_string();
+            let body = axum::body::to_bytes(req.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            record.lock().unwrap().push((
+                headers,
+                uri,
+                String::from_utf8_lossy(&body).into_owned(),
+            ));
+            StatusCode::OK
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/authy/callback", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+/// Finding 7: a callback answered with a redirect is not followed (a website's callback server
+/// could otherwise bounce Twofold's signed POST to an internal address); it counts as a failed
+/// attempt and is retried at the URL the application registered.
+#[tokio::test]
+async fn callbacks_do_not_follow_redirects() {
+    let (internal, reached) = receiver(0).await;
+    let bounced: Seen = Arc::default();
+    let record = bounced.clone();
+    let bouncer = Router::new().fallback(move |req: axum::extract::Request| {
+        let record = record.clone();
+        let to = internal.clone();
+        async move {
+            record.lock().unwrap().push((
+                req.headers().clone(),
+                req.uri().to_string(),
+                String::new(),
+            ));
+            (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, to)],
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let callback_url = format!("http://{}/authy/callback", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, bouncer).await });
+    let env = Env::new(Some(&callback_url)).await;
+    let user = env.user("2015550131").await;
+    let (device, _) = env.device(user).await;
+    let uuid = env.ask(user, json!({})).await["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    device.answer(&uuid, Decision::Approve, None).await.unwrap();
+    wait_for_callbacks(&bounced, 1).await;
+    // Time for a client that follows redirects to have done so.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        reached.lock().unwrap().is_empty(),
+        "the redirect target was reached"
+    );
+    let states = env.state.db.callbacks_of(&uuid).await.unwrap();
+    assert_eq!(states[0].0, "queued", "{states:?}");
+    assert!(
+        states[0].2.as_deref().unwrap_or("").contains("307"),
+        "{states:?}"
+    );
+}
+
+/// A graceful stop hands back the callbacks it was attempting, so the next server delivers them
+/// at once rather than when the lease (60 s) runs out (`cargo xtask test` timed out on this).
+#[tokio::test]
+async fn a_graceful_stop_hands_back_its_callback_leases() {
+    let (callback_url, seen) = hanging_first().await;
+    let env = Env::new(Some(&callback_url)).await;
+    let user = env.user("2015550132").await;
+    let (device, _) = env.device(user).await;
+    let uuid = env.ask(user, json!({})).await["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    device.answer(&uuid, Decision::Approve, None).await.unwrap();
+    // The worker is now waiting on the callback server, holding the lease: the server stops.
+    let mut released = 0;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        released = twofold_server::callbacks::release_leases(&env.state).await;
+        if released > 0 {
+            break;
+        }
+    }
+    assert_eq!(released, 1, "the attempt in flight held a lease");
+    // The next server on the same database delivers it at once, not a lease (60 s) later.
+    let db = Db::connect(&format!(
+        "sqlite://{}",
+        env._dir.path().join("push.db").display()
+    ))
+    .await
+    .unwrap();
+    let next = AppState::new(
+        db,
+        ServerKey::from_hex(&"cd".repeat(32)).unwrap(),
+        Delivery::outbox(env._dir.path().join("outbox2.jsonl")),
+        Policy::default(),
+        Limits::new(LimitSettings::default()),
+    );
+    tokio::spawn(twofold_server::callbacks::run(next));
+    wait_for_callbacks(&seen, 1).await;
+    assert!(
+        seen.lock().unwrap()[0]
+            .2
+            .contains("\"status\":\"approved\"")
+    );
+}

@@ -529,6 +529,8 @@ async fn delivery_failure_is_reported() {
         .py("GET", &format!("/protected/json/sms/{id}?force=true"), None)
         .await;
     assert_error(s, &b, 503, "60015");
+    // What went wrong is in the server's log; the API client learns nothing of its files.
+    assert!(!b.to_string().contains("missing-dir"), "{b}");
 }
 
 // ----- verify -----
@@ -1442,6 +1444,8 @@ async fn webhook_failure_is_the_documented_error() {
         .py("GET", &format!("/protected/json/sms/{id}?force=true"), None)
         .await;
     assert_error(s, &b, 503, "60015");
+    // What went wrong is in the server's log; the API client learns nothing of its files.
+    assert!(!b.to_string().contains("missing-dir"), "{b}");
 }
 
 #[tokio::test]
