@@ -36,11 +36,14 @@ impl FromRequest<AppState> for Call {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        // HTTP/1.1 names the host in `Host`; HTTP/2 (what clients negotiate over TLS) in the
+        // `:authority` that becomes the URI's authority.
         let host = req
             .headers()
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .map(str::to_owned)
+            .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()));
         let header_key = req
             .headers()
             .get("x-authy-api-key")

@@ -54,11 +54,41 @@ async fn serves_https_with_the_given_certificate() {
     assert_eq!(resp.status(), 200);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["app"]["name"], "Default");
+    // Links the server builds from the Host header say https (an enrollment link that said
+    // http:// would send the device's enrollment secret in clear).
+    let user: serde_json::Value = client
+        .post(format!("https://localhost:{port}/protected/json/users/new"))
+        .header("X-Authy-API-Key", "tls-test-key")
+        .json(&serde_json::json!({"user": {"email": "t@example.com", "cellphone": "7754615609", "country_code": 1}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = user["user"]["id"].as_i64().unwrap();
+    let enrollment: serde_json::Value = client
+        .post(format!(
+            "https://localhost:{port}/protected/json/users/{id}/devices/enrollments"
+        ))
+        .header("X-Authy-API-Key", "tls-test-key")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link = enrollment["enrollment"]["uri"].as_str().unwrap().to_owned();
     let plain = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
+    // Stopped before any assertion can fail (a failed test must not leave the server running).
+    let _ = child.kill();
+    let _ = child.wait();
     assert!(
         plain.is_err() || !plain.unwrap().status().is_success(),
         "plain HTTP must not be served"
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    assert!(
+        link.contains(&format!("server=https%3A%2F%2Flocalhost%3A{port}")),
+        "{link}"
+    );
 }
