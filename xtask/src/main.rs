@@ -4,6 +4,7 @@
 mod bench;
 mod bundle;
 mod desktop;
+mod fuzz;
 mod packages;
 mod postgres;
 mod run;
@@ -21,6 +22,8 @@ commands:
   test           install what the tests need, then fmt, clippy and every test, headless
   bench [AREA]   run the benchmarks (AREA: core | qr | server | desktop | all), write BENCHMARKS.md
   bundle         build the desktop app's .deb (release build, Tauri CLI from npm)
+  fuzz [TARGET] [--time S] [--runs N]
+                 fuzz the parsers of outside input (default: every target for 60 s)
   deps [AREA]    only install the system packages (AREA: build | test | bench | all)";
 
 fn main() {
@@ -39,6 +42,7 @@ fn dispatch() -> Result<()> {
         Some("__test-in-session") => test::in_session(rest),
         Some("bench") => bench::bench(rest),
         Some("bundle") => bundle::bundle(),
+        Some("fuzz") => fuzz::fuzz(rest),
         Some("__bench-desktop-in-session") => bench::desktop_in_session(),
         Some("deps") => packages::ensure(packages::Area::parse(rest.first().map(String::as_str))?),
         Some("help" | "--help" | "-h") | None => {

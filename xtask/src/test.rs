@@ -63,8 +63,14 @@ pub fn test(args: &[String]) -> Result<()> {
         .current_dir(shell::root());
     let result = shell::run(&mut cmd);
     drop(postgres);
-    result
+    result?;
+    // Every fuzz target briefly, on its seeds, corpus and regressions (long runs: `cargo xtask
+    // fuzz`; their figures are in docs/security.md).
+    crate::fuzz::smoke(FUZZ_SECONDS)
 }
+
+/// How long `cargo xtask test` fuzzes each target.
+const FUZZ_SECONDS: u64 = 10;
 
 /// Inside a D-Bus session: starts gnome-keyring with a throwaway, unlocked keyring; returns the
 /// XDG data and runtime directories it uses (pass them on to whatever talks to it).

@@ -469,3 +469,23 @@ fn the_same_entropy_gives_the_same_file() {
     };
     assert_eq!(make("a.tfv"), make("b.tfv"));
 }
+
+/// Found by the `vault_file` fuzz target: a header whose payload length is near `u64::MAX`
+/// overflowed the "expected length" of the truncation error (a panic in debug builds). Its input
+/// is kept in `fuzz/regressions/vault_file`.
+#[test]
+fn a_huge_payload_length_is_a_truncated_file_not_a_panic() {
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/regressions/vault_file/payload-length-overflow"),
+    )
+    .unwrap();
+    let key = Secret::from_slice(&[7u8; 32]);
+    assert!(matches!(
+        vault::read_bytes(&bytes, &key),
+        Err(VaultError::Truncated {
+            expected: u64::MAX,
+            ..
+        })
+    ));
+}
