@@ -21,8 +21,9 @@ use crate::store::{AppRow, ApprovalRow, CallbackOutcome, CallbackRow};
 pub const GIVE_UP_AFTER: i64 = 3 * 86_400;
 /// Longest wait between two attempts.
 pub const MAX_BACKOFF: i64 = 3_600;
-/// How long one attempt holds its callback (another server takes it after that).
-pub const LEASE: i64 = 60;
+/// How long one attempt holds its callback (another server takes it after that): well over an
+/// attempt's 10 s timeout, and short, since after a crash the website waits this long.
+pub const LEASE: i64 = 25;
 
 /// The callbacks this process holds for an attempt: id → the lease's end, as written.
 #[derive(Debug, Default)]

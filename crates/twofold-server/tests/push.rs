@@ -795,7 +795,7 @@ async fn callbacks_do_not_follow_redirects() {
 }
 
 /// A graceful stop hands back the callbacks it was attempting, so the next server delivers them
-/// at once rather than when the lease (60 s) runs out (`cargo xtask test` timed out on this).
+/// at once rather than when the lease (25 s) runs out (`cargo xtask test` timed out on this).
 #[tokio::test]
 async fn a_graceful_stop_hands_back_its_callback_leases() {
     let (callback_url, seen) = hanging_first().await;
@@ -817,7 +817,7 @@ async fn a_graceful_stop_hands_back_its_callback_leases() {
         }
     }
     assert_eq!(released, 1, "the attempt in flight held a lease");
-    // The next server on the same database delivers it at once, not a lease (60 s) later.
+    // The next server on the same database delivers it at once, not a lease (25 s) later.
     let db = Db::connect(&format!(
         "sqlite://{}",
         env._dir.path().join("push.db").display()
