@@ -9,6 +9,7 @@ mod packages;
 mod postgres;
 mod run;
 mod shell;
+mod small_disk;
 mod test;
 mod ui;
 

@@ -50,6 +50,7 @@ pub fn test(args: &[String]) -> Result<()> {
     shell::run(shell::cargo().args(["test", "--workspace", "--no-run"]))?;
     let driver = crate::desktop::ensure_tauri_driver()?;
     let postgres = Postgres::start()?;
+    let small_disk = crate::small_disk::SmallDisk::mount()?;
     let me = std::env::current_exe().context("finding the xtask binary")?;
     let mut cmd = Command::new("keyctl");
     cmd.args(["session", "-", "dbus-run-session", "--"])
@@ -58,11 +59,13 @@ pub fn test(args: &[String]) -> Result<()> {
         .args(args)
         .env("TWOFOLD_XTASK_VENV", &venv)
         .env("TWOFOLD_TEST_POSTGRES_URL", postgres.url())
+        .env("TWOFOLD_TEST_SMALL_DISK", small_disk.path())
         .env("TWOFOLD_TAURI_DRIVER", &driver)
         .env("TWOFOLD_UI_TESTS", ui_tests.to_string())
         .current_dir(shell::root());
     let result = shell::run(&mut cmd);
     drop(postgres);
+    drop(small_disk);
     result?;
     // Every fuzz target briefly, on its seeds, corpus and regressions (long runs: `cargo xtask
     // fuzz`; their figures are in docs/security.md).

@@ -560,3 +560,53 @@ fn push_commands_explain_what_is_missing() {
     ]);
     assert!(err.contains("OS keychain, which is not available"), "{err}");
 }
+
+/// A full disk while saving (on the small file system `cargo xtask test` mounts): a one-line
+/// error that says so, the vault and its `.bak` exactly as they were, no temporary file left
+/// taking space; once space returns the same command works.
+#[test]
+fn a_full_disk_leaves_the_vault_as_it_was() {
+    let Some(disk) = std::env::var_os("TWOFOLD_TEST_SMALL_DISK") else {
+        eprintln!(
+            "a_full_disk_leaves_the_vault_as_it_was: needs `cargo xtask test` (a small disk)"
+        );
+        return;
+    };
+    let env = Env {
+        dir: tempfile::tempdir_in(&disk).unwrap(),
+    };
+    env.ok(&["add", "otpauth://totp/Before:one?secret=JBSWY3DPEHPK3PXP"]);
+    env.ok(&["add", "otpauth://totp/Before:two?secret=GEZDGNBVGY3TQOJQ"]);
+    let bak = env.dir.path().join("vault.tfv.bak");
+    let (vault_before, bak_before) = (
+        std::fs::read(env.vault()).unwrap(),
+        std::fs::read(&bak).unwrap(),
+    );
+    // Every free byte taken (dd stops at "No space left on device").
+    let filler = env.dir.path().join("filler");
+    let _ = Command::new("dd")
+        .arg("if=/dev/zero")
+        .arg(format!("of={}", filler.display()))
+        .arg("bs=64k")
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    let line = env.fails(&["add", "otpauth://totp/During:three?secret=MFRGGZDFMZTWQ2LK"]);
+    assert!(
+        line.contains("disk is full") && line.contains("not changed"),
+        "{line}"
+    );
+    assert_eq!(std::fs::read(env.vault()).unwrap(), vault_before);
+    assert_eq!(std::fs::read(&bak).unwrap(), bak_before);
+    for leftover in ["vault.tfv.tmp", "vault.tfv.bak.tmp"] {
+        assert!(
+            !env.dir.path().join(leftover).exists(),
+            "{leftover} left behind"
+        );
+    }
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 2);
+    // Space returns.
+    std::fs::remove_file(&filler).unwrap();
+    env.ok(&["add", "otpauth://totp/During:three?secret=MFRGGZDFMZTWQ2LK"]);
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 3);
+}

@@ -106,6 +106,12 @@ pub enum VaultError {
         /// The error.
         source: io::Error,
     },
+    /// The disk (or the user's quota) is full: nothing was changed.
+    #[error("{path}: the disk is full; the vault was not changed (free some space and try again)")]
+    DiskFull {
+        /// The file that could not be written.
+        path: PathBuf,
+    },
     /// The file does not start with the vault magic.
     #[error("{path} is not a Twofold vault")]
     NotAVault {
@@ -841,19 +847,35 @@ fn read_file(path: &Path) -> Result<Vec<u8>, VaultError> {
 /// file over the vault and fsyncs the directory. At every instant the vault path holds either
 /// the old or the new complete file.
 fn atomic_replace(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
-    let io_err = |p: &Path| {
-        let p = p.to_owned();
-        move |source| VaultError::Io { path: p, source }
-    };
     let tmp = sibling(path, ".tmp");
+    let result = replace_through(path, &tmp, bytes);
+    if result.is_err() {
+        // A half-written temporary file would only take the space a retry needs.
+        let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_file(sibling(path, ".bak.tmp"));
+    }
+    result
+}
+
+/// An I/O error on `path`: [`VaultError::DiskFull`] when the disk or quota is full.
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> VaultError {
+    let path = path.to_owned();
+    move |source| match source.kind() {
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => VaultError::DiskFull { path },
+        _ => VaultError::Io { path, source },
+    }
+}
+
+fn replace_through(path: &Path, tmp: &Path, bytes: &[u8]) -> Result<(), VaultError> {
+    let io_err = io_error;
     {
         let mut options = OpenOptions::new();
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp).map_err(io_err(&tmp))?;
-        file.write_all(bytes).map_err(io_err(&tmp))?;
-        file.sync_all().map_err(io_err(&tmp))?;
+        let mut file = options.open(tmp).map_err(io_err(tmp))?;
+        file.write_all(bytes).map_err(io_err(tmp))?;
+        file.sync_all().map_err(io_err(tmp))?;
     }
     if path.exists() {
         let bak = backup_path(path);
@@ -867,7 +889,7 @@ fn atomic_replace(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
         }
         fs::rename(&bak_tmp, &bak).map_err(io_err(&bak))?;
     }
-    fs::rename(&tmp, path).map_err(io_err(path))?;
+    fs::rename(tmp, path).map_err(io_err(path))?;
     sync_dir(path).map_err(io_err(path))?;
     Ok(())
 }

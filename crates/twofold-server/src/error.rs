@@ -101,6 +101,10 @@ pub enum ApiError {
     /// 60000 with 500: a server fault (details are logged, not sent).
     #[error("An error occurred")]
     Internal(String),
+    /// 60000 with 503: the database cannot take the request now (its disk is full, it is
+    /// unreachable or read-only during a failover); nothing was changed. Details are logged.
+    #[error("The service is temporarily unavailable, nothing was changed; try again later")]
+    Unavailable(String),
 }
 
 impl ApiError {
@@ -131,6 +135,7 @@ impl ApiError {
                 (StatusCode::NOT_FOUND, "60000")
             }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "60000"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "60000"),
         }
     }
 
@@ -167,8 +172,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, _) = self.status_and_code();
-        if let Self::Internal(detail) = &self {
-            tracing::error!(detail = %detail, "internal error");
+        match &self {
+            Self::Internal(detail) => tracing::error!(detail = %detail, "internal error"),
+            Self::Unavailable(detail) => tracing::error!(detail = %detail, "database unavailable"),
+            _ => {}
         }
         crate::reply::json(status, &self.body())
     }
@@ -176,6 +183,50 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Internal(format!("database: {e}"))
+        if storage_unavailable(&e) {
+            let code = match &e {
+                sqlx::Error::Database(db) => db.code().map(|c| format!(" ({c})")),
+                _ => None,
+            };
+            Self::Unavailable(format!("database: {e}{}", code.unwrap_or_default()))
+        } else {
+            let code = match &e {
+                sqlx::Error::Database(db) => db.code().map(|c| format!(" (code {c})")),
+                _ => None,
+            };
+            Self::Internal(format!("database: {e}{}", code.unwrap_or_default()))
+        }
+    }
+}
+
+/// Whether a database error is the storage being unavailable (full, unreachable, read-only)
+/// rather than a fault of the request or the code: the client may try again later.
+pub fn storage_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => {
+            if let Some(e) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                // SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY (and their extended codes).
+                let primary = sqlx::error::DatabaseError::code(e)
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .map(|c| c & 0xff);
+                matches!(primary, Some(13 | 10 | 5))
+            } else if let Some(e) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // Insufficient resources (disk full, out of memory), the server shutting down or
+                // starting, a lost connection, a standby that cannot write.
+                let code = e.code();
+                code.starts_with("53")
+                    || code.starts_with("57P")
+                    || code.starts_with("08")
+                    || code == "25006"
+            } else {
+                false
+            }
+        }
+        // The SQLite hot path reports SQLite's own message.
+        sqlx::Error::Protocol(message) => {
+            message.contains("disk is full") || message.contains("database is locked")
+        }
+        _ => false,
     }
 }

@@ -22,6 +22,21 @@ pub use push::{
 use sqlite_hot::SqliteHot;
 pub use verify::{Attempt, DeviceSeed, Judge, TokenClaim, Verdict};
 
+/// Whether a SQLite connection going back to the pool is still inside a transaction. A
+/// failed commit (a full disk) can leave one open that sqlx no longer knows about; every later
+/// write on the connection would then be acknowledged inside it and never committed. Such a
+/// connection is closed (which rolls the transaction back) instead of reused.
+async fn stuck_in_transaction(conn: &mut sqlx::AnyConnection) -> bool {
+    // `BEGIN` is refused inside a transaction.
+    match sqlx::query("BEGIN").execute(&mut *conn).await {
+        Ok(_) => sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err(),
+        Err(_) => {
+            tracing::error!("a database connection was left inside a transaction: closed");
+            true
+        }
+    }
+}
+
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -213,6 +228,9 @@ impl Db {
             Backend::Sqlite if max > 1 => {
                 let writer = AnyPoolOptions::new()
                     .max_connections(1)
+                    .after_release(|conn, _| {
+                        Box::pin(async move { Ok(!stuck_in_transaction(conn).await) })
+                    })
                     .connect(&url)
                     .await?;
                 sqlx::query("PRAGMA busy_timeout = 5000")
@@ -284,6 +302,20 @@ impl Db {
             .try_get("n")
     }
 
+    /// The row of a write with `RETURNING`, committed before it is returned. sqlx's SQLite
+    /// driver hands back an autocommit statement's first row before the commit and drops the
+    /// commit's error (sqlx issues 2099, 3430): a full disk would be acknowledged and lost. In a
+    /// transaction the change is made by the statement and the commit's error is ours.
+    async fn write_returning<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> Result<Option<AnyRow>> {
+        let mut tx = self.writer.begin().await?;
+        let row = query.fetch_optional(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
     pub async fn create_app(
         &self,
         name: &str,
@@ -292,14 +324,15 @@ impl Db {
         token_length: i64,
         now: i64,
     ) -> Result<i64> {
-        sqlx::query("INSERT INTO apps (name, api_key_hash, api_key_sealed, token_length, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        let q = sqlx::query("INSERT INTO apps (name, api_key_hash, api_key_sealed, token_length, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(name)
             .bind(key_hash)
             .bind(key_sealed.map(<[u8]>::to_vec))
             .bind(token_length)
-            .bind(now)
-            .fetch_one(&self.writer)
+            .bind(now);
+        self.write_returning(q)
             .await?
+            .ok_or(sqlx::Error::RowNotFound)?
             .try_get("id")
     }
 
@@ -398,7 +431,7 @@ impl Db {
         app_seed: &[u8],
         now: i64,
     ) -> Result<i64> {
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO users (app_id, email, country_code, cellphone, app_seed, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(app_id)
@@ -406,10 +439,11 @@ impl Db {
         .bind(country_code)
         .bind(cellphone)
         .bind(app_seed.to_vec())
-        .bind(now)
-        .fetch_one(&self.writer)
-        .await?
-        .try_get("id")
+        .bind(now);
+        self.write_returning(q)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?
+            .try_get("id")
     }
 
     pub async fn set_user_email(&self, id: i64, email: &str) -> Result<()> {
@@ -506,16 +540,18 @@ impl Db {
     pub async fn count_event(&self, key: &str, now: i64, window: i64, limit: i64) -> Result<bool> {
         let window = window.max(1);
         let bucket = now.div_euclid(window);
-        let n: i64 = sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO rate_counters (key, bucket, count, expires_at) VALUES ($1, $2, 1, $3) \
              ON CONFLICT (key, bucket) DO UPDATE SET count = rate_counters.count + 1 RETURNING count",
         )
         .bind(key)
         .bind(bucket)
-        .bind((bucket + 1).saturating_mul(window))
-        .fetch_one(&self.writer)
-        .await?
-        .try_get("count")?;
+        .bind((bucket + 1).saturating_mul(window));
+        let n: i64 = self
+            .write_returning(q)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?
+            .try_get("count")?;
         Ok(n <= limit)
     }
 
@@ -605,7 +641,7 @@ impl Db {
         now: i64,
         max: i64,
     ) -> Result<Option<VerificationRow>> {
-        let row = sqlx::query(
+        let q = sqlx::query(
             "UPDATE phone_verifications SET attempts = attempts + 1 WHERE uuid = \
              (SELECT uuid FROM phone_verifications WHERE app_id = $1 AND e164 = $2 ORDER BY created_at DESC, uuid LIMIT 1) \
              AND status = 'pending' AND expires_at > $3 AND attempts < $4 RETURNING *",
@@ -613,9 +649,8 @@ impl Db {
         .bind(app_id)
         .bind(e164)
         .bind(now)
-        .bind(max)
-        .fetch_optional(&self.writer)
-        .await?;
+        .bind(max);
+        let row = self.write_returning(q).await?;
         row.map(|r| verification_row(&r)).transpose()
     }
 

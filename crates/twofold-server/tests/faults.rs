@@ -8,23 +8,19 @@
 mod support;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Backend, KEY, PgDb, totp};
+use support::{Backend, KEY, PgDb, SERVER_KEY, start, totp};
 use twofold_push::client::{self, DeviceClient};
 use twofold_push::protocol::{Decision, DeviceKey, EnrollmentLink};
 
 /// How many times the server is killed on each backend.
 const KILLS: usize = 100;
-/// The server key every run shares (the database holds seeds sealed under it).
-const SERVER_KEY: &str = "6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b";
-
 /// What the server acknowledged, per kind.
 #[derive(Debug, Default)]
 struct Ledger {
@@ -39,53 +35,6 @@ struct Ledger {
 }
 
 type Shared = Arc<Mutex<Ledger>>;
-
-/// The running binary.
-struct Running {
-    child: Child,
-    base: String,
-}
-
-fn start(dir: &Path, url: &str) -> Running {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("server.log"))
-        .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_twofold-server"))
-        .current_dir(dir)
-        .env("RUST_LOG", "warn")
-        .env("TWOFOLD_SERVER_KEY", SERVER_KEY)
-        .env("TWOFOLD_BOOTSTRAP_API_KEY", KEY)
-        .env_remove("TWOFOLD_CONFIG")
-        .args(["--database-url", url, "serve", "--listen", "127.0.0.1:0"])
-        .args(["--rate-per-ip", "1000000", "--rate-per-key", "1000000"])
-        .arg("--outbox")
-        .arg(dir.join("outbox.jsonl"))
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("the server announced itself (see server.log)")
-            .unwrap();
-        if let Some(url) = line.strip_prefix("twofold-server listening on ") {
-            break url.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Running { child, base }
-}
-
-impl Running {
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
 
 async fn call(
     http: &reqwest::Client,
@@ -397,7 +346,7 @@ async fn kill_under_load(backend: Backend) {
     };
     let (callback_url, delivered) = website().await;
     // The first start creates the application; the website gets its callbacks.
-    let first = start(dir.path(), &url);
+    let first = start(dir.path(), &url, None);
     let set = Command::new(env!("CARGO_BIN_EXE_twofold-server"))
         .env("TWOFOLD_SERVER_KEY", SERVER_KEY)
         .args([
@@ -426,7 +375,7 @@ async fn kill_under_load(backend: Backend) {
     let mut all = Ledger::default();
     let started = Instant::now();
     for cycle in 0..KILLS {
-        let server = start(dir.path(), &url);
+        let server = start(dir.path(), &url, None);
         let ledger: Shared = Arc::default();
         // One request first (a debug build spends a few hundred milliseconds on its first).
         let id = new_user(
@@ -468,7 +417,7 @@ async fn kill_under_load(backend: Backend) {
         all.verified.extend(cycle_ledger.verified.iter().cloned());
         all.created.extend(cycle_ledger.created.iter().cloned());
         all.answered.extend(cycle_ledger.answered.iter().cloned());
-        let server = start(dir.path(), &url);
+        let server = start(dir.path(), &url, None);
         let late = check(&server.base, &cycle_ledger, &all, &phones).await;
         all.answered.extend(late);
         server.kill();
@@ -488,7 +437,7 @@ async fn kill_under_load(backend: Backend) {
 
     // Every answered request's callback reaches the website: at once, or (for one a killed
     // server was attempting) when its lease runs out.
-    let server = start(dir.path(), &url);
+    let server = start(dir.path(), &url, None);
     let deadline =
         Instant::now() + Duration::from_secs(twofold_server::callbacks::LEASE as u64 + 30);
     loop {

@@ -3,8 +3,9 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 use twofold_server::crypto::{self, ServerKey};
@@ -271,4 +272,61 @@ pub async fn enroll_device(server: &Server, id: i64) -> (String, Vec<u8>) {
         .decode(b["account"]["secret"].as_str().unwrap().as_bytes())
         .unwrap();
     (b["device"]["uuid"].as_str().unwrap().to_owned(), seed)
+}
+
+/// The server key every run shares (the database holds seeds sealed under it).
+pub const SERVER_KEY: &str = "6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b";
+
+/// The `twofold-server` binary, running (on `127.0.0.1:0`, logging into `dir/server.log`).
+pub struct Running {
+    pub child: Child,
+    pub base: String,
+}
+
+/// Starts the binary on `url` and waits until it listens; text messages go to `outbox`
+/// (default: `dir/outbox.jsonl`).
+pub fn start(dir: &Path, url: &str, outbox: Option<&Path>) -> Running {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_twofold-server"))
+        .current_dir(dir)
+        .env("RUST_LOG", "warn")
+        .env("TWOFOLD_SERVER_KEY", SERVER_KEY)
+        .env("TWOFOLD_BOOTSTRAP_API_KEY", KEY)
+        .env_remove("TWOFOLD_CONFIG")
+        .args(["--database-url", url, "serve", "--listen", "127.0.0.1:0"])
+        .args(["--rate-per-ip", "1000000", "--rate-per-key", "1000000"])
+        .arg("--outbox")
+        .arg(outbox.map_or_else(|| dir.join("outbox.jsonl"), Path::to_path_buf))
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("the server announced itself (see server.log)")
+            .unwrap();
+        if let Some(url) = line.strip_prefix("twofold-server listening on ") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Running { child, base }
+}
+
+impl Running {
+    /// SIGKILL, and waits for the process to be gone.
+    pub fn kill(self) {}
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
