@@ -70,6 +70,17 @@ pub enum KeyMode {
     Passphrase,
 }
 
+/// What [`Vault::check_keychain`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeychainCheck {
+    /// The vault is protected by a passphrase: no keychain entry to check.
+    NotUsed,
+    /// The keychain holds the vault's key.
+    Present,
+    /// The entry was missing or different: the vault's key was put back.
+    Restored,
+}
+
 /// What the header says, readable without a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VaultInfo {
@@ -392,6 +403,29 @@ impl Vault {
     pub fn read(&mut self) -> Result<Contents, VaultError> {
         let _lock = FileLock::shared(&self.path)?;
         self.read_locked()
+    }
+
+    /// Makes sure the keychain still holds this vault's key, and puts it back when it does not:
+    /// an entry deleted or a keychain reset while the vault is open would otherwise leave a file
+    /// that opens nowhere. The key is put back only while it still decrypts the file on disk
+    /// (another process may have re-keyed it: [`VaultError::Rekeyed`]). Passphrase vaults do
+    /// not use the keychain. An unreachable keychain is [`KeyStoreError::Unavailable`].
+    pub fn check_keychain(&mut self, keystore: &dyn KeyStore) -> Result<KeychainCheck, VaultError> {
+        if self.header.mode != KeyMode::Keychain {
+            return Ok(KeychainCheck::NotUsed);
+        }
+        let id = self.header.vault_id_hex();
+        let stored = keystore.get(&id)?;
+        if stored.is_some_and(|k| k.expose() == self.key.expose()) {
+            return Ok(KeychainCheck::Present);
+        }
+        let _lock = FileLock::exclusive(&self.path)?;
+        self.read_locked()?;
+        if self.header.mode != KeyMode::Keychain {
+            return Ok(KeychainCheck::NotUsed);
+        }
+        keystore.set(&id, &self.key)?;
+        Ok(KeychainCheck::Restored)
     }
 
     /// Reads the latest contents under an exclusive lock, lets `change` edit them, and saves the

@@ -489,3 +489,69 @@ fn a_huge_payload_length_is_a_truncated_file_not_a_panic() {
         })
     ));
 }
+
+/// The keychain entry disappearing while the vault is open (deleted, or the keychain reset):
+/// the open vault puts its key back, so the file still opens afterwards; an unreachable
+/// keychain is reported; a vault another process moved behind a passphrase is left alone.
+#[test]
+fn a_lost_keychain_entry_is_put_back_while_the_vault_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.tfv");
+    let keychain = mock_keychain();
+    let (mut vault, _) =
+        Vault::create(&path, Protection::Keychain(&keychain), &mut OsEntropy).unwrap();
+    add(&mut vault, draft("Kept", "alice", SEED));
+    let id = Vault::inspect(&path).unwrap().vault_id;
+    assert_eq!(
+        vault.check_keychain(&keychain).unwrap(),
+        vault::KeychainCheck::Present
+    );
+
+    keychain.delete(&id).unwrap();
+    assert!(
+        Vault::open(&path, &keychain, None).is_err(),
+        "the file no longer opens"
+    );
+    assert_eq!(
+        vault.check_keychain(&keychain).unwrap(),
+        vault::KeychainCheck::Restored
+    );
+    let (_, contents) = Vault::open(&path, &keychain, None).unwrap();
+    assert_eq!(contents.accounts[0].issuer, "Kept");
+    // A different key under the entry (a reset keychain reused the name) is replaced too.
+    keychain.set(&id, &Secret::from_slice(&[7; 32])).unwrap();
+    assert_eq!(
+        vault.check_keychain(&keychain).unwrap(),
+        vault::KeychainCheck::Restored
+    );
+    assert!(Vault::open(&path, &keychain, None).is_ok());
+
+    // The keychain is gone: said so, nothing changed.
+    assert!(matches!(
+        vault.check_keychain(&NoKeyStore),
+        Err(VaultError::Keychain(KeyStoreError::Unavailable { .. }))
+    ));
+
+    // Another process moves the vault behind a passphrase (a new key): the old key is not put
+    // back into the keychain.
+    let (mut other, _) = Vault::open(&path, &keychain, None).unwrap();
+    other
+        .set_passphrase(&keychain, &pass("pp"), FAST, &mut OsEntropy)
+        .unwrap();
+    assert!(keychain.get(&id).unwrap().is_none());
+    assert!(matches!(
+        vault.check_keychain(&keychain),
+        Err(VaultError::Rekeyed)
+    ));
+    assert!(keychain.get(&id).unwrap().is_none());
+
+    // A passphrase vault has no entry to check.
+    let (_, mut protected) = (
+        0,
+        Vault::open(&path, &keychain, Some(&pass("pp"))).unwrap().0,
+    );
+    assert_eq!(
+        protected.check_keychain(&keychain).unwrap(),
+        vault::KeychainCheck::NotUsed
+    );
+}

@@ -1,10 +1,13 @@
-//! Vault commands: status, first-run creation, unlock and lock.
+//! Vault commands: status, first-run creation, unlock and lock, and the keychain's health while
+//! the vault is open (its key put back when lost, a passphrase when the keychain is gone).
 
 use serde::Serialize;
 use tauri::State;
-use twofold_core::vault::{KdfParams, KeyMode, Protection, Vault};
+use twofold_core::keychain::KeyStoreError;
+use twofold_core::vault::{KdfParams, KeyMode, KeychainCheck, Protection, Vault, VaultError};
 use twofold_core::{OsEntropy, Secret};
 
+use crate::commands::accounts::locked;
 use crate::error::IpcError;
 use crate::session::AppSession;
 
@@ -95,6 +98,68 @@ pub fn ui_ready(what: String) {
         let _ = writeln!(out, "twofold: ready {what}");
         let _ = out.flush();
     }
+}
+
+/// Whether the vault could be opened again after the app closes, as far as the keychain goes.
+#[derive(Debug, Serialize, PartialEq, Eq, ts_rs::TS)]
+pub struct KeychainHealth {
+    /// `ok` (or a passphrase vault), `restored` (the key was missing and was put back) or
+    /// `unreachable` (the keychain is gone: only this running app can still open the vault).
+    #[ts(type = "\"ok\" | \"restored\" | \"unreachable\"")]
+    pub state: &'static str,
+    /// What to tell the user (empty when `ok`).
+    pub message: String,
+}
+
+/// Checks that the keychain still holds the open vault's key and puts it back when it was lost
+/// (the UI asks after unlocking, on focus and every minute).
+#[tauri::command]
+pub async fn check_keychain(session: State<'_, AppSession>) -> Result<KeychainHealth, IpcError> {
+    let mut guard = session.vault.lock().map_err(poisoned)?;
+    let vault = guard.as_mut().ok_or_else(locked)?;
+    let (state, message) = match vault.check_keychain(session.keystore.as_ref()) {
+        Ok(KeychainCheck::Present | KeychainCheck::NotUsed) => ("ok", String::new()),
+        Ok(KeychainCheck::Restored) => (
+            "restored",
+            "The vault's key had gone from the system keychain; Twofold put it back.".to_owned(),
+        ),
+        Err(VaultError::Keychain(KeyStoreError::Unavailable { reason })) => (
+            "unreachable",
+            format!(
+                "The system keychain is not reachable ({reason}). Your codes work while Twofold \
+                 stays open, but the vault will not open again until the keychain is back: \
+                 protect it with a passphrase now."
+            ),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(KeychainHealth { state, message })
+}
+
+/// Moves the open vault from the keychain to a passphrase (a new key; works with the keychain
+/// gone, which is when it is needed).
+#[tauri::command]
+pub async fn protect_with_passphrase(
+    session: State<'_, AppSession>,
+    passphrase: String,
+) -> Result<VaultStatus, IpcError> {
+    let Some(pass) = secret(Some(passphrase)) else {
+        return Err(IpcError::problems(vec![crate::error::FieldProblem {
+            field: "passphrase".into(),
+            message: "enter a passphrase".into(),
+        }]));
+    };
+    {
+        let mut guard = session.vault.lock().map_err(poisoned)?;
+        let vault = guard.as_mut().ok_or_else(locked)?;
+        vault.set_passphrase(
+            session.keystore.as_ref(),
+            &pass,
+            KdfParams::DEFAULT,
+            &mut OsEntropy,
+        )?;
+    }
+    Ok(status_of(&session))
 }
 
 pub fn poisoned<T>(_: T) -> IpcError {

@@ -22,6 +22,17 @@ needs_passphrase: boolean,
  */
 path: string, };
 
+export type KeychainHealth = { 
+/**
+ * `ok` (or a passphrase vault), `restored` (the key was missing and was put back) or
+ * `unreachable` (the keychain is gone: only this running app can still open the vault).
+ */
+state: "ok" | "restored" | "unreachable", 
+/**
+ * What to tell the user (empty when `ok`).
+ */
+message: string, };
+
 export type CodeView = { id: string, issuer: string, name: string, kind: "totp" | "hotp" | "steam", code: string, next_code: string, period: number | null, seconds_left: number | null, tags: Array<string>, 
 /**
  * `#rrggbb` the user picked, or null for the colour made from the issuer.

@@ -14,6 +14,7 @@ import type {
   ErrorCode,
   FieldProblem,
   IpcError,
+  KeychainHealth,
   ManualEntry,
   Preview,
   PreviewItem,
@@ -23,6 +24,7 @@ import type {
 } from "./bindings";
 
 export type { AnswerView, ApprovalView, DetailRow, EnrollmentOffer, PushDeviceView };
+export type { KeychainHealth };
 export type { AccountEdit, CodeView, ErrorCode, FieldProblem, IpcError, ManualEntry, Preview, PreviewItem, Settings, SortOrder, VaultStatus };
 export type VaultState = VaultStatus["state"];
 
@@ -34,6 +36,10 @@ export const vaultStatus = () => invoke<VaultStatus>("vault_status");
 export const createVault = (passphrase: string | null) => invoke<VaultStatus>("create_vault", { passphrase });
 export const unlock = (passphrase: string | null) => invoke<VaultStatus>("unlock", { passphrase });
 export const lock = () => invoke<VaultStatus>("lock");
+/** Whether the keychain still holds the open vault's key (Rust puts it back when it was lost). */
+export const checkKeychain = () => invoke<KeychainHealth>("check_keychain");
+/** Moves the open vault behind a passphrase: the way out when the keychain is gone. */
+export const protectWithPassphrase = (passphrase: string) => invoke<VaultStatus>("protect_with_passphrase", { passphrase });
 export const listCodes = () => invoke<CodeView[]>("list_codes");
 export const nextHotp = (id: string) => invoke<CodeView>("next_hotp", { id });
 export const addManual = (entry: ManualEntry) => invoke<string>("add_manual", { entry });
