@@ -1,4 +1,4 @@
-//! `cargo xtask bench [core|qr|server|push|desktop|all]`: runs the benchmark binaries in release mode, each beside its
+//! `cargo xtask bench [core|qr|server|push|soak|desktop|all]`: runs the benchmark binaries in release mode, each beside its
 //! reference in the same run, and writes BENCHMARKS.md.
 
 use std::fmt::Write as _;
@@ -11,8 +11,8 @@ use crate::shell;
 
 pub fn bench(args: &[String]) -> Result<()> {
     let area = args.first().map(String::as_str).unwrap_or("all");
-    if !["core", "qr", "server", "push", "desktop", "all"].contains(&area) {
-        bail!("unknown benchmark area `{area}` (core, qr, server, push, desktop, all)");
+    if !["core", "qr", "server", "push", "soak", "desktop", "all"].contains(&area) {
+        bail!("unknown benchmark area `{area}` (core, qr, server, push, soak, desktop, all)");
     }
     packages::ensure(Area::Bench)?;
     let path = shell::root().join("BENCHMARKS.md");
@@ -23,7 +23,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         );
     }
     doc = replace_section(&doc, "header", &header()?);
-    if !["server", "push", "desktop"].contains(&area) {
+    if !["server", "push", "soak", "desktop"].contains(&area) {
         let which = if area == "all" { "all" } else { area };
         let table = shell::output(shell::cargo().args([
             "bench",
@@ -82,6 +82,21 @@ pub fn bench(args: &[String]) -> Result<()> {
             &format!("## Push approval delivery\n\n{text}{PUSH_NOTES}"),
         );
     }
+    if area == "soak" || area == "all" {
+        let text = shell::output(shell::cargo().args([
+            "bench",
+            "-p",
+            "twofold-server",
+            "--bench",
+            "soak",
+        ]))?;
+        print!("{text}");
+        doc = replace_section(
+            &doc,
+            "soak",
+            &format!("## Soak: 10,000 device streams for 10 minutes\n\n{text}{SOAK_NOTES}"),
+        );
+    }
     if area == "desktop" || area == "all" {
         let table = desktop()?;
         print!("{table}");
@@ -134,6 +149,17 @@ const PUSH_NOTES: &str = "\nNotes:\n\n\
     broadcast per user; PostgreSQL servers `NOTIFY` each other); a woken stream reads the events \
     after its last one from the database and writes them to the connection.\n";
 
+const SOAK_NOTES: &str = "\nNotes:\n\n\
+    - The real `twofold-server` binary (release, SQLite file) with 10,000 users, each with one \
+    enrolled device holding `GET /device/v1/stream` from the benchmark process (same 2 cores). \
+    Each minute a different tenth of the devices drops its connection and reconnects 200 ms \
+    later with `Last-Event-ID`; 20 approval requests a second are created all along, \
+    round-robin over the users.\n\
+    - Memory is the server's resident set size; descriptors and threads come from `/proc`; the \
+    server's stream count is its `twofold_device_streams` gauge, which a stream task that \
+    outlived its connection would keep high. *Not delivered* compares every request the API \
+    created with what the devices received; the run fails if any is missing.\n";
+
 const SERVER_NOTES: &str = "\nNotes:\n\n\
     - wrk, 2 threads, 32 keep-alive connections, on the same 2 cores as the servers (both \
     servers in one process), in three alternating rounds of 4 s (bare, `verify`, bare, …) so a \
@@ -154,7 +180,7 @@ const SERVER_NOTES: &str = "\nNotes:\n\n\
 
 fn header() -> Result<String> {
     let mut h = String::from(
-        "Produced by `cargo xtask bench [core|qr|server|push|desktop|all]` (release builds). Every row is \
+        "Produced by `cargo xtask bench [core|qr|server|push|soak|desktop|all]` (release builds). Every row is \
          measured beside its reference in the same run on the same machine, so the ratios hold \
          even when the machine is shared; absolute times move with load. Nothing here is \
          asserted by the tests.\n\n",

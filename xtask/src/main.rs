@@ -10,6 +10,7 @@ mod postgres;
 mod run;
 mod shell;
 mod small_disk;
+mod supply_chain;
 mod test;
 mod ui;
 

@@ -1,4 +1,5 @@
-//! `cargo xtask test`: system packages, formatting, lints, the layering rule, then every test
+//! `cargo xtask test`: system packages, formatting, lints, the layering rule, the supply-chain
+//! policy (`deny.toml`, npm audit where it can run), then every test
 //! inside a private D-Bus session with a real gnome-keyring, and the independent decryption of
 //! the vault test vector.
 
@@ -39,6 +40,7 @@ pub fn test(args: &[String]) -> Result<()> {
         "warnings",
     ]))?;
     check_layering()?;
+    crate::supply_chain::check()?;
     let venv = python_venv()?;
     // npm authy-client, whose own callback check the push suite runs (install scripts are an
     // optional native tracer of its logger: not needed).

@@ -143,7 +143,12 @@ pub struct DeviceClient {
     server: String,
     uuid: String,
     key: Arc<DeviceKey>,
+    silence: Duration,
 }
+
+/// How long a stream may send nothing at all — not even its heartbeat comment, every 15 s —
+/// before it counts as gone.
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 
 impl DeviceClient {
     /// A client for the device `uuid` of `server`, signing with `key`.
@@ -153,7 +158,14 @@ impl DeviceClient {
             server: server.trim_end_matches('/').to_owned(),
             uuid: uuid.to_owned(),
             key: Arc::new(key),
+            silence: SILENCE_LIMIT,
         }
+    }
+
+    /// The same client with another silence limit (tests use a short one).
+    pub fn with_silence_limit(mut self, silence: Duration) -> Self {
+        self.silence = silence;
+        self
     }
 
     /// The server's base URL.
@@ -321,14 +333,21 @@ impl DeviceClient {
             return read_json::<Value>(&self.server, response).await.map(|_| ());
         }
         on_open();
-        let mut events = response.bytes_stream().eventsource();
-        // A heartbeat comes every 15 s; silence for 45 s means the connection is gone.
+        // Silence is measured on the bytes: heartbeats are SSE comments, which never come out
+        // of the event parser (timing the parsed events broke every quiet stream after 45 s).
+        let silence = self.silence;
+        let bytes =
+            futures_util::stream::unfold(response.bytes_stream(), move |mut s| async move {
+                match tokio::time::timeout(silence, s.next()).await {
+                    Ok(Some(chunk)) => Some((chunk.map_err(|e| e.to_string()), s)),
+                    Ok(None) => None,
+                    Err(_) => Some((Err("the stream went silent".to_owned()), s)),
+                }
+            });
+        let mut events = Box::pin(bytes.eventsource());
         loop {
-            let next = tokio::time::timeout(Duration::from_secs(45), events.next()).await;
-            let item = match next {
-                Err(_) => return Err(PushError::BadAnswer("the stream went silent".into())),
-                Ok(None) => return Ok(()),
-                Ok(Some(item)) => item,
+            let Some(item) = events.next().await else {
+                return Ok(());
             };
             let ev = item.map_err(|e| PushError::BadAnswer(e.to_string()))?;
             if ev.event != "request" {
