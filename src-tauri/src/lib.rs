@@ -134,7 +134,28 @@ pub fn run() {
         .on_window_event(desktop::on_window_event)
         .run(tauri::generate_context!());
     if let Err(e) = app {
+        // Launched while the previous instance was quitting: it still held the single-instance
+        // name but could no longer take our arguments. Start again (once) after it is gone,
+        // rather than leaving the user with nothing on the screen.
+        #[cfg(unix)]
+        if e.to_string()
+            .contains("failed to forward arguments to the running instance")
+            && std::env::var_os(RELAUNCHED).is_none()
+        {
+            use std::os::unix::process::CommandExt;
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            if let Ok(me) = std::env::current_exe() {
+                let failed = std::process::Command::new(me)
+                    .args(std::env::args_os().skip(1))
+                    .env(RELAUNCHED, "1")
+                    .exec();
+                eprintln!("twofold-desktop: error: relaunching: {failed}");
+            }
+        }
         eprintln!("twofold-desktop: error: {e}");
         std::process::exit(1);
     }
 }
+
+/// Set on the one relaunch after the previous instance quit under us (see [`run`]).
+const RELAUNCHED: &str = "TWOFOLD_RELAUNCHED";

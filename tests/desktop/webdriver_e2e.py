@@ -464,7 +464,19 @@ finally:
         push["dunst"].kill()
 
 
+def wait_until_the_app_has_exited(timeout=20):
+    """A new launch while the old process is still shutting down would be handed to it by the
+    single-instance plugin and exit, leaving the new WebDriver session without a window."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if subprocess.run(["pgrep", "-f", APP], capture_output=True).returncode != 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{APP} still running {timeout} s after the session ended")
+
+
 def restart_keeps_accounts():
+    wait_until_the_app_has_exited()
     d2 = session()
     try:
         if PASSPHRASE:

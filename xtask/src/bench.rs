@@ -161,8 +161,10 @@ const SOAK_NOTES: &str = "\nNotes:\n\n\
     created with what the devices received; the run fails if any is missing.\n\
     - Open finding: memory is not flat. It grows about 6 MiB a minute with 10,000 devices and \
     1,000 reconnects a minute (about 3 MiB with 2,000 devices and 200), the same with \
-    `MALLOC_ARENA_MAX=2`, while descriptors, threads and streams stay level; the cause (SQLite \
-    page caches filling as the tables grow, or state kept per connection) is not found yet.\n";
+    `MALLOC_ARENA_MAX=2`, while descriptors, threads and streams stay level. Prime suspect: \
+    SQLite's page caches filling as the tables grow (bounded at about 82 MiB: 64 MiB for the \
+    hot-path connection, 2 MiB for each of the nine others; 66 MiB so far). A longer run will \
+    show whether it levels off there; until then this is not shown flat.\n";
 
 const SERVER_NOTES: &str = "\nNotes:\n\n\
     - wrk, 2 threads, 32 keep-alive connections, on the same 2 cores as the servers (both \

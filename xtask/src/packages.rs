@@ -69,6 +69,8 @@ impl Area {
             "imagemagick",
             // A notification daemon, so the desktop e2e sees push notifications arrive.
             "dunst",
+            // pgrep: the e2e waits for the app to exit before relaunching it.
+            "procps",
             // The built UI's screenshots, light and dark (playwright-core drives it).
             "chromium",
         ];

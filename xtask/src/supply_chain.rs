@@ -62,9 +62,10 @@ fn npm_audit() -> Result<()> {
         eprintln!("supply chain: npm audit --omit=dev (ui): no advisories");
         return Ok(());
     }
-    let why = report["error"]["summary"]
-        .as_str()
-        .or(report["message"].as_str())
+    let why = [&report["error"]["summary"], &report["message"]]
+        .into_iter()
+        .filter_map(|v| v.as_str())
+        .find(|s| !s.is_empty())
         .map(str::to_owned)
         .unwrap_or_else(|| String::from_utf8_lossy(&out.stderr).trim().to_owned());
     eprintln!("supply chain: npm audit could not run here ({why}); not checked");
