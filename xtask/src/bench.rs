@@ -176,7 +176,8 @@ const SERVER_NOTES: &str = "\nNotes:\n\n\
     - Every `verify` request is a valid code of a different user (600,000 users, a third per \
     round, registered as \
     on a site in steady state), so none is a replay and each one pays for the API-key check \
-    (cached 5 s), the user read, the seed decryption, the ±1 step window and the durable \
+    (the application read on every request: no cache, so a rotated key or a disabled feature \
+    applies at once), the user read, the seed decryption, the ±1 step window and the durable \
     replay-protection insert before it answers.\n\
     - How: on SQLite the user read and the claim go to one thread that owns one rusqlite \
     connection with a warm page cache and runs whatever has queued up in one transaction \
