@@ -9,10 +9,9 @@ mod support;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Backend, KEY, start, totp};
+use support::{Backend, psql, sqlite_integrity, start, totp, try_call};
 
 /// The small disk is one for the whole binary: one test fills it at a time.
 static DISK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -57,6 +56,7 @@ impl Drop for Filler {
     }
 }
 
+/// One API call, which the server must answer (a result or a clean error) within 20 s.
 async fn call(
     http: &reqwest::Client,
     base: &str,
@@ -64,16 +64,9 @@ async fn call(
     path: &str,
     body: Value,
 ) -> (u16, Value) {
-    let r = http
-        .request(method.parse().unwrap(), format!("{base}{path}"))
-        .header("X-Authy-API-Key", KEY)
-        .timeout(Duration::from_secs(15))
-        .json(&body)
-        .send()
+    try_call(http, base, method, path, body)
         .await
-        .unwrap_or_else(|e| panic!("{method} {path}: no answer ({e})"));
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap())
+        .unwrap_or_else(|e| panic!("{method} {path}: no answer ({e})"))
 }
 
 /// A 200, or the 503 envelope that says storage is unavailable.
@@ -256,11 +249,7 @@ async fn full_disk(backend: Backend) {
     assert_eq!(s, 200, "verify after space returned: {b}");
     server.kill();
     if let Backend::Sqlite = backend {
-        let db = rusqlite::Connection::open(dir.join("server.db")).unwrap();
-        let check: String = db
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok");
+        sqlite_integrity(&dir.join("server.db"));
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -270,19 +259,6 @@ struct SmallPg {
     admin: String,
     name: String,
     url: String,
-}
-
-fn psql(url: &str, sql: &str) {
-    let out = Command::new("psql")
-        .arg(url)
-        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "psql {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 impl SmallPg {

@@ -8,14 +8,13 @@
 mod support;
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Backend, KEY, PgDb, SERVER_KEY, start, totp};
+use support::{Backend, PgDb, SERVER_KEY, sqlite_integrity, start, totp, try_call};
 use twofold_push::client::{self, DeviceClient};
 use twofold_push::protocol::{Decision, DeviceKey, EnrollmentLink};
 
@@ -36,31 +35,12 @@ struct Ledger {
 
 type Shared = Arc<Mutex<Ledger>>;
 
-async fn call(
-    http: &reqwest::Client,
-    base: &str,
-    method: &str,
-    path: &str,
-    body: Value,
-) -> Result<(u16, Value), reqwest::Error> {
-    let r = http
-        .request(method.parse().unwrap(), format!("{base}{path}"))
-        .header("X-Authy-API-Key", KEY)
-        .timeout(Duration::from_secs(20))
-        .json(&body)
-        .send()
-        .await?;
-    let status = r.status().as_u16();
-    let body = r.json().await?;
-    Ok((status, body))
-}
-
 /// A new user with a phone number of its own.
 async fn new_user(http: &reqwest::Client, base: &str, tag: &str) -> Result<i64, String> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let phone = format!("775-{}-{:04}", 461 + n / 10_000, n % 10_000);
-    let (s, b) = call(
+    let (s, b) = try_call(
         http,
         base,
         "POST",
@@ -86,7 +66,7 @@ async fn verify_load(base: String, worker: usize, ledger: Shared) {
             return;
         };
         ledger.lock().unwrap().users.push(id);
-        let Ok((200, b)) = call(
+        let Ok((200, b)) = try_call(
             &http,
             &base,
             "POST",
@@ -107,7 +87,7 @@ async fn verify_load(base: String, worker: usize, ledger: Shared) {
             )
             .unwrap();
         let token = totp(&seed, 6, 0);
-        match call(
+        match try_call(
             &http,
             &base,
             "GET",
@@ -135,7 +115,7 @@ impl Phone {
     async fn enroll(base: &str, n: usize) -> Self {
         let http = reqwest::Client::new();
         let user = new_user(&http, base, &format!("phone-{n}")).await.unwrap();
-        let (s, e) = call(
+        let (s, e) = try_call(
             &http,
             base,
             "POST",
@@ -184,7 +164,7 @@ async fn onetouch_load(base: String, phones: Arc<Vec<Phone>>, worker: usize, led
     let mine: Vec<&Phone> = phones.iter().skip(worker).step_by(2).collect();
     for n in 0.. {
         let phone = mine[n % mine.len()];
-        let Ok((200, r)) = call(
+        let Ok((200, r)) = try_call(
             &http,
             &base,
             "POST",
@@ -228,21 +208,6 @@ async fn website() -> (String, Arc<Mutex<HashSet<String>>>) {
     (url, seen)
 }
 
-/// SQLite's own checks of the file the server left (after a crash: with its WAL).
-fn sqlite_integrity(path: &Path) {
-    let db = rusqlite::Connection::open(path).unwrap();
-    let check: String = db
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-    let broken: i64 = db
-        .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(broken, 0, "foreign keys point nowhere");
-}
-
 /// PostgreSQL's B-tree checker (amcheck) over every index of the database, heap included.
 fn postgres_integrity(url: &str) {
     let sql = "CREATE EXTENSION IF NOT EXISTS amcheck; \
@@ -274,7 +239,7 @@ async fn check(
 ) -> Vec<(String, &'static str)> {
     let http = reqwest::Client::new();
     for (id, token) in &cycle.verified {
-        let (s, b) = call(
+        let (s, b) = try_call(
             &http,
             base,
             "GET",
@@ -290,7 +255,7 @@ async fn check(
         );
     }
     for id in &cycle.users {
-        let (s, b) = call(
+        let (s, b) = try_call(
             &http,
             base,
             "GET",
@@ -305,7 +270,7 @@ async fn check(
         all.answered.iter().map(|(u, s)| (u.as_str(), *s)).collect();
     let mut late = Vec::new();
     for (uuid, user) in &cycle.created {
-        let (s, b) = call(
+        let (s, b) = try_call(
             &http,
             base,
             "GET",

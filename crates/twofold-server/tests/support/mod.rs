@@ -21,7 +21,8 @@ pub struct PgDb {
     pub url: String,
 }
 
-fn psql(admin: &str, sql: &str) {
+/// Runs one SQL command through `psql` on `admin` (a database URL), stopping on an error.
+pub fn psql(admin: &str, sql: &str) {
     let out = Command::new("psql")
         .arg(admin)
         .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
@@ -329,4 +330,40 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// One API call that may find the server gone (a killed or dying server): the error, not a
+/// panic. 20 s at most.
+pub async fn try_call(
+    http: &reqwest::Client,
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> Result<(u16, Value), reqwest::Error> {
+    let r = http
+        .request(method.parse().unwrap(), format!("{base}{path}"))
+        .header("X-Authy-API-Key", KEY)
+        .timeout(std::time::Duration::from_secs(20))
+        .json(&body)
+        .send()
+        .await?;
+    let status = r.status().as_u16();
+    let body = r.json().await?;
+    Ok((status, body))
+}
+
+/// SQLite's own checks of a file the server left (after a crash: with its WAL).
+pub fn sqlite_integrity(path: &Path) {
+    let db = rusqlite::Connection::open(path).unwrap();
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let broken: i64 = db
+        .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0, "foreign keys point nowhere");
 }
