@@ -5,6 +5,7 @@ mod bench;
 mod bundle;
 mod desktop;
 mod fuzz;
+mod house;
 mod packages;
 mod postgres;
 mod run;

@@ -1,4 +1,4 @@
-//! `cargo xtask test`: system packages, formatting, lints, the layering rule, the supply-chain
+//! `cargo xtask test`: system packages, formatting, lints, the house rules (`house.rs`), the supply-chain
 //! policy (`deny.toml`, npm audit where it can run), then every test
 //! inside a private D-Bus session with a real gnome-keyring, and the independent decryption of
 //! the vault test vector.
@@ -23,9 +23,6 @@ const PYTHON_PACKAGES: &[&str] = &[
     "segno==1.6.6",
 ];
 
-/// Crates the core must never depend on (it does no network, no UI, no async runtime).
-const FORBIDDEN_IN_CORE: &[&str] = &["tauri", "axum", "reqwest", "tokio", "clap", "hyper", "wry"];
-
 pub fn test(args: &[String]) -> Result<()> {
     packages::ensure(Area::Test)?;
     crate::ui::build()?;
@@ -39,7 +36,7 @@ pub fn test(args: &[String]) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    check_layering()?;
+    crate::house::check()?;
     crate::supply_chain::check()?;
     let venv = python_venv()?;
     // npm authy-client, whose own callback check the push suite runs (install scripts are an
@@ -196,26 +193,6 @@ fn run_counting(cmd: &mut Command) -> Result<(u64, u64)> {
         bail!("cargo test failed ({status})");
     }
     Ok((passed, failed))
-}
-
-fn check_layering() -> Result<()> {
-    let tree = shell::output(shell::cargo().args([
-        "tree",
-        "-p",
-        "twofold-core",
-        "-e",
-        "normal",
-        "--prefix",
-        "none",
-    ]))?;
-    for line in tree.lines() {
-        let name = line.split_whitespace().next().unwrap_or("");
-        if FORBIDDEN_IN_CORE.contains(&name) {
-            bail!("layering: twofold-core depends on `{name}`, which it must not");
-        }
-    }
-    eprintln!("layering: twofold-core depends on none of {FORBIDDEN_IN_CORE:?}");
-    Ok(())
 }
 
 /// A Python virtual environment with PyNaCl, for checking the vault format independently.
