@@ -4,6 +4,7 @@
 use std::fmt;
 
 use hmac::{Hmac, KeyInit, Mac};
+use subtle::ConstantTimeEq;
 
 /// The HMAC hash function of an OTP account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -203,6 +204,52 @@ impl OtpParams {
     pub fn code_at(&self, secret: &[u8], unix_time: u64) -> Code {
         self.code_for_counter(secret, self.counter_at(unix_time))
     }
+
+    /// The time step within `window` of the one at `unix_time` whose code is `code`, the
+    /// earliest if several match; each candidate is compared in constant time. `None` for HOTP
+    /// (a counter is not a window of time) and for a code of another length.
+    pub fn matching_step(
+        &self,
+        secret: &[u8],
+        code: &str,
+        unix_time: u64,
+        window: Window,
+    ) -> Option<u64> {
+        self.method.period()?;
+        if code.len() != usize::from(self.digits) {
+            return None;
+        }
+        let now = self.counter_at(unix_time);
+        (now.saturating_sub(window.behind)..=now.saturating_add(window.ahead)).find(|&step| {
+            let candidate = self.code_for_counter(secret, step);
+            bool::from(candidate.as_str().as_bytes().ct_eq(code.as_bytes()))
+        })
+    }
+
+    /// The oldest time step [`Self::matching_step`] can still answer at `unix_time`: a verifier
+    /// may forget which earlier steps were used. `None` for HOTP.
+    pub fn oldest_usable_step(&self, unix_time: u64, window: Window) -> Option<u64> {
+        self.method.period()?;
+        Some(self.counter_at(unix_time).saturating_sub(window.behind))
+    }
+}
+
+/// The time steps a verifier accepts around the current one: clocks drift and codes take time
+/// to type (RFC 6238 §5.2 recommends at most one step of delay).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Steps before the current one.
+    pub behind: u64,
+    /// Steps after the current one.
+    pub ahead: u64,
+}
+
+impl Window {
+    /// One step either side: what Authy's API and most verifiers accept.
+    pub const ONE_STEP: Self = Self {
+        behind: 1,
+        ahead: 1,
+    };
 }
 
 /// A generated code: up to ten ASCII digits or Steam characters, kept on the stack.
@@ -354,6 +401,73 @@ mod tests {
         assert_eq!(p.seconds_left(30), Some(30));
         let h = OtpParams::new(Method::Hotp { counter: 3 }, Algorithm::Sha1, 6).unwrap();
         assert_eq!(h.seconds_left(100), None);
+    }
+
+    /// RFC 6238 appendix B, SHA-1, 8 digits: the code for T = 59 s is that of step 1.
+    const RFC_SECRET: &[u8] = b"12345678901234567890";
+
+    #[test]
+    fn a_code_matches_its_own_step_and_one_either_side() {
+        let p = totp(Algorithm::Sha1, 8, 30);
+        let w = Window::ONE_STEP;
+        assert_eq!(p.matching_step(RFC_SECRET, "94287082", 59, w), Some(1));
+        // Typed in the next step (late) or the previous one (a fast clock).
+        assert_eq!(p.matching_step(RFC_SECRET, "94287082", 89, w), Some(1));
+        assert_eq!(p.matching_step(RFC_SECRET, "94287082", 0, w), Some(1));
+        // Two steps away: refused.
+        assert_eq!(p.matching_step(RFC_SECRET, "94287082", 90, w), None);
+        assert_eq!(
+            p.matching_step(RFC_SECRET, "07081804", 1_111_111_109, w),
+            Some(37_037_036)
+        );
+        let none = Window {
+            behind: 0,
+            ahead: 0,
+        };
+        assert_eq!(p.matching_step(RFC_SECRET, "94287082", 89, none), None);
+    }
+
+    #[test]
+    fn a_code_of_another_length_or_an_hotp_account_matches_nothing() {
+        let six = totp(Algorithm::Sha1, 6, 30);
+        // The 6-digit code of step 1 is the 8-digit one's last six digits.
+        assert_eq!(
+            six.matching_step(RFC_SECRET, "287082", 59, Window::ONE_STEP),
+            Some(1)
+        );
+        assert_eq!(
+            six.matching_step(RFC_SECRET, "94287082", 59, Window::ONE_STEP),
+            None
+        );
+        assert_eq!(
+            six.matching_step(RFC_SECRET, "", 59, Window::ONE_STEP),
+            None
+        );
+        let hotp = OtpParams::new(Method::Hotp { counter: 1 }, Algorithm::Sha1, 6).unwrap();
+        assert_eq!(
+            hotp.matching_step(RFC_SECRET, "287082", 59, Window::ONE_STEP),
+            None
+        );
+        assert_eq!(hotp.oldest_usable_step(59, Window::ONE_STEP), None);
+    }
+
+    #[test]
+    fn the_window_stops_at_step_zero_and_at_the_last_step() {
+        let p = totp(Algorithm::Sha1, 8, 30);
+        assert_eq!(p.oldest_usable_step(0, Window::ONE_STEP), Some(0));
+        assert_eq!(p.oldest_usable_step(59, Window::ONE_STEP), Some(0));
+        assert_eq!(p.oldest_usable_step(60, Window::ONE_STEP), Some(1));
+        let wide = Window {
+            behind: u64::MAX,
+            ahead: u64::MAX,
+        };
+        assert_eq!(p.oldest_usable_step(u64::MAX, wide), Some(0));
+        // The last representable time: no step beyond it, and no overflow looking for one.
+        let code = p.code_for_counter(RFC_SECRET, u64::MAX / 30);
+        assert_eq!(
+            p.matching_step(RFC_SECRET, code.as_str(), u64::MAX, Window::ONE_STEP),
+            Some(u64::MAX / 30)
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::json;
-use twofold_core::otp::{Algorithm, Method, OtpParams};
+use twofold_core::otp::{Algorithm, Method, OtpParams, Window};
 
 use super::users::{APP_SEED, AUTHENTICATOR_SEED, DEVICE_SEED};
 use super::{authy_id, load_user};
@@ -23,10 +23,20 @@ use crate::store::{Attempt, Counter, DeviceSeed, TokenClaim, UserRow, Verdict};
 /// Seconds per app and authenticator code.
 pub const PERIOD: u32 = 30;
 
-/// The oldest time step a code can still be accepted for at `now` (one step either side is
-/// accepted): replay-protection claims for earlier steps can be pruned.
+/// The steps a code is accepted for around the current one.
+const WINDOW: Window = Window::ONE_STEP;
+
+/// The TOTP parameters of the app and authenticator codes of this length.
+fn totp(digits: u8) -> Option<OtpParams> {
+    OtpParams::new(Method::Totp { period: PERIOD }, Algorithm::Sha1, digits).ok()
+}
+
+/// The oldest time step a code can still be accepted for at `now`: replay-protection claims
+/// for earlier steps can be pruned.
 pub fn oldest_usable_step(now: i64) -> i64 {
-    now / i64::from(PERIOD) - 1
+    let params = totp(6).expect("6-digit TOTP parameters are valid");
+    let oldest = params.oldest_usable_step(u64::try_from(now).unwrap_or(0), WINDOW);
+    oldest.and_then(|s| i64::try_from(s).ok()).unwrap_or(0)
 }
 
 async fn send_code(
@@ -179,20 +189,13 @@ fn well_formed(token: &str) -> bool {
     (4..=12).contains(&token.len()) && token.chars().all(|c| c.is_ascii_digit())
 }
 
-/// The time step among t-1, t, t+1 whose code from `seed` is `token`.
+/// The time step in the window around `now` whose code from `seed` is `token`.
 fn matching_step(seed: &[u8], digits: u8, token: &str, now: i64) -> Option<i64> {
-    if token.len() != usize::from(digits) {
-        return None;
-    }
-    let params = OtpParams::new(Method::Totp { period: PERIOD }, Algorithm::Sha1, digits).ok()?;
-    let step = u64::try_from(now).unwrap_or(0) / u64::from(PERIOD);
-    [step.saturating_sub(1), step, step + 1]
-        .into_iter()
-        .find(|&s| crypto::hashes_equal(params.code_for_counter(seed, s).as_str(), token))
-        .and_then(|s| i64::try_from(s).ok())
+    let step = totp(digits)?.matching_step(seed, token, u64::try_from(now).ok()?, WINDOW)?;
+    i64::try_from(step).ok()
 }
 
-/// Which seed and time step `token` is a code of: one of the user's devices (an `app` code, the
+/// Which seed and time step `token` (shaped like a code) is a code of: one of the user's devices (an `app` code, the
 /// application's length) or the authenticator seed of `users/{id}/secret` (6 digits). Runs on
 /// the database's side of [`crate::store::Db::verify`], inside the attempt's transaction.
 fn judge(
@@ -203,9 +206,6 @@ fn judge(
     token: &str,
     now: i64,
 ) -> Result<Option<TokenClaim>, String> {
-    if !well_formed(token) {
-        return Ok(None);
-    }
     let unreadable =
         |purpose: &str| format!("a {purpose} cannot be decrypted with this server key");
     for device in devices {
@@ -240,11 +240,14 @@ pub async fn verify(
 ) -> Result<Response, ApiError> {
     let id = authy_id(&id)?;
     let now = state.now();
-    let token = token.trim().to_owned();
+    // Checked once: a token not shaped like a code is tried against nothing and counted.
+    let code = Some(token.trim())
+        .filter(|t| well_formed(t))
+        .map(str::to_owned);
     let force = call.params.bool(&["force"]).unwrap_or(false);
     let key = state.key.clone();
     let digits = u8::try_from(call.app.token_length).unwrap_or(7);
-    let sent_code_hash = well_formed(&token).then(|| crypto::hash(&token));
+    let sent_code_hash = code.as_deref().map(crypto::hash);
     let attempt = Attempt {
         app_id: call.app.id,
         user_id: id,
@@ -253,7 +256,10 @@ pub async fn verify(
         lock_until: now + state.policy.lock_seconds,
         sent_code_hash,
         accept_unregistered: call.app.authy_unverified_quirk && !force,
-        judge: Box::new(move |user, devices| judge(&key, user, devices, digits, &token, now)),
+        judge: Box::new(move |user, devices| match &code {
+            Some(code) => judge(&key, user, devices, digits, code, now),
+            None => Ok(None),
+        }),
     };
     let registered_at = match state.db.verify(attempt).await? {
         Verdict::NoUser => return Err(ApiError::UserNotFound),

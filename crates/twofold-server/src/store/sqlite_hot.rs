@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 
 use super::verify::{
     self, Attempt, CLAIM, CLAIMED_SINCE, DEVICE_SEEDS, DeviceSeed, FAILED, SUCCEEDED,
-    USE_SENT_CODE, Verdict,
+    USE_SENT_CODE, Verdict, Write,
 };
 use super::{AppRow, Columns, UserRow};
 
@@ -271,14 +271,13 @@ fn attempt_on(
     conn: &Connection,
     attempt: Attempt,
 ) -> Result<Result<Verdict, String>, rusqlite::Error> {
-    let Some(user) = read_user(conn, attempt.app_id, attempt.user_id)? else {
-        return Ok(Ok(Verdict::NoUser));
+    let user = match verify::admitted(
+        read_user(conn, attempt.app_id, attempt.user_id)?,
+        attempt.now,
+    ) {
+        Ok(user) => user,
+        Err(verdict) => return Ok(Ok(verdict)),
     };
-    if user.locked_until > attempt.now {
-        return Ok(Ok(Verdict::Locked {
-            until: user.locked_until,
-        }));
-    }
     let devices = conn
         .prepare_cached(DEVICE_SEEDS)?
         .query_map(params![user.id], |r| {
@@ -313,22 +312,21 @@ fn attempt_on(
             .execute(params![user.id, hash, attempt.now])?
             > 0;
     }
-    let registered_at = user.created_at;
-    if valid {
-        if verify::success_changes(&user) {
+    let (verdict, write) = verify::decide(valid, &user, attempt.accept_unregistered);
+    match write {
+        Write::Nothing => {}
+        Write::Success => {
             conn.prepare_cached(SUCCEEDED)?.execute(params![user.id])?;
         }
-        return Ok(Ok(Verdict::Valid { registered_at }));
+        Write::Failure => {
+            conn.prepare_cached(FAILED)?.execute(params![
+                attempt.max_failures,
+                attempt.lock_until,
+                user.id
+            ])?;
+        }
     }
-    if attempt.accept_unregistered && !user.registered {
-        return Ok(Ok(Verdict::ValidUnverified { registered_at }));
-    }
-    conn.prepare_cached(FAILED)?.execute(params![
-        attempt.max_failures,
-        attempt.lock_until,
-        user.id
-    ])?;
-    Ok(Ok(Verdict::Invalid))
+    Ok(Ok(verdict))
 }
 
 fn read_app(conn: &Connection, key_hash: &str) -> Result<Option<AppRow>, rusqlite::Error> {

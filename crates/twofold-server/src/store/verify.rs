@@ -78,9 +78,46 @@ pub enum Verdict {
     Invalid,
 }
 
-/// Whether a successful verification changes the user row (registers it or clears failures).
-pub fn success_changes(user: &UserRow) -> bool {
-    !user.registered || user.failed_attempts != 0 || user.locked_until != 0
+/// The user whose code is to be looked at, or the verdict without looking: no such user, or a
+/// locked one. Both drivers' paths ask this first.
+pub(super) fn admitted(user: Option<UserRow>, now: i64) -> std::result::Result<UserRow, Verdict> {
+    match user {
+        None => Err(Verdict::NoUser),
+        Some(u) if u.locked_until > now => Err(Verdict::Locked {
+            until: u.locked_until,
+        }),
+        Some(u) => Ok(u),
+    }
+}
+
+/// What an attempt writes once its code was tried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Write {
+    /// Nothing ([`SUCCEEDED`] would change nothing, or Authy's quirk let the token through).
+    Nothing,
+    /// [`SUCCEEDED`]: register the user, clear its failures and lock.
+    Success,
+    /// [`FAILED`]: count the failure, lock at the limit.
+    Failure,
+}
+
+/// The verdict on an attempt whose code was (`valid`) or was not accepted, and what to write;
+/// both drivers' paths end here.
+pub(super) fn decide(valid: bool, user: &UserRow, accept_unregistered: bool) -> (Verdict, Write) {
+    let registered_at = user.created_at;
+    if valid {
+        let changes = !user.registered || user.failed_attempts != 0 || user.locked_until != 0;
+        let write = if changes {
+            Write::Success
+        } else {
+            Write::Nothing
+        };
+        (Verdict::Valid { registered_at }, write)
+    } else if accept_unregistered && !user.registered {
+        (Verdict::ValidUnverified { registered_at }, Write::Nothing)
+    } else {
+        (Verdict::Invalid, Write::Failure)
+    }
 }
 
 pub(super) const USER_FOR_UPDATE_PG: &str =
@@ -120,21 +157,17 @@ impl Db {
             // In-memory SQLite: one connection, so transactions are serial already.
             Backend::Sqlite => USER_PLAIN,
         };
-        let Some(user) = sqlx::query(user_sql)
+        let user = sqlx::query(user_sql)
             .bind(attempt.app_id)
             .bind(attempt.user_id)
             .fetch_optional(&mut *tx)
             .await?
             .map(|r| user_row(&r))
-            .transpose()?
-        else {
-            return Ok(Verdict::NoUser);
+            .transpose()?;
+        let user = match admitted(user, attempt.now) {
+            Ok(user) => user,
+            Err(verdict) => return Ok(verdict),
         };
-        if user.locked_until > attempt.now {
-            return Ok(Verdict::Locked {
-                until: user.locked_until,
-            });
-        }
         let devices = sqlx::query(DEVICE_SEEDS)
             .bind(user.id)
             .fetch_all(&mut *tx)
@@ -147,7 +180,6 @@ impl Db {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let registered_at = user.created_at;
         let claim = (attempt.judge)(&user, &devices).map_err(sqlx::Error::Protocol)?;
         let mut valid = false;
         if let Some(c) = claim {
@@ -183,25 +215,24 @@ impl Db {
                 .rows_affected()
                 > 0;
         }
-        let verdict = if valid {
-            if success_changes(&user) {
+        let (verdict, write) = decide(valid, &user, attempt.accept_unregistered);
+        match write {
+            Write::Nothing => {}
+            Write::Success => {
                 sqlx::query(SUCCEEDED)
                     .bind(user.id)
                     .execute(&mut *tx)
                     .await?;
             }
-            Verdict::Valid { registered_at }
-        } else if attempt.accept_unregistered && !user.registered {
-            Verdict::ValidUnverified { registered_at }
-        } else {
-            sqlx::query(FAILED)
-                .bind(attempt.max_failures)
-                .bind(attempt.lock_until)
-                .bind(user.id)
-                .execute(&mut *tx)
-                .await?;
-            Verdict::Invalid
-        };
+            Write::Failure => {
+                sqlx::query(FAILED)
+                    .bind(attempt.max_failures)
+                    .bind(attempt.lock_until)
+                    .bind(user.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         tx.commit().await?;
         Ok(verdict)
     }
