@@ -15,7 +15,7 @@ use crate::settings::{self, Settings};
 /// Shared by every command.
 pub struct AppSession {
     pub path: PathBuf,
-    pub keystore: Box<dyn KeyStore + Send + Sync>,
+    pub keystore: Box<dyn KeyStore>,
     pub vault: Mutex<Option<Vault>>,
     /// Accounts found by a scan or a pasted link, waiting for the user to confirm them.
     pub pending: Mutex<Option<PendingAdd>>,
@@ -50,20 +50,19 @@ impl std::fmt::Debug for AppSession {
 impl AppSession {
     /// A session on `path`, with the OS keychain unless `TWOFOLD_NO_KEYCHAIN` is set.
     pub fn new(path: PathBuf) -> Self {
-        let keystore: Box<dyn KeyStore + Send + Sync> =
-            if std::env::var_os("TWOFOLD_NO_KEYCHAIN").is_some() {
-                Box::new(UnreachableKeyStore::new(
-                    "the keychain is turned off (TWOFOLD_NO_KEYCHAIN)",
-                ))
-            } else {
-                match Keychain::open_os() {
-                    Ok(k) => Box::new(k),
-                    Err(KeyStoreError::Unavailable { reason }) => {
-                        Box::new(UnreachableKeyStore::new(reason))
-                    }
-                    Err(e) => Box::new(UnreachableKeyStore::new(e.to_string())),
+        let keystore: Box<dyn KeyStore> = if std::env::var_os("TWOFOLD_NO_KEYCHAIN").is_some() {
+            Box::new(UnreachableKeyStore::new(
+                "the keychain is turned off (TWOFOLD_NO_KEYCHAIN)",
+            ))
+        } else {
+            match Keychain::open_os() {
+                Ok(k) => Box::new(k),
+                Err(KeyStoreError::Unavailable { reason }) => {
+                    Box::new(UnreachableKeyStore::new(reason))
                 }
-            };
+                Err(e) => Box::new(UnreachableKeyStore::new(e.to_string())),
+            }
+        };
         Self::with_keystore(path, keystore)
     }
 
@@ -95,7 +94,7 @@ impl AppSession {
     }
 
     /// A session with a given keystore (tests use a mock store).
-    pub fn with_keystore(path: PathBuf, keystore: Box<dyn KeyStore + Send + Sync>) -> Self {
+    pub fn with_keystore(path: PathBuf, keystore: Box<dyn KeyStore>) -> Self {
         Self {
             keystore,
             vault: Mutex::new(None),

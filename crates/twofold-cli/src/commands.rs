@@ -2,21 +2,20 @@
 //! JSON.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail};
 use twofold_core::migration::MigrationSet;
 use twofold_core::otp::Method;
 use twofold_core::scan::{self, ScanItem};
-use twofold_core::vault::{AddError, Contents, KdfParams};
-use twofold_core::{Account, AccountDraft, AccountId, OsEntropy, Secret, otpauth, qr};
+use twofold_core::vault::{Contents, KdfParams};
+use twofold_core::{Account, AccountDraft, OsEntropy, Secret, otpauth, qr};
 
 use crate::args::{
     AddArgs, AlgorithmArg, Cli, CodeArgs, Command, KindArg, PassphraseAction, RenameArgs, RmArgs,
     ScanArgs, ShowQrArgs,
 };
 use crate::output::{AccountJson, CodeJson, DraftJson, describe_draft, print_json};
-use crate::session::{Session, new_passphrase_prompt, read_passphrase_file};
+use crate::session::{Added, Session, new_passphrase_prompt, now, read_passphrase_file};
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> Result<()> {
@@ -35,13 +34,6 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 fn add(session: &Session, args: AddArgs, json: bool) -> Result<()> {
     let drafts = match &args.uri {
         Some(uri) => match scan::classify(uri) {
@@ -53,7 +45,7 @@ fn add(session: &Session, args: AddArgs, json: bool) -> Result<()> {
         },
         None => vec![draft_from_flags(&args)?],
     };
-    let added = save_drafts(session, drafts)?;
+    let added = session.add_accounts(drafts)?;
     report_added(&added, json);
     if added.iter().all(|a| a.1.is_err()) {
         bail!(
@@ -97,30 +89,6 @@ fn draft_from_flags(args: &AddArgs) -> Result<AccountDraft> {
             .collect();
         anyhow!("{}", text.join("; "))
     })
-}
-
-pub type Added = (String, Result<AccountId, String>);
-
-/// Adds drafts in one save; a duplicate is reported, not added.
-pub fn save_drafts(session: &Session, drafts: Vec<AccountDraft>) -> Result<Vec<Added>> {
-    let (mut vault, _) = session.open_or_create()?;
-    let now = now();
-    let result = vault.update(
-        &mut OsEntropy,
-        |contents: &mut Contents| -> Result<Vec<Added>> {
-            let mut out = Vec::new();
-            for draft in drafts {
-                let name = draft.display_name();
-                match contents.add(draft, &mut OsEntropy, now) {
-                    Ok(id) => out.push((name, Ok(id))),
-                    Err(dup @ AddError::Duplicate { .. }) => out.push((name, Err(dup.to_string()))),
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            Ok(out)
-        },
-    )?;
-    Ok(result?.0)
 }
 
 fn report_added(added: &[Added], json: bool) {
@@ -208,7 +176,7 @@ fn scan_images(session: &Session, args: ScanArgs, json: bool) -> Result<()> {
     }
     if json {
         let found: Vec<DraftJson> = drafts.iter().map(DraftJson::from).collect();
-        let added = save_drafts(session, drafts)?;
+        let added = session.add_accounts(drafts)?;
         let items: Vec<_> = added
             .iter()
             .zip(found)
@@ -217,7 +185,7 @@ fn scan_images(session: &Session, args: ScanArgs, json: bool) -> Result<()> {
         print_json(&items);
         return Ok(());
     }
-    let added = save_drafts(session, drafts)?;
+    let added = session.add_accounts(drafts)?;
     report_added(&added, false);
     Ok(())
 }

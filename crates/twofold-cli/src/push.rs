@@ -5,14 +5,13 @@
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
 use twofold_core::qr;
-use twofold_push::client::{self, DeviceClient, PushError};
-use twofold_push::protocol::{Decision, DeviceKey, EnrollmentLink, Event};
+use twofold_push::client::{DeviceClient, PushError};
+use twofold_push::protocol::{Decision, EnrollmentLink, Event};
 use twofold_push::registry::{self, DeviceRecord, Registry};
 
 use crate::args::PushAction;
-use crate::commands::save_drafts;
 use crate::output::print_json;
-use crate::session::Session;
+use crate::session::{Session, now};
 
 /// Runs a push subcommand on a small async runtime.
 pub fn run(session: &Session, action: PushAction, json: bool) -> Result<()> {
@@ -60,13 +59,6 @@ pub fn run(session: &Session, action: PushAction, json: bool) -> Result<()> {
     })
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 /// The link itself, or the one found in an image's QR codes.
 fn read_link(arg: &str) -> Result<EnrollmentLink> {
     let text = if arg.trim_start().starts_with("twofold:") {
@@ -88,38 +80,24 @@ fn read_link(arg: &str) -> Result<EnrollmentLink> {
 async fn enroll(session: &Session, arg: &str, name: Option<String>, json: bool) -> Result<()> {
     let link = read_link(arg)?;
     let name = name.unwrap_or_else(|| format!("{} (twofold CLI)", registry::host_name()));
-    Registry::check_keychain(session.keystore())?;
-    let (enrolled, key) = client::enroll(&link, &name, "cli")
-        .await
-        .with_context(|| format!("enrolling with {}", link.server))?;
-    let seed = key.seed();
-    let registry = Registry::beside(&session.path);
-    let record = DeviceRecord::enrolled(&link.server, &enrolled);
-    if let Err(e) = registry.add(session.keystore(), record, &key) {
-        // The server has a device whose key could not be kept: take it back.
-        let orphan = DeviceClient::new(
-            &link.server,
-            &enrolled.device.uuid,
-            DeviceKey::from_seed(&seed),
-        );
-        let _ = orphan.revoke().await;
-        return Err(e).context("saving the device key (the enrollment was undone)");
-    }
-    let draft = registry::account_draft(&enrolled.account).map_err(|e| anyhow!(e))?;
-    let added = save_drafts(session, vec![draft])?;
+    let done = Registry::beside(&session.path)
+        .enroll(session.keystore(), &link, &name, "cli")
+        .await?;
+    let (enrolled, server) = (&done.response, &done.record.server);
+    let added = session.add_accounts(vec![done.account])?;
     let account_added = added.first().is_some_and(|a| a.1.is_ok());
     if json {
         print_json(&json!({
             "device": enrolled.device,
-            "server": link.server,
+            "server": server,
             "app_name": enrolled.app_name,
             "authy_id": enrolled.authy_id,
             "account_added": account_added,
         }));
     } else {
         println!(
-            "Enrolled `{}` with {} for {} (device {}).",
-            enrolled.device.name, link.server, enrolled.app_name, enrolled.device.uuid
+            "Enrolled `{}` with {server} for {} (device {}).",
+            enrolled.device.name, enrolled.app_name, enrolled.device.uuid
         );
         if account_added {
             println!("Added {} codes to the vault.", enrolled.app_name);
@@ -206,7 +184,7 @@ fn event_line(device: &DeviceRecord, e: &Event, json: bool) -> String {
             line.push_str("  [number required]");
         }
         if let Some(at) = r.expires_at {
-            line.push_str(&format!("  (expires in {}s)", (at - unix_now()).max(0)));
+            line.push_str(&format!("  (expires in {}s)", (at - now() as i64).max(0)));
         }
     }
     line
@@ -289,15 +267,10 @@ async fn answer(
 }
 
 async fn remove(session: &Session, query: &str, json: bool) -> Result<()> {
-    let record = select(session, Some(query))?.remove(0);
-    let client = client_of(session, &record)?;
-    match client.revoke().await {
-        Ok(()) => {}
-        // Revoked already (by the website): forgetting it here is all that is left.
-        Err(PushError::Refused { status: 401, .. }) => {}
-        Err(e) => return Err(e).context("revoking the device at its server"),
-    }
-    Registry::beside(&session.path).remove(session.keystore(), &record.uuid)?;
+    let uuid = select(session, Some(query))?.remove(0).uuid;
+    let record = Registry::beside(&session.path)
+        .remove_device(session.keystore(), &uuid)
+        .await?;
     if json {
         print_json(&json!({"uuid": record.uuid, "removed": true}));
     } else {

@@ -3,16 +3,28 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, NoKeyStore, UnreachableKeyStore};
-use twofold_core::vault::{Contents, KdfParams, Protection, Vault, VaultError};
-use twofold_core::{OsEntropy, Secret};
+use twofold_core::vault::{AddError, Contents, KdfParams, Protection, Vault, VaultError};
+use twofold_core::{AccountDraft, AccountId, OsEntropy, Secret};
 
 use crate::args::Cli;
 
 /// The data-directory folder the desktop app uses (its Tauri identifier), so both share a vault.
 pub const APP_ID: &str = "dev.twofold.app";
+
+/// Unix seconds now: the CLI's one reading of the clock, passed to the code that needs it.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// An account added by [`Session::add_accounts`], or why it was skipped (a duplicate).
+pub type Added = (String, Result<AccountId, String>);
 
 /// Everything a command needs to reach the vault.
 pub struct Session {
@@ -50,6 +62,31 @@ impl Session {
 
     pub fn keystore(&self) -> &dyn KeyStore {
         self.keystore.as_ref()
+    }
+
+    /// Adds drafts in one save (creating the vault on first use); a duplicate is reported, not
+    /// added.
+    pub fn add_accounts(&self, drafts: Vec<AccountDraft>) -> Result<Vec<Added>> {
+        let (mut vault, _) = self.open_or_create()?;
+        let now = now();
+        let result = vault.update(
+            &mut OsEntropy,
+            |contents: &mut Contents| -> Result<Vec<Added>> {
+                let mut out = Vec::new();
+                for draft in drafts {
+                    let name = draft.display_name();
+                    match contents.add(draft, &mut OsEntropy, now) {
+                        Ok(id) => out.push((name, Ok(id))),
+                        Err(dup @ AddError::Duplicate { .. }) => {
+                            out.push((name, Err(dup.to_string())))
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Ok(out)
+            },
+        )?;
+        Ok(result?.0)
     }
 
     /// Opens the existing vault, asking for the passphrase when it has one.

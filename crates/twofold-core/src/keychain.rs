@@ -34,8 +34,9 @@ pub enum KeyStoreError {
     },
 }
 
-/// Storage for vault keys, one entry per vault id.
-pub trait KeyStore {
+/// Storage for vault keys, one entry per vault id (shared between threads: the desktop app
+/// reads it from async commands).
+pub trait KeyStore: Send + Sync {
     /// The key of a vault, `None` when the keychain has no entry for it.
     fn get(&self, vault_id: &str) -> Result<Option<Secret>, KeyStoreError>;
     /// Stores (or replaces) the key of a vault.

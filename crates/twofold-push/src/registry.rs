@@ -1,5 +1,7 @@
 //! The devices this computer has enrolled: a list beside the vault (`push-devices.json`: server,
-//! device id, names — nothing secret) and each device's private key in the OS keychain.
+//! device id, names — nothing secret) and each device's private key in the OS keychain; and the
+//! two workflows both shells run over them, enrolling (undone at the server when the key cannot
+//! be kept) and removing (revoked at the server, then forgotten here).
 
 use std::path::{Path, PathBuf};
 
@@ -8,8 +10,8 @@ use twofold_core::keychain::{KeyStore, KeyStoreError};
 use twofold_core::otp::{Algorithm, Method, OtpParams};
 use twofold_core::{AccountDraft, Secret, base32};
 
-use crate::client::DeviceClient;
-use crate::protocol::{AccountSeed, DeviceKey, EnrollResponse, ProtocolError};
+use crate::client::{self, DeviceClient, PushError};
+use crate::protocol::{AccountSeed, DeviceKey, EnrollResponse, EnrollmentLink, ProtocolError};
 
 /// The registry file's name, in the vault's directory.
 pub const FILE_NAME: &str = "push-devices.json";
@@ -109,6 +111,61 @@ pub enum RegistryError {
     /// A stored key is unusable.
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
+}
+
+/// Why enrolling did not complete. Every failure after the server made the device revoked it
+/// there again (as far as the server could be reached), so nothing is left half-enrolled.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollError {
+    /// The keychain cannot hold a device key; the server was not contacted.
+    #[error(transparent)]
+    Keychain(RegistryError),
+    /// The server refused or could not be reached; no device exists.
+    #[error("enrolling with {server}: {source}")]
+    Server {
+        /// The server's base URL.
+        server: String,
+        /// What happened.
+        source: PushError,
+    },
+    /// The server's account could not be read; the enrollment was undone.
+    #[error("{0}; the enrollment was undone")]
+    Account(String),
+    /// The device key could not be kept; the enrollment was undone.
+    #[error("the device key could not be kept, so the enrollment was undone: {0}")]
+    KeyNotKept(RegistryError),
+}
+
+/// Why a device could not be removed. Nothing was forgotten here unless the server no longer
+/// knows the device.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    /// No enrolled device has this id.
+    #[error("no enrolled device has the id {0}")]
+    NotFound(String),
+    /// The server could not revoke it (unreachable, or refused).
+    #[error("revoking the device at {server}: {source}")]
+    Server {
+        /// The server's base URL.
+        server: String,
+        /// What happened.
+        source: PushError,
+    },
+    /// The list or the keychain failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+/// A completed enrollment: what the server said, the device as listed here, and the account
+/// whose codes the server accepts (for the vault; adding it is the caller's).
+#[derive(Debug)]
+pub struct Enrollment {
+    /// The server's answer.
+    pub response: EnrollResponse,
+    /// The device as this computer lists it.
+    pub record: DeviceRecord,
+    /// The account the server handed over.
+    pub account: AccountDraft,
 }
 
 /// The keychain id of a device's key.
@@ -218,6 +275,75 @@ impl Registry {
         self.write(devices)?;
         keys.delete(&key_id(uuid))?;
         Ok(())
+    }
+
+    /// Enrolls this computer from `link` as device `name` on `platform`: the keychain is checked
+    /// first (so no server gets a device whose key cannot be kept), the server makes the device,
+    /// its account is read, and the key is kept and the device listed. A failure after the
+    /// server made the device revokes it there again.
+    pub async fn enroll(
+        &self,
+        keys: &dyn KeyStore,
+        link: &EnrollmentLink,
+        name: &str,
+        platform: &str,
+    ) -> Result<Enrollment, EnrollError> {
+        Self::check_keychain(keys).map_err(EnrollError::Keychain)?;
+        let (response, key) = client::enroll(link, name, platform)
+            .await
+            .map_err(|source| EnrollError::Server {
+                server: link.server.clone(),
+                source,
+            })?;
+        let record = DeviceRecord::enrolled(&link.server, &response);
+        let kept = account_draft(&response.account)
+            .map_err(EnrollError::Account)
+            .and_then(|account| {
+                self.add(keys, record.clone(), &key)
+                    .map(|()| account)
+                    .map_err(EnrollError::KeyNotKept)
+            });
+        match kept {
+            Ok(account) => Ok(Enrollment {
+                response,
+                record,
+                account,
+            }),
+            Err(e) => {
+                // The server has a device this computer will not use: take it back. When the
+                // server cannot be reached, the website's device list still shows it for
+                // revoking there.
+                let orphan = DeviceClient::new(&link.server, &record.uuid, key);
+                let _ = orphan.revoke().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Revokes the enrolled device `uuid` at its server and forgets it here (its key leaves the
+    /// keychain). A device the server revoked already (by the website) is only forgotten.
+    pub async fn remove_device(
+        &self,
+        keys: &dyn KeyStore,
+        uuid: &str,
+    ) -> Result<DeviceRecord, RemoveError> {
+        let record = self
+            .list()?
+            .into_iter()
+            .find(|d| d.uuid == uuid)
+            .ok_or_else(|| RemoveError::NotFound(uuid.to_owned()))?;
+        let client = self.client(keys, &record)?;
+        match client.revoke().await {
+            Ok(()) | Err(PushError::Refused { status: 401, .. }) => {}
+            Err(source) => {
+                return Err(RemoveError::Server {
+                    server: record.server,
+                    source,
+                });
+            }
+        }
+        self.remove(keys, &record.uuid)?;
+        Ok(record)
     }
 
     /// A client for an enrolled device, its key read from the keychain.

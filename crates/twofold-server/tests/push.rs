@@ -8,9 +8,12 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use twofold_core::Secret;
+use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain};
 use twofold_core::otp::{Algorithm, Method, OtpParams};
 use twofold_push::client::{self, DeviceClient};
 use twofold_push::protocol::{self, Decision, DeviceKey, EnrollmentLink, Event};
+use twofold_push::registry::{EnrollError, Registry, RemoveError};
 use twofold_server::crypto::{self, ServerKey};
 use twofold_server::delivery::Delivery;
 use twofold_server::limits::{LimitSettings, Limits};
@@ -876,4 +879,114 @@ async fn a_quiet_stream_lives_on_its_heartbeats() {
     assert_eq!(event.request.uuid, request["uuid"].as_str().unwrap());
     assert_eq!(*opened.lock().unwrap(), 1, "one connection throughout");
     stream.abort();
+}
+
+/// A keychain that answers reads but cannot store anything (full, or locked mid-way).
+struct RefusingStore;
+
+impl KeyStore for RefusingStore {
+    fn get(&self, _: &str) -> Result<Option<Secret>, KeyStoreError> {
+        Ok(None)
+    }
+    fn set(&self, _: &str, _: &Secret) -> Result<(), KeyStoreError> {
+        Err(KeyStoreError::Platform {
+            reason: "the keychain refused to store the item".into(),
+        })
+    }
+    fn delete(&self, _: &str) -> Result<(), KeyStoreError> {
+        Ok(())
+    }
+}
+
+impl Env {
+    /// The devices the website sees for a user.
+    async fn devices_of(&self, user: i64) -> Vec<Value> {
+        let (s, b) = self
+            .api(
+                "GET",
+                &format!("/protected/json/users/{user}/devices"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+        b["devices"].as_array().unwrap().clone()
+    }
+}
+
+#[tokio::test]
+async fn an_enrollment_whose_key_cannot_be_kept_is_undone_at_the_server() {
+    let env = Env::new(None).await;
+    let user = env.user("2015550181").await;
+    let link = EnrollmentLink::parse(env.enrollment(user).await["uri"].as_str().unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::beside(&dir.path().join("vault.tfv"));
+    let err = registry
+        .enroll(&RefusingStore, &link, "laptop", "linux")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EnrollError::KeyNotKept(_)), "{err:?}");
+    assert!(err.to_string().contains("undone"), "{err}");
+    // Nothing half-enrolled: not listed here, not a device at the server.
+    assert!(registry.list().unwrap().is_empty());
+    assert!(env.devices_of(user).await.is_empty());
+}
+
+#[tokio::test]
+async fn enrolling_and_removing_a_device_goes_through_the_server_and_the_keychain() {
+    let env = Env::new(None).await;
+    let user = env.user("2015550182").await;
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::beside(&dir.path().join("vault.tfv"));
+    let keys = Keychain::with_store(keyring_core::mock::Store::new().unwrap());
+
+    let link = EnrollmentLink::parse(env.enrollment(user).await["uri"].as_str().unwrap()).unwrap();
+    let done = registry
+        .enroll(&keys, &link, "laptop", "linux")
+        .await
+        .unwrap();
+    assert_eq!(registry.list().unwrap(), vec![done.record.clone()]);
+    assert_eq!(done.account.issuer, "Acme");
+    assert_eq!(env.devices_of(user).await.len(), 1);
+    // The link was used up: a second enrollment from it fails before anything is kept.
+    let again = registry
+        .enroll(&keys, &link, "thief", "linux")
+        .await
+        .unwrap_err();
+    assert!(matches!(again, EnrollError::Server { .. }), "{again:?}");
+    assert_eq!(registry.list().unwrap().len(), 1);
+
+    let removed = registry
+        .remove_device(&keys, &done.record.uuid)
+        .await
+        .unwrap();
+    assert_eq!(removed, done.record);
+    assert!(registry.list().unwrap().is_empty());
+    assert!(env.devices_of(user).await.is_empty());
+    assert!(matches!(
+        registry.remove_device(&keys, &done.record.uuid).await,
+        Err(RemoveError::NotFound(_))
+    ));
+
+    // A device the website revoked already is only forgotten here.
+    let link = EnrollmentLink::parse(env.enrollment(user).await["uri"].as_str().unwrap()).unwrap();
+    let second = registry
+        .enroll(&keys, &link, "desk", "linux")
+        .await
+        .unwrap();
+    let (s, b) = env
+        .api(
+            "POST",
+            &format!(
+                "/protected/json/users/{user}/devices/{}/delete",
+                second.record.uuid
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    registry
+        .remove_device(&keys, &second.record.uuid)
+        .await
+        .unwrap();
+    assert!(registry.list().unwrap().is_empty());
 }

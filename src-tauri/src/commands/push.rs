@@ -5,9 +5,10 @@ use serde::Serialize;
 use serde_json::Value;
 use tauri::{AppHandle, Runtime, State};
 use twofold_core::OsEntropy;
-use twofold_push::client::{self, PushError};
+use twofold_core::vault::AddError;
+use twofold_push::client::PushError;
 use twofold_push::protocol::Decision;
-use twofold_push::registry::DeviceRecord;
+use twofold_push::registry::{self, DeviceRecord, EnrollError, RemoveError};
 
 use super::now;
 use super::vault::poisoned;
@@ -241,48 +242,33 @@ pub async fn confirm_enroll<R: Runtime>(
     let name = name
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| format!("Twofold on {}", twofold_push::registry::host_name()));
-    twofold_push::registry::Registry::check_keychain(session.keystore.as_ref())
-        .map_err(|e| IpcError::new(ErrorCode::NoKeychain, e.to_string()))?;
-    let (enrolled, key) = client::enroll(&link, &name, std::env::consts::OS)
+        .unwrap_or_else(|| format!("Twofold on {}", registry::host_name()));
+    let done = push::registry(&app)
+        .enroll(
+            session.keystore.as_ref(),
+            &link,
+            &name,
+            std::env::consts::OS,
+        )
         .await
-        .map_err(push_error)?;
-    let seed = key.seed();
-    let draft = twofold_push::registry::account_draft(&enrolled.account)
-        .map_err(|e| IpcError::new(ErrorCode::Push, e))?;
-    let record = DeviceRecord::enrolled(&link.server, &enrolled);
-    {
-        let handle = app.clone();
-        let record = record.clone();
-        let saved = tauri::async_runtime::spawn_blocking(move || {
-            let session = tauri::Manager::state::<AppSession>(&handle);
-            push::registry(&handle).add(session.keystore.as_ref(), record, &key)
-        })
-        .await
-        .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?;
-        if let Err(e) = saved {
-            // The server has a device whose key could not be kept: take it back.
-            let orphan = twofold_push::client::DeviceClient::new(
-                &link.server,
-                &enrolled.device.uuid,
-                twofold_push::protocol::DeviceKey::from_seed(&seed),
-            );
-            let _ = orphan.revoke().await;
-            return Err(IpcError::new(
-                ErrorCode::NoKeychain,
-                format!("the device key could not be kept, so the enrollment was undone: {e}"),
-            ));
-        }
-    }
+        .map_err(|e| match e {
+            EnrollError::Keychain(_) | EnrollError::KeyNotKept(_) => {
+                IpcError::new(ErrorCode::NoKeychain, e.to_string())
+            }
+            EnrollError::Server { .. } | EnrollError::Account(_) => {
+                IpcError::new(ErrorCode::Push, e.to_string())
+            }
+        })?;
+    let record = done.record;
     {
         let mut guard = session.vault.lock().map_err(poisoned)?;
         if let Some(vault) = guard.as_mut() {
             let t = now();
             vault.update(&mut OsEntropy, |c: &mut twofold_core::Contents| {
-                if c.find_duplicate(&draft).is_none() {
-                    c.add(draft, &mut OsEntropy, t)?;
+                match c.add(done.account, &mut OsEntropy, t) {
+                    Ok(_) | Err(AddError::Duplicate { .. }) => Ok(()),
+                    Err(e) => Err(IpcError::from(e)),
                 }
-                Ok::<_, IpcError>(())
             })??;
         }
     }
@@ -292,27 +278,19 @@ pub async fn confirm_enroll<R: Runtime>(
 
 /// Revokes a device at its server and forgets it here.
 #[tauri::command]
-pub async fn push_remove<R: Runtime>(app: AppHandle<R>, uuid: String) -> Result<(), IpcError> {
-    let record = push::registry(&app)
-        .list()
-        .map_err(|e| IpcError::new(ErrorCode::Push, e.to_string()))?
-        .into_iter()
-        .find(|d| d.uuid == uuid)
-        .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no such device here"))?;
-    let client = push::client(&app, record.clone())
+pub async fn push_remove<R: Runtime>(
+    app: AppHandle<R>,
+    session: State<'_, AppSession>,
+    uuid: String,
+) -> Result<(), IpcError> {
+    push::registry(&app)
+        .remove_device(session.keystore.as_ref(), &uuid)
         .await
-        .map_err(|e| IpcError::new(ErrorCode::Push, e))?;
-    match client.revoke().await {
-        Ok(()) | Err(PushError::Refused { status: 401, .. }) => {}
-        Err(e) => return Err(push_error(e)),
-    }
-    let handle = app.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        let session = tauri::Manager::state::<AppSession>(&handle);
-        push::registry(&handle).remove(session.keystore.as_ref(), &record.uuid)
-    })
-    .await
-    .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?
-    .map_err(|e| IpcError::new(ErrorCode::Push, e.to_string()))?;
+        .map_err(|e| match e {
+            RemoveError::NotFound(_) => IpcError::new(ErrorCode::NotFound, "no such device here"),
+            RemoveError::Server { .. } | RemoveError::Registry(_) => {
+                IpcError::new(ErrorCode::Push, e.to_string())
+            }
+        })?;
     Ok(())
 }
