@@ -58,7 +58,7 @@ impl IpcError {
     }
 
     /// Every field problem of a form at once.
-    pub fn fields(problems: Vec<twofold_core::manual::FieldError>) -> Self {
+    pub fn fields(problems: Vec<twofold_core::account::FieldError>) -> Self {
         Self {
             code: ErrorCode::InvalidFields,
             message: "some fields need attention".into(),

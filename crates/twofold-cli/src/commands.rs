@@ -4,8 +4,10 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, Result, anyhow, bail};
+use twofold_core::account::{FieldError, Labels};
+use twofold_core::manual::{self, TypedFields};
 use twofold_core::migration::MigrationSet;
-use twofold_core::otp::Method;
+use twofold_core::otp::{Algorithm, Method};
 use twofold_core::scan::{self, ScanItem};
 use twofold_core::vault::{Contents, KdfParams};
 use twofold_core::{Account, AccountDraft, OsEntropy, Secret, otpauth, qr};
@@ -62,33 +64,35 @@ fn add(session: &Session, args: AddArgs, json: bool) -> Result<()> {
 }
 
 fn draft_from_flags(args: &AddArgs) -> Result<AccountDraft> {
-    let fields = twofold_core::manual::ManualFields {
+    let fields = TypedFields {
         issuer: args.issuer.clone().unwrap_or_default(),
         name: args.account.clone().unwrap_or_default(),
         secret: args.secret.clone().unwrap_or_default(),
-        kind: match args.kind {
-            KindArg::Totp => "totp",
-            KindArg::Hotp => "hotp",
-            KindArg::Steam => "steam",
-        }
-        .to_owned(),
+        method: match args.kind {
+            KindArg::Totp => Method::Totp {
+                period: args.period,
+            },
+            KindArg::Hotp => Method::Hotp {
+                counter: args.counter,
+            },
+            KindArg::Steam => Method::Steam {
+                period: args.period,
+            },
+        },
         algorithm: match args.algorithm {
-            AlgorithmArg::Sha1 => "SHA1",
-            AlgorithmArg::Sha256 => "SHA256",
-            AlgorithmArg::Sha512 => "SHA512",
-        }
-        .to_owned(),
-        digits: args.digits.to_string(),
-        period: args.period.to_string(),
-        counter: args.counter.to_string(),
+            AlgorithmArg::Sha1 => Algorithm::Sha1,
+            AlgorithmArg::Sha256 => Algorithm::Sha256,
+            AlgorithmArg::Sha512 => Algorithm::Sha512,
+        },
+        digits: args.digits,
     };
-    twofold_core::manual::validate(&fields).map_err(|problems| {
-        let text: Vec<String> = problems
-            .iter()
-            .map(|p| format!("{}: {}", p.field, p.message))
-            .collect();
-        anyhow!("{}", text.join("; "))
-    })
+    manual::validate_typed(&fields).map_err(problems)
+}
+
+/// Every field problem on one line.
+fn problems(problems: Vec<FieldError>) -> anyhow::Error {
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    anyhow!("{}", text.join("; "))
 }
 
 fn report_added(added: &[Added], json: bool) {
@@ -362,15 +366,14 @@ fn rename(session: &Session, args: RenameArgs, json: bool) -> Result<()> {
         let a = c
             .get_mut(&id)
             .ok_or_else(|| anyhow!("the account was removed meanwhile"))?;
+        let mut labels = Labels::of(a);
         if let Some(i) = &args.issuer {
-            a.issuer = i.trim().to_owned();
+            labels.issuer.clone_from(i);
         }
         if let Some(n) = &args.account {
-            a.name = n.trim().to_owned();
+            labels.name.clone_from(n);
         }
-        if a.issuer.is_empty() && a.name.is_empty() {
-            bail!("issuer/account: both would be empty");
-        }
+        labels.check().map_err(problems)?.apply_to(a);
         Ok(())
     })??;
     let a = saved

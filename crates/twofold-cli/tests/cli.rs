@@ -324,6 +324,36 @@ fn rename_and_remove() {
 }
 
 #[test]
+fn labels_follow_the_same_rules_as_the_desktop_editor() {
+    let env = Env::new();
+    env.ok(&["add", "otpauth://totp/Old:name?secret=JBSWY3DPEHPK3PXP"]);
+    let empty = env.fails(&["rename", "old", "--issuer", " ", "--account", ""]);
+    assert!(
+        empty.contains("issuer: give the account an issuer or a name"),
+        "{empty}"
+    );
+    let long = "x".repeat(201);
+    let err = env.fails(&["rename", "old", "--account", &long]);
+    assert!(err.contains("name: at most 200 characters"), "{err}");
+    let err = env.fails(&["add", "--issuer", &long, "--secret", "JBSWY3DPEHPK3PXP"]);
+    assert!(err.contains("issuer: at most 200 characters"), "{err}");
+    let err = env.fails(&[
+        "add",
+        "--issuer",
+        "Bank",
+        "--secret",
+        "JBSWY3DPEHPK3PXP",
+        "--digits",
+        "11",
+    ]);
+    assert!(err.contains("digits: digits must be from 4 to 10"), "{err}");
+    // Nothing changed by the refused edits.
+    let list = env.json(&["list"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["issuer"], "Old");
+}
+
+#[test]
 fn show_qr_prints_a_scannable_code_and_the_uri() {
     let env = Env::new();
     let uri = "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub";

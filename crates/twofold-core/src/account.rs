@@ -176,3 +176,230 @@ fn display_name(issuer: &str, name: &str) -> String {
         (true, true) => "(unnamed)".to_owned(),
     }
 }
+
+/// A problem with one field of what a person typed: the field (`issuer`, `secret`, `tags`…)
+/// and what is wrong, for a form to show beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field.
+    pub field: &'static str,
+    /// What is wrong, for the user.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A problem with `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// The labels a person gives an account: who issued it, its name, tags, colour and pin. Every
+/// way of changing them (the desktop editor, manual entry, the CLI's `add` and `rename`) goes
+/// through [`Labels::check`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Labels {
+    /// Who issued the secret.
+    pub issuer: String,
+    /// The account at the issuer.
+    pub name: String,
+    /// The person's tags.
+    pub tags: Vec<String>,
+    /// `#rrggbb`, or `None` for the colour made from the issuer.
+    pub color: Option<String>,
+    /// Pinned to the top of the list.
+    pub pinned: bool,
+}
+
+impl Labels {
+    /// Longest issuer or account name, in characters.
+    pub const MAX_LABEL: usize = 200;
+    /// Most tags on one account.
+    pub const MAX_TAGS: usize = 20;
+    /// Longest tag, in characters.
+    pub const MAX_TAG: usize = 40;
+
+    /// The labels of an account.
+    pub fn of(account: &Account) -> Self {
+        Self {
+            issuer: account.issuer.clone(),
+            name: account.name.clone(),
+            tags: account.tags.clone(),
+            color: account.color.clone(),
+            pinned: account.pinned,
+        }
+    }
+
+    /// The labels cleaned — issuer and name trimmed, blank tags dropped and repeats (in any
+    /// case) kept once, the colour in lower case — or every problem, each with its field: an
+    /// issuer or a name is needed, each at most [`Self::MAX_LABEL`] characters without control
+    /// characters; at most [`Self::MAX_TAGS`] tags of at most [`Self::MAX_TAG`] characters; a
+    /// colour like `#3a7bd5`.
+    pub fn check(self) -> Result<Self, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let (issuer, name) = check_names(&self.issuer, &self.name, &mut problems);
+        let mut tags: Vec<String> = Vec::new();
+        for tag in self.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+            if tag.chars().count() > Self::MAX_TAG {
+                problems.push(FieldError::new(
+                    "tags",
+                    format!("`{tag}`: a tag has at most {} characters", Self::MAX_TAG),
+                ));
+            } else if !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
+                tags.push(tag.to_owned());
+            }
+        }
+        if tags.len() > Self::MAX_TAGS {
+            problems.push(FieldError::new(
+                "tags",
+                format!("at most {} tags", Self::MAX_TAGS),
+            ));
+        }
+        let color = match self.color.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c)
+                if c.len() == 7
+                    && c.starts_with('#')
+                    && c[1..].chars().all(|x| x.is_ascii_hexdigit()) =>
+            {
+                Some(c.to_ascii_lowercase())
+            }
+            Some(c) => {
+                problems.push(FieldError::new(
+                    "color",
+                    format!("`{c}` is not a colour like #3a7bd5"),
+                ));
+                None
+            }
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Self {
+            issuer,
+            name,
+            tags,
+            color,
+            pinned: self.pinned,
+        })
+    }
+
+    /// Puts these labels on `account`.
+    pub fn apply_to(self, account: &mut Account) {
+        account.issuer = self.issuer;
+        account.name = self.name;
+        account.tags = self.tags;
+        account.color = self.color;
+        account.pinned = self.pinned;
+    }
+}
+
+/// The issuer and name trimmed, with their problems added to `problems`: one of them is needed
+/// (reported on `issuer`, the first of the two in every form), each at most
+/// [`Labels::MAX_LABEL`] characters, no control characters.
+pub(crate) fn check_names(
+    issuer: &str,
+    name: &str,
+    problems: &mut Vec<FieldError>,
+) -> (String, String) {
+    let issuer = issuer.trim().to_owned();
+    let name = name.trim().to_owned();
+    if issuer.is_empty() && name.is_empty() {
+        problems.push(FieldError::new(
+            "issuer",
+            "give the account an issuer or a name",
+        ));
+    }
+    for (field, value) in [("issuer", &issuer), ("name", &name)] {
+        if value.chars().count() > Labels::MAX_LABEL {
+            problems.push(FieldError::new(
+                field,
+                format!("at most {} characters", Labels::MAX_LABEL),
+            ));
+        }
+        if value.chars().any(char::is_control) {
+            problems.push(FieldError::new(field, "no control characters"));
+        }
+    }
+    (issuer, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(issuer: &str, name: &str, tags: &[&str], color: Option<&str>) -> Labels {
+        Labels {
+            issuer: issuer.into(),
+            name: name.into(),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            color: color.map(str::to_owned),
+            pinned: true,
+        }
+    }
+
+    fn fields(problems: &[FieldError]) -> Vec<&'static str> {
+        problems.iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn labels_are_cleaned() {
+        let ok = labels(
+            " Acme Corp ",
+            "alice",
+            &["work", " Work ", "", "ÉTÉ", "été"],
+            Some("#3A7BD5"),
+        )
+        .check()
+        .unwrap();
+        assert_eq!(
+            ok,
+            labels("Acme Corp", "alice", &["work", "ÉTÉ"], Some("#3a7bd5"))
+        );
+        // A name alone, or an issuer alone, is enough; no colour is the issuer's colour.
+        assert!(labels("", "alice", &[], None).check().is_ok());
+        assert!(
+            labels("Acme", "  ", &[], Some(" "))
+                .check()
+                .unwrap()
+                .color
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn every_label_problem_is_reported_with_its_field() {
+        let bad = labels(" ", "", &[&"x".repeat(41)], Some("blue"))
+            .check()
+            .unwrap_err();
+        assert_eq!(fields(&bad), ["issuer", "tags", "color"]);
+        assert_eq!(bad[0].message, "give the account an issuer or a name");
+
+        let long = "é".repeat(Labels::MAX_LABEL + 1);
+        let bad = labels(&long, "a\u{7}b", &[], Some("#12345g"))
+            .check()
+            .unwrap_err();
+        assert_eq!(fields(&bad), ["issuer", "name", "color"]);
+        assert_eq!(bad[0].to_string(), "issuer: at most 200 characters");
+        assert_eq!(bad[1].message, "no control characters");
+        // Exactly at the limits is fine (characters, not bytes).
+        let edge = "é".repeat(Labels::MAX_LABEL);
+        let tags: Vec<String> = (0..Labels::MAX_TAGS).map(|i| format!("{i:0>40}")).collect();
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        assert!(labels(&edge, &edge, &tags, None).check().is_ok());
+
+        let many: Vec<String> = (0..=Labels::MAX_TAGS).map(|i| format!("t{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let bad = labels("Acme", "", &many, None).check().unwrap_err();
+        assert_eq!(bad, [FieldError::new("tags", "at most 20 tags")]);
+    }
+}

@@ -1,9 +1,11 @@
 //! Manual entry: an account typed field by field, validated all at once so a form can show every
 //! problem next to its field.
 
-use crate::account::AccountDraft;
+pub use crate::account::FieldError;
+use crate::account::{AccountDraft, check_names};
 use crate::base32;
 use crate::otp::{Algorithm, Method, OtpParams, ParamsError};
+use crate::secret::Secret;
 
 /// The fields of a manual entry, as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,35 +28,55 @@ pub struct ManualFields {
     pub counter: String,
 }
 
-/// A problem with one field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// The field (`secret`, `digits`, …).
-    pub field: &'static str,
-    /// What is wrong, for the user.
-    pub message: String,
-}
-
 fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
-    }
+    FieldError::new(field, message)
 }
 
-/// Validates every field; returns the draft or every problem found.
-pub fn validate(f: &ManualFields) -> Result<AccountDraft, Vec<FieldError>> {
+/// An account whose parameters arrive typed (the CLI's flags): only the labels and the secret
+/// are text to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedFields {
+    /// Who issued the secret.
+    pub issuer: String,
+    /// The account name.
+    pub name: String,
+    /// The base32 secret (spaces, hyphens and lower case allowed).
+    pub secret: String,
+    /// TOTP with its period, HOTP with its next counter, or Steam.
+    pub method: Method,
+    /// The HMAC algorithm.
+    pub algorithm: Algorithm,
+    /// Digits per code.
+    pub digits: u8,
+}
+
+/// Checks typed fields; returns the draft or every problem found (the same rules and messages
+/// as [`validate`]).
+pub fn validate_typed(f: &TypedFields) -> Result<AccountDraft, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let issuer = f.issuer.trim().to_owned();
-    let name = f.name.trim().to_owned();
-    if issuer.is_empty() && name.is_empty() {
-        errors.push(err("issuer", "give an issuer or an account name"));
-    }
-    let secret = if f.secret.trim().is_empty() {
+    let (issuer, name, secret) = labels_and_secret(&f.issuer, &f.name, &f.secret, &mut errors);
+    let params = params(
+        Some(f.method),
+        Some(f.algorithm),
+        Some(u64::from(f.digits)),
+        &mut errors,
+    );
+    assemble(issuer, name, secret, params, errors)
+}
+
+/// The labels (by the rules every way of naming an account shares) and the decoded secret.
+fn labels_and_secret(
+    issuer: &str,
+    name: &str,
+    secret: &str,
+    errors: &mut Vec<FieldError>,
+) -> (String, String, Option<Secret>) {
+    let (issuer, name) = check_names(issuer, name, errors);
+    let secret = if secret.trim().is_empty() {
         errors.push(err("secret", "the secret is required"));
         None
     } else {
-        match base32::decode_lenient(&f.secret) {
+        match base32::decode_lenient(secret) {
             Ok(s) => Some(s),
             Err(e) => {
                 errors.push(err("secret", e.to_string()));
@@ -62,6 +84,53 @@ pub fn validate(f: &ManualFields) -> Result<AccountDraft, Vec<FieldError>> {
             }
         }
     };
+    (issuer, name, secret)
+}
+
+/// The OTP parameters of parts that parsed, with the range problems named by field.
+fn params(
+    method: Option<Method>,
+    algorithm: Option<Algorithm>,
+    digits: Option<u64>,
+    errors: &mut Vec<FieldError>,
+) -> Option<OtpParams> {
+    let (m, a, d) = (method?, algorithm?, digits?);
+    match OtpParams::new(m, a, u8::try_from(d).unwrap_or(u8::MAX)) {
+        Ok(p) => Some(p),
+        Err(ParamsError::Digits { .. }) => {
+            errors.push(err("digits", "digits must be from 4 to 10"));
+            None
+        }
+        Err(ParamsError::ZeroPeriod) => {
+            errors.push(err("period", "the period must be at least 1 second"));
+            None
+        }
+    }
+}
+
+fn assemble(
+    issuer: String,
+    name: String,
+    secret: Option<Secret>,
+    params: Option<OtpParams>,
+    errors: Vec<FieldError>,
+) -> Result<AccountDraft, Vec<FieldError>> {
+    match (secret, params) {
+        (Some(secret), Some(params)) if errors.is_empty() => Ok(AccountDraft {
+            issuer,
+            name,
+            secret,
+            params,
+            extra: Vec::new(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Validates every field; returns the draft or every problem found.
+pub fn validate(f: &ManualFields) -> Result<AccountDraft, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let (issuer, name, secret) = labels_and_secret(&f.issuer, &f.name, &f.secret, &mut errors);
     let algorithm = match f.algorithm.trim() {
         "" => Some(Algorithm::Sha1),
         a => Algorithm::parse(a).or_else(|| {
@@ -101,32 +170,8 @@ pub fn validate(f: &ManualFields) -> Result<AccountDraft, Vec<FieldError>> {
             None
         }
     };
-    let params = match (method, algorithm, digits) {
-        (Some(m), Some(a), Some(d)) => {
-            match OtpParams::new(m, a, u8::try_from(d).unwrap_or(u8::MAX)) {
-                Ok(p) => Some(p),
-                Err(ParamsError::Digits { .. }) => {
-                    errors.push(err("digits", "digits must be from 4 to 10"));
-                    None
-                }
-                Err(ParamsError::ZeroPeriod) => {
-                    errors.push(err("period", "the period must be at least 1 second"));
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
-    match (secret, params) {
-        (Some(secret), Some(params)) if errors.is_empty() => Ok(AccountDraft {
-            issuer,
-            name,
-            secret,
-            params,
-            extra: Vec::new(),
-        }),
-        _ => Err(errors),
-    }
+    let params = params(method, algorithm, digits, &mut errors);
+    assemble(issuer, name, secret, params, errors)
 }
 
 #[cfg(test)]

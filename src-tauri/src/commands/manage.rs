@@ -3,21 +3,16 @@
 
 use serde::Deserialize;
 use tauri::State;
+use twofold_core::account::Labels;
 use twofold_core::vault::Contents;
 use twofold_core::{AccountId, OsEntropy, otpauth, qr};
 
 use super::accounts::{CodeView, locked, view};
 use super::now;
 use super::vault::poisoned;
-use crate::error::{ErrorCode, FieldProblem, IpcError};
+use crate::error::{ErrorCode, IpcError};
 use crate::session::AppSession;
 use crate::settings::{self, Settings};
-
-/// Longest issuer or account name.
-const MAX_LABEL: usize = 200;
-/// Most tags on one account, and the longest tag.
-const MAX_TAGS: usize = 20;
-const MAX_TAG: usize = 40;
 
 fn not_found() -> IpcError {
     IpcError::new(ErrorCode::NotFound, "no such account")
@@ -90,68 +85,6 @@ pub struct AccountEdit {
     pub pinned: bool,
 }
 
-/// The edit with labels trimmed and tags cleaned, or every problem at once.
-fn checked(edit: AccountEdit) -> Result<AccountEdit, IpcError> {
-    let mut problems = Vec::new();
-    let mut problem = |field: &str, message: String| {
-        problems.push(FieldProblem {
-            field: field.into(),
-            message,
-        });
-    };
-    let issuer = edit.issuer.trim().to_owned();
-    let name = edit.name.trim().to_owned();
-    if issuer.is_empty() && name.is_empty() {
-        problem("name", "give the account an issuer or a name".into());
-    }
-    for (field, value) in [("issuer", &issuer), ("name", &name)] {
-        if value.chars().count() > MAX_LABEL {
-            problem(field, format!("at most {MAX_LABEL} characters"));
-        }
-        if value.chars().any(char::is_control) {
-            problem(field, "no control characters".into());
-        }
-    }
-    let mut tags: Vec<String> = Vec::new();
-    for tag in edit.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
-        if tag.chars().count() > MAX_TAG {
-            problem(
-                "tags",
-                format!("`{tag}`: a tag has at most {MAX_TAG} characters"),
-            );
-        } else if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
-            tags.push(tag.to_owned());
-        }
-    }
-    if tags.len() > MAX_TAGS {
-        problem("tags", format!("at most {MAX_TAGS} tags"));
-    }
-    let color = match edit.color.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(c)
-            if c.len() == 7
-                && c.starts_with('#')
-                && c[1..].chars().all(|x| x.is_ascii_hexdigit()) =>
-        {
-            Some(c.to_ascii_lowercase())
-        }
-        Some(c) => {
-            problem("color", format!("`{c}` is not a colour like #3a7bd5"));
-            None
-        }
-    };
-    if !problems.is_empty() {
-        return Err(IpcError::problems(problems));
-    }
-    Ok(AccountEdit {
-        issuer,
-        name,
-        tags,
-        color,
-        pinned: edit.pinned,
-    })
-}
-
 /// Changes an account's issuer, name, tags, colour and pin.
 #[tauri::command]
 pub async fn update_account(
@@ -159,16 +92,20 @@ pub async fn update_account(
     id: String,
     edit: AccountEdit,
 ) -> Result<CodeView, IpcError> {
-    let edit = checked(edit)?;
+    let labels = Labels {
+        issuer: edit.issuer,
+        name: edit.name,
+        tags: edit.tags,
+        color: edit.color,
+        pinned: edit.pinned,
+    }
+    .check()
+    .map_err(IpcError::fields)?;
     let id = AccountId::from_string(id);
     let t = now();
     with_contents(&session, |c| {
         let a = c.get_mut(&id).ok_or_else(not_found)?;
-        a.issuer = edit.issuer;
-        a.name = edit.name;
-        a.tags = edit.tags;
-        a.color = edit.color;
-        a.pinned = edit.pinned;
+        labels.apply_to(a);
         Ok(view(a, t))
     })
 }
