@@ -106,7 +106,8 @@ pub fn run() {
         .setup(|app| {
             let path = match std::env::var_os("TWOFOLD_VAULT") {
                 Some(p) => p.into(),
-                None => app.path().app_data_dir()?.join("vault.tfv"),
+                // The CLI's vault, in a directory private to the user.
+                None => twofold_core::vault::default_location()?,
             };
             app.manage(AppSession::new(path));
             app.manage(push::PushState::default());

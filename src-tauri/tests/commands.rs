@@ -17,9 +17,14 @@ struct App {
 
 impl App {
     fn new() -> Self {
+        Self::with_vault_at("vault.tfv")
+    }
+
+    /// The app with its vault at `relative` inside a fresh temporary directory.
+    fn with_vault_at(relative: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let session = AppSession::with_keystore(
-            dir.path().join("vault.tfv"),
+            dir.path().join(relative),
             Box::new(UnreachableKeyStore::new("no keychain in this test")),
         );
         let app = twofold_desktop::with_commands(mock_builder())
@@ -579,4 +584,18 @@ fn an_enrollment_link_is_previewed_and_needs_a_keychain() {
             .contains("server: is missing"),
         "{bad}"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_vault_directory_is_private_to_the_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = App::with_vault_at("new/dir/vault.tfv");
+    app.call("create_vault", json!({"passphrase": "p"}))
+        .unwrap();
+    let root = app._dir.path();
+    for dir in [root.join("new"), root.join("new/dir")] {
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
 }

@@ -7,13 +7,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, NoKeyStore, UnreachableKeyStore};
-use twofold_core::vault::{AddError, Contents, KdfParams, Protection, Vault, VaultError};
+use twofold_core::vault::{self, AddError, Contents, KdfParams, Protection, Vault, VaultError};
 use twofold_core::{AccountDraft, AccountId, OsEntropy, Secret};
 
 use crate::args::Cli;
-
-/// The data-directory folder the desktop app uses (its Tauri identifier), so both share a vault.
-pub const APP_ID: &str = "dev.twofold.app";
 
 /// Unix seconds now: the CLI's one reading of the clock, passed to the code that needs it.
 pub fn now() -> u64 {
@@ -37,10 +34,8 @@ impl Session {
     pub fn new(cli: &Cli) -> Result<Self> {
         let path = match &cli.vault {
             Some(p) => p.clone(),
-            None => dirs::data_dir()
-                .context("cannot find your data directory; pass --vault or set TWOFOLD_VAULT")?
-                .join(APP_ID)
-                .join("vault.tfv"),
+            // The desktop app's vault, in a directory private to the user.
+            None => vault::default_location().context("pass --vault or set TWOFOLD_VAULT")?,
         };
         let keystore: Box<dyn KeyStore> = if cli.no_keychain {
             Box::new(NoKeyStore)
@@ -110,9 +105,6 @@ impl Session {
     pub fn open_or_create(&self) -> Result<(Vault, Contents)> {
         if self.path.exists() {
             return self.open();
-        }
-        if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            create_private_dir(parent)?;
         }
         let given = self.given_passphrase()?;
         let created = match given {
@@ -217,14 +209,4 @@ pub fn new_passphrase_prompt() -> Result<Secret> {
         bail!("the two passphrases differ");
     }
     Ok(Secret::new(first.into_bytes()))
-}
-
-fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .with_context(|| format!("creating {}", dir.display()))
 }

@@ -640,3 +640,32 @@ fn a_full_disk_leaves_the_vault_as_it_was() {
     env.ok(&["add", "otpauth://totp/During:three?secret=MFRGGZDFMZTWQ2LK"]);
     assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 3);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_default_vault_directory_is_private_to_the_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let data = env.dir.path().join("data");
+    let mode_of = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let run = |args: &[&str]| {
+        let mut c = env.cmd();
+        c.env_remove("TWOFOLD_VAULT").env("XDG_DATA_HOME", &data);
+        c.args(args);
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // Created private, with the vault inside.
+    run(&["add", "otpauth://totp/Acme:a?secret=JBSWY3DPEHPK3PXP"]);
+    let app_dir = data.join("dev.twofold.app");
+    assert_eq!(mode_of(&app_dir), 0o700);
+    assert!(app_dir.join("vault.tfv").is_file());
+    // A folder an earlier version left open to others is narrowed.
+    std::fs::set_permissions(&app_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    run(&["list"]);
+    assert_eq!(mode_of(&app_dir), 0o700);
+}

@@ -10,7 +10,6 @@ pub mod manual;
 pub mod migration;
 pub mod otp;
 pub mod otpauth;
-mod payload;
 pub mod qr;
 pub mod scan;
 pub mod secret;

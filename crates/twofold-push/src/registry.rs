@@ -226,7 +226,7 @@ impl Registry {
             source,
         };
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
+            twofold_core::vault::create_private_dir(dir).map_err(io)?;
         }
         let text = serde_json::to_string_pretty(&File { devices }).map_err(|e| {
             RegistryError::Damaged {

@@ -54,10 +54,6 @@ pub async fn create_vault(
     session: State<'_, AppSession>,
     passphrase: Option<String>,
 ) -> Result<VaultStatus, IpcError> {
-    if let Some(dir) = session.path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| IpcError::new(crate::error::ErrorCode::Vault, e.to_string()))?;
-    }
     let pass = secret(passphrase);
     let protection = match &pass {
         Some(p) => Protection::Passphrase {

@@ -1,5 +1,8 @@
 //! What the push and soak benchmarks share: users with enrolled devices written straight into
-//! an SQLite database, and the real `twofold-server` binary (release) serving it.
+//! an SQLite database, and the real `twofold-server` binary (release) serving it. With
+//! `HEAPTRACK_OUT=<file>` the server runs under heaptrack (Debian's `heaptrack`), to see what
+//! holds its memory (`heaptrack_print <file>.zst`; the resident-memory column then measures
+//! heaptrack's wrapper, not the server).
 
 #![allow(dead_code)]
 
@@ -117,7 +120,17 @@ pub async fn start(
         tx.commit().await.unwrap();
         keys
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_twofold-server"))
+    let mut cmd = match std::env::var_os("HEAPTRACK_OUT") {
+        Some(out) => {
+            let mut c = Command::new("heaptrack");
+            c.arg("-o")
+                .arg(out)
+                .arg(env!("CARGO_BIN_EXE_twofold-server"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_twofold-server")),
+    };
+    let mut child = cmd
         .args([
             "serve",
             "--listen",

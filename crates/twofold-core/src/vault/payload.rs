@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::Contents;
 use crate::account::{Account, AccountId};
 use crate::base32;
 use crate::otp::{Algorithm, Method, OtpParams};
-use crate::vault::Contents;
 
 #[derive(Serialize, Deserialize)]
 struct PayloadV1 {
