@@ -57,7 +57,7 @@ function mockTauri(scenario) {
     vault_status: () => status(scenario === "unlock" ? "locked" : "unlocked"),
     list_codes: () => codes,
     get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false, unlock_to_approve: false }),
-    take_opened_links: () => [],
+    preview_opened_links: () => null,
     push_pending: () => scenario === "approval" ? [{
       uuid: "r1", app_name: "Shop", message: "Login requested", details: [{ key: "username", value: "dana" }, { key: "Account", value: "981266321" }],
       requester_ip: "203.0.113.9", requester_location: "Lyon, FR", created_at: Math.floor(Date.now() / 1000), expires_at: Math.floor(Date.now() / 1000) + 118,

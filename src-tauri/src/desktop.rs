@@ -1,26 +1,26 @@
 //! Desktop integration: the tray (show, lock, quit, waiting approval requests), closing to the
-//! tray, and `otpauth://` links handed over by the browser or by a second launch, queued for the
-//! page to preview.
+//! tray, and links handed over by the browser or by a second launch, queued in Rust until the
+//! vault is open and previewed there, every one in order.
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Emitter, Manager, Runtime, WindowEvent};
 
+use twofold_core::scan;
+
 use crate::session::AppSession;
 
-/// Event sent to the page when links arrive; it then calls `take_opened_links`.
+/// Event sent to the page when links arrive; it then calls `preview_opened_links`.
 pub const LINKS_EVENT: &str = "twofold://links";
 /// Event sent to the page when the vault was locked from outside it (the tray).
 pub const LOCKED_EVENT: &str = "twofold://locked";
 
-/// The `otpauth://` and `otpauth-migration://` links among a launch's arguments.
+/// The links Twofold reads (`otpauth://`, `otpauth-migration://`, `twofold://`) among a
+/// launch's arguments, in order.
 pub fn links_in<S: AsRef<str>>(args: &[S]) -> Vec<String> {
     args.iter()
         .map(|a| a.as_ref().trim())
-        .filter(|a| {
-            let lower = a.get(..18).unwrap_or(a).to_ascii_lowercase();
-            lower.starts_with("otpauth:") || lower.starts_with("otpauth-migration:")
-        })
+        .filter(|a| scan::link_scheme(a).is_some())
         .map(str::to_owned)
         .collect()
 }

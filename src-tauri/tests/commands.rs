@@ -438,6 +438,51 @@ fn links_are_found_among_launch_arguments() {
 }
 
 #[test]
+fn every_opened_link_is_previewed_in_rust_in_order_once_the_vault_is_open() {
+    let app = App::new();
+    let handle = tauri::Manager::app_handle(&app.window).clone();
+    twofold_desktop::desktop::open_links(
+        &handle,
+        twofold_desktop::desktop::links_in(&[
+            "otpauth://totp/A:a?secret=AAAAAAAA",
+            "otpauth://totp/broken?secret=",
+        ]),
+    );
+    // A second launch hands over more before the vault is open: queued behind the first.
+    twofold_desktop::desktop::open_links(
+        &handle,
+        vec!["otpauth://totp/B:b?secret=BBBBBBBB".to_owned()],
+    );
+    // No vault open yet: they wait.
+    assert_eq!(
+        app.call("preview_opened_links", json!({})).unwrap_err()["code"],
+        "locked"
+    );
+    app.call("create_vault", json!({"passphrase": "p"}))
+        .unwrap();
+    let preview = app.call("preview_opened_links", json!({})).unwrap();
+    let issuers: Vec<&str> = preview["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["issuer"].as_str().unwrap())
+        .collect();
+    assert_eq!(issuers, ["A", "B"], "{preview}");
+    assert_eq!(
+        preview["problems"].as_array().unwrap().len(),
+        1,
+        "{preview}"
+    );
+    assert_eq!(app.confirm_all(&preview).unwrap().len(), 2);
+    // Each link is handled once.
+    assert!(
+        app.call("preview_opened_links", json!({}))
+            .unwrap()
+            .is_null()
+    );
+}
+
+#[test]
 fn typescript_bindings_are_current() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/ipc/bindings.ts");

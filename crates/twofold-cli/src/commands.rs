@@ -43,6 +43,9 @@ fn add(session: &Session, args: AddArgs, json: bool) -> Result<()> {
             ScanItem::Migration(batch) => batch.accounts,
             ScanItem::InvalidAccount(e) => bail!("invalid otpauth URI: {e}"),
             ScanItem::InvalidMigration(e) => bail!("invalid otpauth-migration URI: {e}"),
+            ScanItem::Enrollment(_) => {
+                bail!("uri: a push-approval enrollment link; run `twofold push enroll <link>`")
+            }
             ScanItem::NotOtp => bail!("uri: not an otpauth:// or otpauth-migration:// URI"),
         },
         None => vec![draft_from_flags(&args)?],
@@ -142,6 +145,10 @@ fn scan_images(session: &Session, args: ScanArgs, json: bool) -> Result<()> {
                 ScanItem::InvalidMigration(e) => {
                     problems.push(format!("{}: invalid export: {e}", path.display()))
                 }
+                ScanItem::Enrollment(_) => problems.push(format!(
+                    "{}: a push-approval enrollment (add it with `twofold push enroll`)",
+                    path.display()
+                )),
                 ScanItem::NotOtp => problems.push(format!(
                     "{}: a QR code that is not a 2FA account",
                     path.display()

@@ -5,6 +5,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
 use twofold_core::qr;
+use twofold_core::scan::{self, LinkScheme};
 use twofold_push::client::{DeviceClient, PushError};
 use twofold_push::protocol::{Decision, EnrollmentLink, Event};
 use twofold_push::registry::{self, DeviceRecord, Registry};
@@ -61,7 +62,7 @@ pub fn run(session: &Session, action: PushAction, json: bool) -> Result<()> {
 
 /// The link itself, or the one found in an image's QR codes.
 fn read_link(arg: &str) -> Result<EnrollmentLink> {
-    let text = if arg.trim_start().starts_with("twofold:") {
+    let text = if scan::link_scheme(arg) == Some(LinkScheme::Twofold) {
         arg.trim().to_owned()
     } else {
         let bytes = std::fs::read(arg).with_context(|| {
@@ -71,7 +72,7 @@ fn read_link(arg: &str) -> Result<EnrollmentLink> {
             qr::decode_image(&bytes).with_context(|| format!("reading QR codes in {arg}"))?;
         found
             .into_iter()
-            .find(|t| t.starts_with("twofold://enroll"))
+            .find(|t| scan::link_scheme(t) == Some(LinkScheme::Twofold))
             .ok_or_else(|| anyhow!("{arg} has no twofold://enroll QR code"))?
     };
     EnrollmentLink::parse(&text).map_err(|e| anyhow!("enrollment link: {e}"))

@@ -178,14 +178,6 @@ pub async fn export_qr(session: State<'_, AppSession>, id: String) -> Result<Str
     qr::encode_svg(&uri).map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))
 }
 
-/// The links handed over since the last call (the page previews them).
-#[tauri::command]
-pub async fn take_opened_links(session: State<'_, AppSession>) -> Result<Vec<String>, IpcError> {
-    Ok(std::mem::take(
-        &mut *session.opened_links.lock().map_err(poisoned)?,
-    ))
-}
-
 #[tauri::command]
 pub async fn get_settings(session: State<'_, AppSession>) -> Result<Settings, IpcError> {
     Ok(session.settings.lock().map_err(poisoned)?.clone())

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use tauri::State;
 use twofold_core::scan::{self, ScanItem};
-use twofold_core::vault::Contents;
+use twofold_core::vault::{AddError, Contents};
 use twofold_core::{AccountDraft, OsEntropy, qr};
 use twofold_push::protocol::EnrollmentLink;
 
@@ -62,15 +62,12 @@ fn drafts_of(texts: &[String]) -> (Vec<AccountDraft>, Option<EnrollmentLink>, Ve
     let mut enrollment = None;
     let mut problems = Vec::new();
     for text in texts {
-        if text.trim_start().starts_with("twofold:") {
-            match EnrollmentLink::parse(text) {
+        match scan::classify(text) {
+            ScanItem::Enrollment(link) => match EnrollmentLink::parse(&link) {
                 Ok(link) if enrollment.is_none() => enrollment = Some(link),
                 Ok(_) => problems.push("a second enrollment link (one at a time)".into()),
                 Err(e) => problems.push(format!("enrollment link: {e}")),
-            }
-            continue;
-        }
-        match scan::classify(text) {
+            },
             ScanItem::Account(d) => drafts.push(d),
             ScanItem::Migration(batch) => drafts.extend(batch.accounts),
             ScanItem::InvalidAccount(e) => problems.push(e.to_string()),
@@ -142,6 +139,23 @@ async fn decode(bytes: Vec<u8>) -> Result<Vec<String>, IpcError> {
 
 fn no_code(e: qr::QrError) -> IpcError {
     IpcError::new(ErrorCode::NoCode, e.to_string())
+}
+
+/// The links the browser or a second launch handed over since the last call, every one in the
+/// order they came, as one preview (`None` when none waits). While the vault is locked they
+/// stay queued.
+#[tauri::command]
+pub async fn preview_opened_links(
+    session: State<'_, AppSession>,
+) -> Result<Option<Preview>, IpcError> {
+    if session.vault.lock().map_err(poisoned)?.is_none() {
+        return Err(super::accounts::locked());
+    }
+    let links = std::mem::take(&mut *session.opened_links.lock().map_err(poisoned)?);
+    if links.is_empty() {
+        return Ok(None);
+    }
+    hold(&session, "link", &links).map(Some)
 }
 
 /// A pasted or typed `otpauth://` or `otpauth-migration://` link.
@@ -335,10 +349,13 @@ pub async fn confirm_add(
     let (ids, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
         let mut ids = Vec::new();
         for draft in chosen {
-            if c.find_duplicate(&draft).is_some() {
-                continue;
+            // `add` refuses a duplicate (one the vault gained since the preview, or a repeat
+            // within it): skipped, not an error.
+            match c.add(draft, &mut OsEntropy, t) {
+                Ok(id) => ids.push(id.to_string()),
+                Err(AddError::Duplicate { .. }) => {}
+                Err(e) => return Err(IpcError::from(e)),
             }
-            ids.push(c.add(draft, &mut OsEntropy, t)?.to_string());
         }
         Ok::<_, IpcError>(ids)
     })??;

@@ -16,7 +16,7 @@ const backend = vi.hoisted(() => ({
   confirmEnroll: vi.fn(),
   onFilesDropped: vi.fn(),
   onLinksOpened: vi.fn(),
-  takeOpenedLinks: vi.fn(),
+  previewOpenedLinks: vi.fn(),
   uiReady: vi.fn(),
   copyCode: vi.fn(),
   updateAccount: vi.fn(),
@@ -50,7 +50,7 @@ beforeEach(() => {
   backend.listCodes.mockResolvedValue([github, google, yubi]);
   backend.onFilesDropped.mockResolvedValue(() => {});
   backend.onLinksOpened.mockResolvedValue(() => {});
-  backend.takeOpenedLinks.mockResolvedValue([]);
+  backend.previewOpenedLinks.mockResolvedValue(null);
   backend.uiReady.mockResolvedValue(null);
   backend.cancelAdd.mockResolvedValue(null);
   errors.length = 0;
@@ -240,12 +240,23 @@ describe("CodeList", () => {
     await vi.waitFor(() => expect(errors).toContainEqual(refusal));
   });
 
-  it("previews a link handed over by the browser once the list is shown", async () => {
-    backend.takeOpenedLinks.mockResolvedValueOnce(["otpauth://totp/A:a?secret=AAAA", "otpauth://totp/B:b?secret=BBBB"]);
-    backend.previewLink.mockResolvedValueOnce({ id: 3, source: "link", items: [{ index: 0, issuer: "B", name: "b", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null }], problems: [] });
+  it("previews every link handed over by the browser once the list is shown", async () => {
+    // Rust previews the queued links itself, all of them in order; the page only shows it.
+    backend.previewOpenedLinks.mockResolvedValueOnce({
+      id: 3,
+      source: "link",
+      items: [
+        { index: 0, issuer: "A", name: "a", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null },
+        { index: 1, issuer: "B", name: "b", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null },
+      ],
+      problems: [],
+      enrollment: null,
+    });
     await render();
     await vi.waitFor(() => expect(target.querySelector("section.preview")).not.toBeNull());
-    expect(backend.previewLink).toHaveBeenCalledWith("otpauth://totp/B:b?secret=BBBB");
+    const shown = target.querySelector("section.preview")!.textContent!;
+    expect(shown.indexOf("A")).toBeLessThan(shown.indexOf("B"));
+    expect(backend.previewLink).not.toHaveBeenCalled();
   });
 
   it("offers a twofold://enroll link as an enrollment of this computer", async () => {

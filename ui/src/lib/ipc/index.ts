@@ -56,12 +56,13 @@ export const exportQr = (id: string) => invoke<string>("export_qr", { id });
 export const uiReady = (what: string) => invoke<null>("ui_ready", { what });
 /** The first screen is up: Rust makes the tray icon then, off the start-up path. */
 export const pageShown = () => invoke<null>("page_shown");
-export const takeOpenedLinks = () => invoke<string[]>("take_opened_links");
 export const getSettings = () => invoke<Settings>("get_settings");
 export const setSettings = (settings: Settings) => invoke<Settings>("set_settings", { settings });
 
 // Adding: every path gives a preview; nothing is saved until confirmAdd.
 export const previewLink = (text: string) => invoke<Preview>("preview_link", { text });
+/** The links the browser or a second launch handed over, all of them in order, previewed in Rust. */
+export const previewOpenedLinks = () => invoke<Preview | null>("preview_opened_links");
 /** An image's bytes go as the raw request body, not as JSON. */
 export const scanImage = (bytes: Uint8Array) => invoke<Preview>("scan_image", bytes);
 export const scanFile = (path: string) => invoke<Preview>("scan_file", { path });
@@ -82,7 +83,7 @@ export const confirmEnroll = (id: number, name: string | null) => invoke<PushDev
 /** Calls `handler` when the waiting approval requests change (then pushPending). */
 export const onPushChanged = (handler: () => void): Promise<() => void> => listen("twofold://push", handler);
 
-/** Calls `handler` when the browser or a second launch hands over links (then takeOpenedLinks). */
+/** Calls `handler` when the browser or a second launch hands over links (then previewOpenedLinks). */
 export const onLinksOpened = (handler: () => void): Promise<() => void> => listen("twofold://links", handler);
 /** Calls `handler` when the vault was locked from outside the page (the tray). */
 export const onLockedOutside = (handler: () => void): Promise<() => void> => listen("twofold://locked", handler);
