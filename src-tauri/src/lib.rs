@@ -13,6 +13,7 @@ pub mod settings;
 
 use tauri::{Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
+use twofold_core::clock::SystemClock;
 
 pub use session::AppSession;
 
@@ -109,7 +110,8 @@ pub fn run() {
                 // The CLI's vault, in a directory private to the user.
                 None => twofold_core::vault::default_location()?,
             };
-            app.manage(AppSession::new(path));
+            // The app's one clock.
+            app.manage(AppSession::new(path, SystemClock::shared()));
             app.manage(push::PushState::default());
             // Push approval: a listener per enrolled device, from the start.
             push::start_all(app.handle());

@@ -34,7 +34,7 @@ pub struct PushState {
 /// The registry of the app's vault.
 pub fn registry<R: Runtime>(app: &AppHandle<R>) -> Registry {
     let session = app.state::<AppSession>();
-    Registry::beside(&session.path)
+    Registry::beside(&session.path, session.clock.clone())
 }
 
 /// A client for a device, its key read from the keychain off the async runtime.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use twofold_core::clock::SharedClock;
 use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, UnreachableKeyStore};
 use twofold_core::vault::KeyMode;
 use twofold_core::{Account, AccountDraft, Vault};
@@ -28,6 +29,8 @@ pub struct AppSession {
     pub opened_links: Mutex<Vec<String>>,
     /// Set by every lock, so an unlock started at launch never undoes one.
     locked_since_start: AtomicBool,
+    /// The app's one clock, passed to everything that needs the time.
+    pub clock: SharedClock,
 }
 
 /// A preview's accounts, kept in Rust (seeds never go to the page) until confirmed.
@@ -49,7 +52,7 @@ impl std::fmt::Debug for AppSession {
 
 impl AppSession {
     /// A session on `path`, with the OS keychain unless `TWOFOLD_NO_KEYCHAIN` is set.
-    pub fn new(path: PathBuf) -> Self {
+    pub fn new(path: PathBuf, clock: SharedClock) -> Self {
         let keystore: Box<dyn KeyStore> = if std::env::var_os("TWOFOLD_NO_KEYCHAIN").is_some() {
             Box::new(UnreachableKeyStore::new(
                 "the keychain is turned off (TWOFOLD_NO_KEYCHAIN)",
@@ -63,7 +66,12 @@ impl AppSession {
                 Err(e) => Box::new(UnreachableKeyStore::new(e.to_string())),
             }
         };
-        Self::with_keystore(path, keystore)
+        Self::with_keystore(path, keystore, clock)
+    }
+
+    /// Unix seconds now.
+    pub fn now(&self) -> u64 {
+        self.clock.unix_seconds()
     }
 
     /// Forgets the vault's key and everything read from it: the open vault, a pending preview,
@@ -94,9 +102,10 @@ impl AppSession {
     }
 
     /// A session with a given keystore (tests use a mock store).
-    pub fn with_keystore(path: PathBuf, keystore: Box<dyn KeyStore>) -> Self {
+    pub fn with_keystore(path: PathBuf, keystore: Box<dyn KeyStore>, clock: SharedClock) -> Self {
         Self {
             keystore,
+            clock,
             vault: Mutex::new(None),
             pending: Mutex::new(None),
             trash: Mutex::new(None),

@@ -26,6 +26,7 @@ impl App {
         let session = AppSession::with_keystore(
             dir.path().join(relative),
             Box::new(UnreachableKeyStore::new("no keychain in this test")),
+            twofold_core::clock::SystemClock::shared(),
         );
         let app = twofold_desktop::with_commands(mock_builder())
             .build(mock_context(noop_assets()))
@@ -82,11 +83,9 @@ impl App {
     }
 }
 
+/// Unix seconds now, on the system clock.
 fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock)
 }
 
 #[test]

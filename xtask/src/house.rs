@@ -1,6 +1,7 @@
 //! The rules the code base keeps about itself, checked by `cargo xtask test` (and, for the ones
 //! that need no cargo, by this crate's own tests): every Rust file opens with a `//!` line,
-//! `ARCHITECTURE.md` names every source file, and the layering of crates holds.
+//! `ARCHITECTURE.md` names every source file, the system clock is read in one place, and the
+//! layering of crates holds.
 
 use std::path::Path;
 
@@ -41,6 +42,23 @@ const NOT_SOURCE: &[&str] = &[
     "package-lock.json",
 ];
 
+/// The one file that reads the system clock (each binary makes one `SystemClock` and passes it
+/// in).
+const CLOCK_FILE: &str = "crates/twofold-core/src/clock.rs";
+
+/// Rust files other than [`CLOCK_FILE`] that read the system clock themselves.
+fn clock_readers(root: &Path, files: &[String]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| f.ends_with(".rs") && f.as_str() != CLOCK_FILE)
+        .filter(|f| {
+            let text = std::fs::read_to_string(root.join(f)).unwrap_or_default();
+            text.contains(concat!("SystemTime", "::now"))
+        })
+        .cloned()
+        .collect()
+}
+
 /// Runs every check; the first broken rule fails with all its offenders.
 pub fn check() -> Result<()> {
     let files = tracked_files()?;
@@ -50,6 +68,13 @@ pub fn check() -> Result<()> {
         bail!(
             "files without a `//!` first line:\n  {}",
             problems.join("\n  ")
+        );
+    }
+    let readers = clock_readers(&root, &files);
+    if !readers.is_empty() {
+        bail!(
+            "these files read the system clock; take a `Clock` from the binary instead ({CLOCK_FILE}):\n  {}",
+            readers.join("\n  ")
         );
     }
     let map = std::fs::read_to_string(root.join("ARCHITECTURE.md"))?;
@@ -239,6 +264,12 @@ mod tests {
     fn every_rust_file_opens_with_a_module_comment() {
         let problems = module_docs(&shell::root(), &repo_files());
         assert!(problems.is_empty(), "no `//!` first line: {problems:?}");
+    }
+
+    #[test]
+    fn only_the_clock_module_reads_the_system_clock() {
+        let readers = clock_readers(&shell::root(), &repo_files());
+        assert!(readers.is_empty(), "read the system clock: {readers:?}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::args::{
     ScanArgs, ShowQrArgs,
 };
 use crate::output::{AccountJson, CodeJson, DraftJson, describe_draft, print_json};
-use crate::session::{Added, Session, new_passphrase_prompt, now, read_passphrase_file};
+use crate::session::{Added, Session, new_passphrase_prompt, read_passphrase_file};
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> Result<()> {
@@ -288,7 +288,7 @@ fn find_one<'a>(contents: &'a Contents, query: &str) -> Result<&'a Account> {
 
 fn code(session: &Session, args: CodeArgs, json: bool) -> Result<()> {
     let (mut vault, contents) = session.open()?;
-    let t = args.at.unwrap_or_else(now);
+    let t = args.at.unwrap_or_else(|| session.now());
     let account = find_one(&contents, &args.query)?.clone();
     let (code, next) = match account.params.method() {
         Method::Hotp { .. } => {

@@ -8,11 +8,11 @@ use twofold_core::qr;
 use twofold_core::scan::{self, LinkScheme};
 use twofold_push::client::{DeviceClient, PushError};
 use twofold_push::protocol::{Decision, EnrollmentLink, Event};
-use twofold_push::registry::{self, DeviceRecord, Registry};
+use twofold_push::registry::{self, DeviceRecord};
 
 use crate::args::PushAction;
 use crate::output::print_json;
-use crate::session::{Session, now};
+use crate::session::Session;
 
 /// Runs a push subcommand on a small async runtime.
 pub fn run(session: &Session, action: PushAction, json: bool) -> Result<()> {
@@ -81,7 +81,8 @@ fn read_link(arg: &str) -> Result<EnrollmentLink> {
 async fn enroll(session: &Session, arg: &str, name: Option<String>, json: bool) -> Result<()> {
     let link = read_link(arg)?;
     let name = name.unwrap_or_else(|| format!("{} (twofold CLI)", registry::host_name()));
-    let done = Registry::beside(&session.path)
+    let done = session
+        .registry()
         .enroll(session.keystore(), &link, &name, "cli")
         .await?;
     let (enrolled, server) = (&done.response, &done.record.server);
@@ -111,7 +112,7 @@ async fn enroll(session: &Session, arg: &str, name: Option<String>, json: bool) 
 
 /// The enrolled devices `query` names (all of them when `None`).
 fn select(session: &Session, query: Option<&str>) -> Result<Vec<DeviceRecord>> {
-    let registry = Registry::beside(&session.path);
+    let registry = session.registry();
     let all = registry.list()?;
     if all.is_empty() {
         bail!("no device is enrolled here; run `twofold push enroll <link>` first");
@@ -129,13 +130,14 @@ fn select(session: &Session, query: Option<&str>) -> Result<Vec<DeviceRecord>> {
 }
 
 fn client_of(session: &Session, record: &DeviceRecord) -> Result<DeviceClient> {
-    Registry::beside(&session.path)
+    session
+        .registry()
         .client(session.keystore(), record)
         .map_err(Into::into)
 }
 
 async fn devices(session: &Session, json: bool) -> Result<()> {
-    let registry = Registry::beside(&session.path);
+    let registry = session.registry();
     let all = registry.list()?;
     let mut rows = Vec::new();
     for d in &all {
@@ -170,7 +172,7 @@ async fn devices(session: &Session, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn event_line(device: &DeviceRecord, e: &Event, json: bool) -> String {
+fn event_line(device: &DeviceRecord, e: &Event, json: bool, now: i64) -> String {
     if json {
         return json!({"device": device.uuid, "seq": e.seq, "request": e.request}).to_string();
     }
@@ -185,7 +187,7 @@ fn event_line(device: &DeviceRecord, e: &Event, json: bool) -> String {
             line.push_str("  [number required]");
         }
         if let Some(at) = r.expires_at {
-            line.push_str(&format!("  (expires in {}s)", (at - now() as i64).max(0)));
+            line.push_str(&format!("  (expires in {}s)", (at - now).max(0)));
         }
     }
     line
@@ -196,11 +198,15 @@ async fn listen(session: &Session, query: Option<&str>, json: bool) -> Result<()
     let mut tasks = tokio::task::JoinSet::new();
     for record in devices {
         let client = client_of(session, &record)?;
+        let clock = session.clock.clone();
         tasks.spawn(async move {
             let shown = record.clone();
             let err = client
                 .listen(
-                    move |e| println!("{}", event_line(&shown, &e, json)),
+                    move |e| {
+                        let now = i64::try_from(clock.unix_seconds()).unwrap_or(i64::MAX);
+                        println!("{}", event_line(&shown, &e, json, now));
+                    },
                     |state| eprintln!("twofold: {} ({}): {state}", record.name, record.server),
                 )
                 .await;
@@ -269,7 +275,8 @@ async fn answer(
 
 async fn remove(session: &Session, query: &str, json: bool) -> Result<()> {
     let uuid = select(session, Some(query))?.remove(0).uuid;
-    let record = Registry::beside(&session.path)
+    let record = session
+        .registry()
         .remove_device(session.keystore(), &uuid)
         .await?;
     if json {

@@ -3,22 +3,16 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
+use twofold_core::clock::{SharedClock, SystemClock};
 use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, NoKeyStore, UnreachableKeyStore};
 use twofold_core::vault::{self, AddError, Contents, KdfParams, Protection, Vault, VaultError};
 use twofold_core::{AccountDraft, AccountId, OsEntropy, Secret};
 
-use crate::args::Cli;
+use twofold_push::registry::Registry;
 
-/// Unix seconds now: the CLI's one reading of the clock, passed to the code that needs it.
-pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+use crate::args::Cli;
 
 /// An account added by [`Session::add_accounts`], or why it was skipped (a duplicate).
 pub type Added = (String, Result<AccountId, String>);
@@ -28,6 +22,8 @@ pub struct Session {
     pub path: PathBuf,
     passphrase_file: Option<PathBuf>,
     keystore: Box<dyn KeyStore>,
+    /// The CLI's one clock, passed to everything that needs the time.
+    pub clock: SharedClock,
 }
 
 impl Session {
@@ -52,6 +48,7 @@ impl Session {
             path,
             passphrase_file: cli.passphrase_file.clone(),
             keystore,
+            clock: SystemClock::shared(),
         })
     }
 
@@ -59,11 +56,21 @@ impl Session {
         self.keystore.as_ref()
     }
 
+    /// Unix seconds now.
+    pub fn now(&self) -> u64 {
+        self.clock.unix_seconds()
+    }
+
+    /// The push devices enrolled beside the vault.
+    pub fn registry(&self) -> Registry {
+        Registry::beside(&self.path, self.clock.clone())
+    }
+
     /// Adds drafts in one save (creating the vault on first use); a duplicate is reported, not
     /// added.
     pub fn add_accounts(&self, drafts: Vec<AccountDraft>) -> Result<Vec<Added>> {
         let (mut vault, _) = self.open_or_create()?;
-        let now = now();
+        let now = self.now();
         let result = vault.update(
             &mut OsEntropy,
             |contents: &mut Contents| -> Result<Vec<Added>> {

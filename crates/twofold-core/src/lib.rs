@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod base32;
+pub mod clock;
 pub mod entropy;
 pub mod keychain;
 pub mod manual;

@@ -4,12 +4,14 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use twofold_core::clock::SharedClock;
 
 use crate::protocol::{
     self, AnswerBody, Decision, DeviceInfo, DeviceKey, EnrollRequest, EnrollResponse,
@@ -55,13 +57,6 @@ impl PushError {
             Self::Protocol(_) | Self::Random(_) => false,
         }
     }
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 fn http() -> reqwest::Client {
@@ -144,6 +139,7 @@ pub struct DeviceClient {
     uuid: String,
     key: Arc<DeviceKey>,
     silence: Duration,
+    clock: SharedClock,
 }
 
 /// How long a stream may send nothing at all — not even its heartbeat comment, every 15 s —
@@ -151,15 +147,22 @@ pub struct DeviceClient {
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 
 impl DeviceClient {
-    /// A client for the device `uuid` of `server`, signing with `key`.
-    pub fn new(server: &str, uuid: &str, key: DeviceKey) -> Self {
+    /// A client for the device `uuid` of `server`, signing with `key` and dating its requests
+    /// by `clock`.
+    pub fn new(server: &str, uuid: &str, key: DeviceKey, clock: SharedClock) -> Self {
         Self {
             http: http(),
             server: server.trim_end_matches('/').to_owned(),
             uuid: uuid.to_owned(),
             key: Arc::new(key),
             silence: SILENCE_LIMIT,
+            clock,
         }
+    }
+
+    /// Unix seconds now on the client's clock.
+    fn now(&self) -> i64 {
+        i64::try_from(self.clock.unix_seconds()).unwrap_or(i64::MAX)
     }
 
     /// The same client with another silence limit (tests use a short one).
@@ -193,7 +196,7 @@ impl DeviceClient {
         body: Vec<u8>,
     ) -> Result<reqwest::RequestBuilder, PushError> {
         let nonce = protocol::random_b64(16).map_err(|e| PushError::Random(e.to_string()))?;
-        let ts = now();
+        let ts = self.now();
         let text = protocol::request_string(method.as_str(), path_and_query, ts, &nonce, &body);
         let mut builder = self
             .http
@@ -298,7 +301,7 @@ impl DeviceClient {
         struct Answered {
             request: RequestView,
         }
-        let body = AnswerBody::sign(&self.key, uuid, decision, number, now());
+        let body = AnswerBody::sign(&self.key, uuid, decision, number, self.now());
         let bytes = serde_json::to_vec(&body).map_err(|e| PushError::BadAnswer(e.to_string()))?;
         let answered: Answered = self
             .call(

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use twofold_core::clock::SharedClock;
 use twofold_core::keychain::{KeyStore, KeyStoreError};
 use twofold_core::otp::{Algorithm, Method, OtpParams};
 use twofold_core::{AccountDraft, Secret, base32};
@@ -177,6 +178,7 @@ fn key_id(uuid: &str) -> String {
 #[derive(Debug)]
 pub struct Registry {
     path: PathBuf,
+    clock: SharedClock,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -185,14 +187,16 @@ struct File {
 }
 
 impl Registry {
-    /// The registry beside the vault at `vault_path`.
-    pub fn beside(vault_path: &Path) -> Self {
+    /// The registry beside the vault at `vault_path`; its devices' requests are dated by
+    /// `clock`.
+    pub fn beside(vault_path: &Path, clock: SharedClock) -> Self {
         let dir = vault_path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         Self {
             path: dir.join(FILE_NAME),
+            clock,
         }
     }
 
@@ -313,7 +317,7 @@ impl Registry {
                 // The server has a device this computer will not use: take it back. When the
                 // server cannot be reached, the website's device list still shows it for
                 // revoking there.
-                let orphan = DeviceClient::new(&link.server, &record.uuid, key);
+                let orphan = DeviceClient::new(&link.server, &record.uuid, key, self.clock.clone());
                 let _ = orphan.revoke().await;
                 Err(e)
             }
@@ -356,13 +360,19 @@ impl Registry {
             .get(&key_id(&record.uuid))?
             .ok_or_else(|| RegistryError::KeyMissing(record.uuid.clone()))?;
         let key = DeviceKey::from_bytes(seed.expose())?;
-        Ok(DeviceClient::new(&record.server, &record.uuid, key))
+        Ok(DeviceClient::new(
+            &record.server,
+            &record.uuid,
+            key,
+            self.clock.clone(),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use twofold_core::clock::SystemClock;
     use twofold_core::keychain::Keychain;
 
     fn record(uuid: &str) -> DeviceRecord {
@@ -381,7 +391,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("twofold-push-reg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let keys = Keychain::with_store(keyring_core::mock::Store::new().unwrap());
-        let reg = Registry::beside(&dir.join("vault.tfv"));
+        let reg = Registry::beside(&dir.join("vault.tfv"), SystemClock::shared());
         assert!(reg.list().unwrap().is_empty());
         let key = DeviceKey::from_seed(&[9u8; 32]);
         reg.add(&keys, record("d1"), &key).unwrap();

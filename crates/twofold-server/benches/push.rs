@@ -51,7 +51,7 @@ fn main() {
         let opened = Arc::new(AtomicUsize::new(0));
         let mut clients = Vec::new();
         for (uuid, key) in keys {
-            clients.push(DeviceClient::new(&base, &uuid, key));
+            clients.push(DeviceClient::new(&base, &uuid, key, twofold_core::clock::SystemClock::shared()));
         }
         let pollers: Vec<DeviceClient> = clients.split_off(devices);
         for client in clients {

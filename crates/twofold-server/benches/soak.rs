@@ -73,7 +73,7 @@ fn main() {
         let reconnects = Arc::new(AtomicUsize::new(0));
         let mut kicks = Vec::new();
         for (uuid, key) in keys {
-            let client = DeviceClient::new(&base, &uuid, key);
+            let client = DeviceClient::new(&base, &uuid, key, twofold_core::clock::SystemClock::shared());
             let kick = Arc::new(Notify::new());
             kicks.push(kick.clone());
             let (received, duplicates, open, reconnects) =

@@ -10,7 +10,6 @@
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
@@ -79,11 +78,9 @@ fn wrk(url: &str, paths: &Path, seconds: u64) -> Run {
     }
 }
 
+/// Unix seconds now, on the system clock.
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock) as i64
 }
 
 /// The floor: the same TOTP check as `verify` (7 digits, one step either side), no database.

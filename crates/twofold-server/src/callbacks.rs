@@ -250,9 +250,7 @@ async fn deliver(state: &AppState, row: &CallbackRow) -> Result<(), String> {
     let mut params: Value =
         serde_json::from_str(&row.payload).map_err(|e| format!("stored payload: {e}"))?;
     let mut url = url::Url::parse(&row.url).map_err(|e| format!("callback URL: {e}"))?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = state.clock.since_epoch();
     let nonce = format!("{}.{:06}", now.as_secs(), now.subsec_micros());
     let method = if row.method.eq_ignore_ascii_case("GET") {
         "GET"

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use twofold_core::clock::{SharedClock, SystemClock};
 use twofold_server::config::{Config, DbArgs, DeliveryConfig, ServeArgs};
 use twofold_server::crypto::{self, ServerKey};
 use twofold_server::delivery::Delivery;
@@ -103,11 +104,9 @@ fn main() {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+/// Unix seconds now on `clock`.
+fn now(clock: &SharedClock) -> i64 {
+    i64::try_from(clock.unix_seconds()).unwrap_or(i64::MAX)
 }
 
 fn check_token_length(n: i64) -> Result<()> {
@@ -118,17 +117,19 @@ fn check_token_length(n: i64) -> Result<()> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // The server's one clock, passed to everything that needs the time.
+    let clock = SystemClock::shared();
     match cli.command {
         Command::Serve(args) => {
             let config = Config::resolve(&cli.db, Some(args.as_ref()))?;
-            serve(config).await
+            serve(config, clock).await
         }
         Command::App { action } => {
             let config = Config::resolve(&cli.db, None)?;
             let db = Db::connect(&config.database_url)
                 .await
                 .context("opening the database")?;
-            app_command(&db, &config, action).await
+            app_command(&db, &config, action, &clock).await
         }
     }
 }
@@ -184,7 +185,12 @@ const KEY_CHECK: &str = "server key check";
 /// The purpose under which API keys are sealed (callbacks are signed with the key itself).
 const API_KEY: &str = "api key";
 
-async fn app_command(db: &Db, config: &Config, action: AppAction) -> Result<()> {
+async fn app_command(
+    db: &Db,
+    config: &Config,
+    action: AppAction,
+    clock: &SharedClock,
+) -> Result<()> {
     match action {
         AppAction::Create { name, token_length } => {
             check_token_length(token_length)?;
@@ -198,7 +204,7 @@ async fn app_command(db: &Db, config: &Config, action: AppAction) -> Result<()> 
                 &crypto::hash(&key),
                 Some(&sealed),
                 token_length,
-                now(),
+                now(clock),
             )
             .await?;
             println!("Created application `{name}`. Its API key (shown only now):\n{key}");
@@ -279,7 +285,7 @@ async fn app_command(db: &Db, config: &Config, action: AppAction) -> Result<()> 
     Ok(())
 }
 
-async fn serve(config: Config) -> Result<()> {
+async fn serve(config: Config, clock: SharedClock) -> Result<()> {
     init_logging(config.log_json);
     let db = Db::connect(&config.database_url)
         .await
@@ -291,8 +297,14 @@ async fn serve(config: Config) -> Result<()> {
             _ => (crypto::new_api_key(), true),
         };
         let sealed = key.seal(API_KEY, api_key.as_bytes());
-        db.create_app("Default", &crypto::hash(&api_key), Some(&sealed), 7, now())
-            .await?;
+        db.create_app(
+            "Default",
+            &crypto::hash(&api_key),
+            Some(&sealed),
+            7,
+            now(&clock),
+        )
+        .await?;
         if shown {
             println!("Created application `Default`. Its API key (shown only now):\n{api_key}");
         } else {
@@ -315,7 +327,8 @@ async fn serve(config: Config) -> Result<()> {
             ..Policy::default()
         },
         Limits::new(config.limits),
-    );
+    )
+    .with_clock(clock);
     if state.db.backend() == Backend::Postgres {
         tokio::spawn(twofold_server::hub::listen_postgres(
             state.hub.clone(),

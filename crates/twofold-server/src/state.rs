@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use twofold_core::clock::{SharedClock, SystemClock};
 
 use crate::crypto::ServerKey;
 use crate::delivery::Delivery;
@@ -105,6 +106,8 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// The callbacks this process is attempting (handed back by a graceful stop).
     pub leases: Arc<crate::callbacks::Leases>,
+    /// The server's one clock (the binary passes it in; tests may pass a fixed one).
+    pub clock: SharedClock,
 }
 
 impl std::ops::Deref for AppState {
@@ -128,7 +131,15 @@ impl AppState {
             hub: Arc::new(Hub::default()),
             http: crate::callbacks::http_client(),
             leases: Arc::default(),
+            clock: SystemClock::shared(),
         }))
+    }
+
+    /// The same state reading another clock.
+    pub fn with_clock(&self, clock: SharedClock) -> Self {
+        let mut shared = (*self.0).clone();
+        shared.clock = clock;
+        Self(Arc::new(shared))
     }
 
     /// The same state with another delivery provider.
@@ -154,11 +165,8 @@ impl AppState {
 }
 
 impl Shared {
-    /// Unix seconds now.
+    /// Unix seconds now, from the state's clock.
     pub fn now(&self) -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
+        i64::try_from(self.clock.unix_seconds()).unwrap_or(i64::MAX)
     }
 }

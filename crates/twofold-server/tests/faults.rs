@@ -142,6 +142,7 @@ impl Phone {
             base,
             &self.device,
             DeviceKey::from_bytes(&self.key).unwrap(),
+            twofold_core::clock::SystemClock::shared(),
         )
     }
 }

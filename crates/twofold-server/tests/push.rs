@@ -146,7 +146,12 @@ impl Env {
         let (enrolled, key) = client::enroll(&link, "test laptop", "linux").await.unwrap();
         let copy = DeviceKey::from_bytes(key.seed().as_ref()).unwrap();
         (
-            DeviceClient::new(&link.server, &enrolled.device.uuid, key),
+            DeviceClient::new(
+                &link.server,
+                &enrolled.device.uuid,
+                key,
+                twofold_core::clock::SystemClock::shared(),
+            ),
             copy,
         )
     }
@@ -320,7 +325,12 @@ async fn enroll_stream_approve_and_a_signed_callback() {
     assert_eq!(list["devices"][0]["name"], "alice's laptop");
     assert_eq!(list["devices"][0]["uuid"], enrolled.device.uuid.as_str());
 
-    let device = DeviceClient::new(&link.server, &enrolled.device.uuid, key);
+    let device = DeviceClient::new(
+        &link.server,
+        &enrolled.device.uuid,
+        key,
+        twofold_core::clock::SystemClock::shared(),
+    );
     assert_eq!(device.me().await.unwrap().name, "alice's laptop");
     let mut events = listen(&device);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -919,7 +929,10 @@ async fn an_enrollment_whose_key_cannot_be_kept_is_undone_at_the_server() {
     let user = env.user("2015550181").await;
     let link = EnrollmentLink::parse(env.enrollment(user).await["uri"].as_str().unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let registry = Registry::beside(&dir.path().join("vault.tfv"));
+    let registry = Registry::beside(
+        &dir.path().join("vault.tfv"),
+        twofold_core::clock::SystemClock::shared(),
+    );
     let err = registry
         .enroll(&RefusingStore, &link, "laptop", "linux")
         .await
@@ -936,7 +949,10 @@ async fn enrolling_and_removing_a_device_goes_through_the_server_and_the_keychai
     let env = Env::new(None).await;
     let user = env.user("2015550182").await;
     let dir = tempfile::tempdir().unwrap();
-    let registry = Registry::beside(&dir.path().join("vault.tfv"));
+    let registry = Registry::beside(
+        &dir.path().join("vault.tfv"),
+        twofold_core::clock::SystemClock::shared(),
+    );
     let keys = Keychain::with_store(keyring_core::mock::Store::new().unwrap());
 
     let link = EnrollmentLink::parse(env.enrollment(user).await["uri"].as_str().unwrap()).unwrap();

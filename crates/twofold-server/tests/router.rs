@@ -164,11 +164,8 @@ impl T {
     /// `step_offset` from now; the first call enrolls a device through the router.
     async fn app_seed_code(&self, id: i64, step_offset: i64) -> String {
         let seed = self.device_seed(id).await;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        let step = (now / 30 + step_offset) as u64;
+        let now = twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock);
+        let step = (now as i64 / 30 + step_offset) as u64;
         OtpParams::new(Method::Totp { period: 30 }, Algorithm::Sha1, 7)
             .unwrap()
             .code_for_counter(&seed, step)

@@ -6,7 +6,6 @@ use tauri::State;
 use twofold_core::vault::Contents;
 use twofold_core::{Account, AccountId, OsEntropy};
 
-use super::now;
 use super::vault::poisoned;
 use crate::error::{ErrorCode, IpcError};
 use crate::session::AppSession;
@@ -59,7 +58,7 @@ pub async fn list_codes(session: State<'_, AppSession>) -> Result<Vec<CodeView>,
     let vault = guard.as_mut().ok_or_else(locked)?;
     // Re-read: the CLI may have changed the vault since.
     let contents = vault.read()?;
-    let t = now();
+    let t = session.now();
     Ok(contents.accounts.iter().map(|a| view(a, t)).collect())
 }
 
@@ -94,7 +93,7 @@ pub async fn add_manual(
     let draft = twofold_core::manual::validate(&fields).map_err(IpcError::fields)?;
     let mut guard = session.vault.lock().map_err(poisoned)?;
     let vault = guard.as_mut().ok_or_else(locked)?;
-    let t = now();
+    let t = session.now();
     let (id, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
         c.add(draft, &mut OsEntropy, t)
     })??;
@@ -106,7 +105,7 @@ pub async fn next_hotp(session: State<'_, AppSession>, id: String) -> Result<Cod
     let mut guard = session.vault.lock().map_err(poisoned)?;
     let vault = guard.as_mut().ok_or_else(locked)?;
     let id = AccountId::from_string(id);
-    let t = now();
+    let t = session.now();
     let (shown, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
         let a = c
             .get_mut(&id)

@@ -8,7 +8,6 @@ use twofold_core::vault::Contents;
 use twofold_core::{AccountId, OsEntropy, otpauth, qr};
 
 use super::accounts::{CodeView, locked, view};
-use super::now;
 use super::vault::poisoned;
 use crate::error::{ErrorCode, IpcError};
 use crate::session::AppSession;
@@ -46,7 +45,7 @@ pub async fn copy_code(
     next: bool,
 ) -> Result<CodeView, IpcError> {
     let id = AccountId::from_string(id);
-    let t = now();
+    let t = session.now();
     let shown = with_contents(&session, |c| {
         let a = c.get_mut(&id).ok_or_else(not_found)?;
         let shown = view(a, t);
@@ -102,7 +101,7 @@ pub async fn update_account(
     .check()
     .map_err(IpcError::fields)?;
     let id = AccountId::from_string(id);
-    let t = now();
+    let t = session.now();
     with_contents(&session, |c| {
         let a = c.get_mut(&id).ok_or_else(not_found)?;
         labels.apply_to(a);

@@ -10,7 +10,6 @@ use twofold_push::client::PushError;
 use twofold_push::protocol::Decision;
 use twofold_push::registry::{self, DeviceRecord, EnrollError, RemoveError};
 
-use super::now;
 use super::vault::poisoned;
 use crate::error::{ErrorCode, IpcError};
 use crate::push::{self, PushState, Waiting};
@@ -127,7 +126,7 @@ pub fn push_pending(
     session: State<'_, AppSession>,
     state: State<'_, PushState>,
 ) -> Vec<ApprovalView> {
-    let t = now() as i64;
+    let t = session.now() as i64;
     let needs_unlock = approve_needs_unlock(&session);
     let waiting = state
         .waiting
@@ -263,7 +262,7 @@ pub async fn confirm_enroll<R: Runtime>(
     {
         let mut guard = session.vault.lock().map_err(poisoned)?;
         if let Some(vault) = guard.as_mut() {
-            let t = now();
+            let t = session.now();
             vault.update(&mut OsEntropy, |c: &mut twofold_core::Contents| {
                 match c.add(done.account, &mut OsEntropy, t) {
                     Ok(_) | Err(AddError::Duplicate { .. }) => Ok(()),

@@ -10,7 +10,6 @@ use twofold_core::vault::{AddError, Contents};
 use twofold_core::{AccountDraft, OsEntropy, qr};
 use twofold_push::protocol::EnrollmentLink;
 
-use super::now;
 use super::vault::poisoned;
 use crate::error::{ErrorCode, IpcError};
 use crate::session::{AppSession, PendingAdd};
@@ -345,7 +344,7 @@ pub async fn confirm_add(
         .collect();
     let mut guard = session.vault.lock().map_err(poisoned)?;
     let vault = guard.as_mut().ok_or_else(super::accounts::locked)?;
-    let t = now();
+    let t = session.now();
     let (ids, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
         let mut ids = Vec::new();
         for draft in chosen {

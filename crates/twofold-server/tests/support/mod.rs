@@ -227,12 +227,9 @@ pub async fn call(
     )
 }
 
-/// Unix seconds now.
+/// Unix seconds now, on the system clock.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock) as i64
 }
 
 /// The 6-digit, 30-second TOTP of `seed` for the step `offset` steps from now.
