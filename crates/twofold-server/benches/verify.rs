@@ -130,7 +130,7 @@ fn main() {
                 sqlx::query("INSERT INTO users (app_id, email, country_code, cellphone, app_seed, registered, created_at) VALUES (1, $1, 1, $2, $3, 1, 0)")
                     .bind(format!("u{i}@example.com"))
                     .bind(format!("{:010}", 2_000_000_000u64 + i as u64))
-                    .bind(key.seal("app-seed", &crypto::random_bytes(20)))
+                    .bind(key.seal(twofold_server::crypto::Purpose::AppSeed, &crypto::random_bytes(20)))
                     .execute(&mut *tx)
                     .await
                     .unwrap();
@@ -138,7 +138,7 @@ fn main() {
                     .bind(i as i64 + 1)
                     .bind(format!("device-{i}"))
                     .bind(vec![0u8; 32])
-                    .bind(key.seal("device-seed", seed))
+                    .bind(key.seal(twofold_server::crypto::Purpose::DeviceSeed, seed))
                     .execute(&mut *tx)
                     .await
                     .unwrap();

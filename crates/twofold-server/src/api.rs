@@ -28,6 +28,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use twofold_core::Secret;
 
+use crate::crypto::Purpose;
 use crate::error::ApiError;
 use crate::state::{AppState, Metrics};
 use crate::store::UserRow;
@@ -367,7 +368,7 @@ pub async fn load_user(state: &AppState, app_id: i64, id: &str) -> Result<UserRo
 }
 
 /// Decrypts a seed column.
-pub fn open_seed(state: &AppState, purpose: &str, sealed: &[u8]) -> Result<Secret, ApiError> {
+pub fn open_seed(state: &AppState, purpose: Purpose, sealed: &[u8]) -> Result<Secret, ApiError> {
     state.key.open(purpose, sealed).ok_or_else(|| {
         ApiError::Internal(format!(
             "a {purpose} cannot be decrypted with this server key"

@@ -14,6 +14,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use crate::crypto::Purpose;
 use crate::state::AppState;
 use crate::store::{AppRow, ApprovalRow, CallbackOutcome, CallbackRow};
 
@@ -245,7 +246,7 @@ async fn deliver(state: &AppState, row: &CallbackRow) -> Result<(), String> {
     )?;
     let key = state
         .key
-        .open("api key", sealed)
+        .open(Purpose::ApiKey, sealed)
         .ok_or("the application's API key cannot be decrypted with this server key")?;
     let mut params: Value =
         serde_json::from_str(&row.payload).map_err(|e| format!("stored payload: {e}"))?;

@@ -85,8 +85,9 @@ impl ServerKey {
         }
     }
 
-    /// Encrypts a seed: `nonce ‖ ciphertext ‖ tag`, bound to `purpose`.
-    pub fn seal(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
+    /// Encrypts a secret: `nonce ‖ ciphertext ‖ tag`, bound to its `purpose` (a value sealed
+    /// for one purpose does not open as another).
+    pub fn seal(&self, purpose: Purpose, plaintext: &[u8]) -> Vec<u8> {
         let nonce: [u8; 24] = random_bytes(24).try_into().unwrap_or([0; 24]);
         let ct = self
             .cipher
@@ -94,7 +95,7 @@ impl ServerKey {
                 &XNonce::from(nonce),
                 Payload {
                     msg: plaintext,
-                    aad: purpose.as_bytes(),
+                    aad: purpose.label().as_bytes(),
                 },
             )
             .unwrap_or_default();
@@ -104,7 +105,7 @@ impl ServerKey {
     }
 
     /// Decrypts what [`ServerKey::seal`] made.
-    pub fn open(&self, purpose: &str, sealed: &[u8]) -> Option<Secret> {
+    pub fn open(&self, purpose: Purpose, sealed: &[u8]) -> Option<Secret> {
         if sealed.len() < 24 + 16 {
             return None;
         }
@@ -114,11 +115,46 @@ impl ServerKey {
                 &XNonce::from(nonce),
                 Payload {
                     msg: &sealed[24..],
-                    aad: purpose.as_bytes(),
+                    aad: purpose.label().as_bytes(),
                 },
             )
             .ok()
             .map(Secret::new)
+    }
+}
+
+/// What a value sealed with the server key is for; its label is the associated data, so the
+/// labels are part of the stored format and never change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// An application's API key (kept to sign its callbacks).
+    ApiKey,
+    /// A user's app seed from before devices had their own (legacy devices still use it).
+    AppSeed,
+    /// The seed of `users/{id}/secret` (an authenticator app's QR code).
+    AuthenticatorSeed,
+    /// One device's own TOTP seed.
+    DeviceSeed,
+    /// The marker that ties the server key to its database.
+    KeyCheck,
+}
+
+impl Purpose {
+    /// The stored label (associated data).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ApiKey => "api key",
+            Self::AppSeed => "app-seed",
+            Self::AuthenticatorSeed => "authenticator-seed",
+            Self::DeviceSeed => "device-seed",
+            Self::KeyCheck => "server key check",
+        }
+    }
+}
+
+impl std::fmt::Display for Purpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
     }
 }
 
@@ -165,4 +201,34 @@ pub fn hash(text: &str) -> String {
 /// Constant-time equality of two hashes.
 pub fn hashes_equal(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purposes_keep_their_stored_labels_and_do_not_open_each_other() {
+        // The labels are associated data of every sealed column: changing one would make every
+        // stored value of that kind unreadable.
+        let all = [
+            (Purpose::ApiKey, "api key"),
+            (Purpose::AppSeed, "app-seed"),
+            (Purpose::AuthenticatorSeed, "authenticator-seed"),
+            (Purpose::DeviceSeed, "device-seed"),
+            (Purpose::KeyCheck, "server key check"),
+        ];
+        let key = ServerKey::from_hex(&"ab".repeat(32)).unwrap();
+        for (purpose, label) in all {
+            assert_eq!(purpose.label(), label);
+            let sealed = key.seal(purpose, b"secret");
+            assert_eq!(key.open(purpose, &sealed).unwrap().expose(), b"secret");
+            for (other, _) in all.iter().filter(|(p, _)| *p != purpose) {
+                assert!(
+                    key.open(*other, &sealed).is_none(),
+                    "{purpose} opened as {other}"
+                );
+            }
+        }
+    }
 }

@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use twofold_core::clock::{SharedClock, SystemClock};
 use twofold_server::config::{Config, DbArgs, DeliveryConfig, ServeArgs};
-use twofold_server::crypto::{self, ServerKey};
+use twofold_server::crypto::{self, Purpose, ServerKey};
 use twofold_server::delivery::Delivery;
 use twofold_server::limits::Limits;
 use twofold_server::state::{AppState, Policy};
@@ -43,7 +43,7 @@ enum AppAction {
         name: String,
         /// Digits of app tokens (6–8).
         #[arg(long, default_value_t = 7)]
-        token_length: i64,
+        token_length: u8,
     },
     /// List applications.
     List,
@@ -59,7 +59,7 @@ enum AppAction {
         callback_method: Option<String>,
         /// Digits of app tokens (6–8).
         #[arg(long)]
-        token_length: Option<i64>,
+        token_length: Option<u8>,
         /// SMS on or off.
         #[arg(long)]
         sms: Option<bool>,
@@ -109,7 +109,7 @@ fn now(clock: &SharedClock) -> i64 {
     i64::try_from(clock.unix_seconds()).unwrap_or(i64::MAX)
 }
 
-fn check_token_length(n: i64) -> Result<()> {
+fn check_token_length(n: u8) -> Result<()> {
     if !(6..=8).contains(&n) {
         bail!("token length: {n} is outside 6–8");
     }
@@ -162,18 +162,21 @@ async fn server_key(db: &Db, config: &Config) -> Result<ServerKey> {
         )
     };
     match db.meta(KEY_CHECK).await? {
-        Some(sealed) if key.open(KEY_CHECK, &sealed).is_none() => return Err(mismatch()),
+        Some(sealed) if key.open(Purpose::KeyCheck, &sealed).is_none() => return Err(mismatch()),
         Some(_) => {}
         None => {
             // Databases from before the check: an application's sealed API key must open.
             let apps = db.list_apps().await?;
             if let Some(sealed) = apps.iter().find_map(|a| a.api_key_sealed.as_ref())
-                && key.open(API_KEY, sealed).is_none()
+                && key.open(Purpose::ApiKey, sealed).is_none()
             {
                 return Err(mismatch());
             }
-            db.set_meta_once(KEY_CHECK, &key.seal(KEY_CHECK, KEY_CHECK.as_bytes()))
-                .await?;
+            db.set_meta_once(
+                KEY_CHECK,
+                &key.seal(Purpose::KeyCheck, KEY_CHECK.as_bytes()),
+            )
+            .await?;
         }
     }
     Ok(key)
@@ -181,9 +184,6 @@ async fn server_key(db: &Db, config: &Config) -> Result<ServerKey> {
 
 /// The name and purpose of the value that ties the server key to its database.
 const KEY_CHECK: &str = "server key check";
-
-/// The purpose under which API keys are sealed (callbacks are signed with the key itself).
-const API_KEY: &str = "api key";
 
 async fn app_command(
     db: &Db,
@@ -198,7 +198,9 @@ async fn app_command(
                 bail!("an application named `{name}` already exists");
             }
             let key = crypto::new_api_key();
-            let sealed = server_key(db, config).await?.seal(API_KEY, key.as_bytes());
+            let sealed = server_key(db, config)
+                .await?
+                .seal(Purpose::ApiKey, key.as_bytes());
             db.create_app(
                 &name,
                 &crypto::hash(&key),
@@ -272,8 +274,11 @@ async fn app_command(
             let new_key = rotate_key.then(crypto::new_api_key);
             if let Some(k) = &new_key {
                 app.api_key_hash = crypto::hash(k);
-                app.api_key_sealed =
-                    Some(server_key(db, config).await?.seal(API_KEY, k.as_bytes()));
+                app.api_key_sealed = Some(
+                    server_key(db, config)
+                        .await?
+                        .seal(Purpose::ApiKey, k.as_bytes()),
+                );
             }
             db.update_app(&app).await?;
             println!("Updated application `{name}`.");
@@ -296,7 +301,7 @@ async fn serve(config: Config, clock: SharedClock) -> Result<()> {
             Ok(k) if !k.trim().is_empty() => (k.trim().to_owned(), false),
             _ => (crypto::new_api_key(), true),
         };
-        let sealed = key.seal(API_KEY, api_key.as_bytes());
+        let sealed = key.seal(Purpose::ApiKey, api_key.as_bytes());
         db.create_app(
             "Default",
             &crypto::hash(&api_key),

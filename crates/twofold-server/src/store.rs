@@ -68,7 +68,8 @@ pub struct AppRow {
     pub id: i64,
     pub name: String,
     pub api_key_hash: String,
-    pub token_length: i64,
+    /// Digits of the application's codes (6–8).
+    pub token_length: u8,
     pub sms_enabled: bool,
     pub calls_enabled: bool,
     pub email_enabled: bool,
@@ -321,14 +322,14 @@ impl Db {
         name: &str,
         key_hash: &str,
         key_sealed: Option<&[u8]>,
-        token_length: i64,
+        token_length: u8,
         now: i64,
     ) -> Result<i64> {
         let q = sqlx::query("INSERT INTO apps (name, api_key_hash, api_key_sealed, token_length, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(name)
             .bind(key_hash)
             .bind(key_sealed.map(<[u8]>::to_vec))
-            .bind(token_length)
+            .bind(i64::from(token_length))
             .bind(now);
         self.write_returning(q)
             .await?
@@ -377,7 +378,7 @@ impl Db {
              onetouch_enabled = $5, callback_url = $6, callback_method = $7, api_key_hash = $8, api_key_sealed = $9, \
              authy_unverified_quirk = $10 WHERE id = $11",
         )
-        .bind(app.token_length)
+        .bind(i64::from(app.token_length))
         .bind(b(app.sms_enabled))
         .bind(b(app.calls_enabled))
         .bind(b(app.email_enabled))
@@ -874,7 +875,9 @@ impl AppRow {
             id: r.int("id")?,
             name: r.text("name")?,
             api_key_hash: r.text("api_key_hash")?,
-            token_length: r.int("token_length")?,
+            // The one conversion: the column holds 6–8 (checked when set); a value edited out
+            // of range by hand reads as Authy's default rather than failing every request.
+            token_length: u8::try_from(r.int("token_length")?).unwrap_or(7),
             sms_enabled: r.flag("sms_enabled")?,
             calls_enabled: r.flag("calls_enabled")?,
             email_enabled: r.flag("email_enabled")?,

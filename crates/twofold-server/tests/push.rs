@@ -73,7 +73,7 @@ impl Env {
             .create_app(
                 "Acme",
                 &crypto::hash(KEY),
-                Some(&key.seal("api key", KEY.as_bytes())),
+                Some(&key.seal(twofold_server::crypto::Purpose::ApiKey, KEY.as_bytes())),
                 7,
                 0,
             )

@@ -43,7 +43,15 @@ pub struct Server(pub Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        if std::env::var_os("HEAPTRACK_OUT").is_some() {
+            // The server is heaptrack's child: SIGTERM its whole group (a graceful stop, so that
+            // heaptrack writes its data out).
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", self.0.id())])
+                .status();
+        } else {
+            let _ = self.0.kill();
+        }
         let _ = self.0.wait();
     }
 }
@@ -90,7 +98,7 @@ pub async fn start(
         db.create_app(
             "Bench",
             &crypto::hash(KEY),
-            Some(&server_key.seal("api key", KEY.as_bytes())),
+            Some(&server_key.seal(twofold_server::crypto::Purpose::ApiKey, KEY.as_bytes())),
             7,
             0,
         )
@@ -102,7 +110,7 @@ pub async fn start(
             let uid: i64 = sqlx::query_scalar("INSERT INTO users (app_id, email, country_code, cellphone, app_seed, registered, created_at) VALUES (1, $1, 1, $2, $3, 1, 0) RETURNING id")
         .bind(format!("u{i}@example.com"))
         .bind(format!("{:010}", 2_000_000_000u64 + i as u64))
-        .bind(server_key.seal("app-seed", &crypto::random_bytes(20)))
+        .bind(server_key.seal(twofold_server::crypto::Purpose::AppSeed, &crypto::random_bytes(20)))
         .fetch_one(&mut *tx)
         .await
         .unwrap();

@@ -20,9 +20,8 @@ use twofold_push::protocol::{
 use zeroize::Zeroizing;
 
 use super::tokens::PERIOD;
-use super::users::DEVICE_SEED;
 use crate::callbacks;
-use crate::crypto;
+use crate::crypto::{self, Purpose};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{
@@ -202,7 +201,7 @@ pub async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Respon
         public_key: key.to_bytes().to_vec(),
         name,
         platform,
-        totp_seed: state.key.seal(DEVICE_SEED, seed.expose()),
+        totp_seed: state.key.seal(Purpose::DeviceSeed, seed.expose()),
     };
     let presented = crypto::hash(&req.secret);
     let now = state.now();
@@ -258,7 +257,7 @@ pub async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Respon
             issuer: app.name,
             name: user.email,
             secret: Zeroizing::new(seed.to_base32().to_string()),
-            digits: u8::try_from(app.token_length).unwrap_or(7),
+            digits: app.token_length,
             period: PERIOD,
         },
     };

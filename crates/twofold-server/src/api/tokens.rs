@@ -8,11 +8,10 @@ use serde::Serialize;
 use serde_json::json;
 use twofold_core::otp::{Algorithm, Method, OtpParams, Window};
 
-use super::users::{APP_SEED, AUTHENTICATOR_SEED, DEVICE_SEED};
 use super::{authy_id, load_user};
 use crate::call::Call;
 use crate::crypto;
-use crate::crypto::ServerKey;
+use crate::crypto::{Purpose, ServerKey};
 use crate::delivery::{Channel, Message};
 use crate::error::ApiError;
 use crate::phone;
@@ -91,7 +90,7 @@ async fn send_code(
             policy.send_window / 60
         )));
     }
-    let digits = usize::try_from(call.app.token_length).unwrap_or(7);
+    let digits = usize::from(call.app.token_length);
     let code = crypto::random_code(digits);
     let action = call.params.str(&["action_message"]);
     let text = match (&action, channel) {
@@ -207,9 +206,13 @@ fn judge(
     now: i64,
 ) -> Result<Option<TokenClaim>, String> {
     let unreadable =
-        |purpose: &str| format!("a {purpose} cannot be decrypted with this server key");
+        |purpose: Purpose| format!("a {purpose} cannot be decrypted with this server key");
     for device in devices {
-        let purpose = if device.legacy { APP_SEED } else { DEVICE_SEED };
+        let purpose = if device.legacy {
+            Purpose::AppSeed
+        } else {
+            Purpose::DeviceSeed
+        };
         let seed = key
             .open(purpose, &device.sealed)
             .ok_or_else(|| unreadable(purpose))?;
@@ -219,8 +222,8 @@ fn judge(
     }
     if let Some(sealed) = &user.authenticator_seed {
         let seed = key
-            .open(AUTHENTICATOR_SEED, sealed)
-            .ok_or_else(|| unreadable(AUTHENTICATOR_SEED))?;
+            .open(Purpose::AuthenticatorSeed, sealed)
+            .ok_or_else(|| unreadable(Purpose::AuthenticatorSeed))?;
         if let Some(step) = matching_step(seed.expose(), 6, token, now) {
             return Ok(Some(TokenClaim {
                 kind: "authenticator",
@@ -246,7 +249,7 @@ pub async fn verify(
         .map(str::to_owned);
     let force = call.params.bool(&["force"]).unwrap_or(false);
     let key = state.key.clone();
-    let digits = u8::try_from(call.app.token_length).unwrap_or(7);
+    let digits = call.app.token_length;
     let sent_code_hash = code.as_deref().map(crypto::hash);
     let attempt = Attempt {
         app_id: call.app.id,

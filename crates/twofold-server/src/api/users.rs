@@ -9,19 +9,12 @@ use twofold_core::{AccountDraft, Secret, otpauth, qr};
 
 use super::{load_user, open_seed};
 use crate::call::Call;
-use crate::crypto;
+use crate::crypto::{self, Purpose};
 use crate::error::ApiError;
 use crate::phone;
 use crate::reply::ok;
 use crate::state::AppState;
 use crate::store::Counter;
-
-/// Purposes bound to the encrypted seeds. The user's app seed is made with the user and read only
-/// for devices enrolled before devices had seeds of their own (`devices.legacy_seed`).
-pub const APP_SEED: &str = "app-seed";
-pub const AUTHENTICATOR_SEED: &str = "authenticator-seed";
-/// The sealing purpose of an enrolled device's own TOTP seed.
-pub const DEVICE_SEED: &str = "device-seed";
 
 fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
@@ -93,7 +86,7 @@ pub async fn create(State(state): State<AppState>, call: Call) -> Result<Respons
             existing.id
         }
         None => {
-            let seed = state.key.seal(APP_SEED, &crypto::random_bytes(20));
+            let seed = state.key.seal(Purpose::AppSeed, &crypto::random_bytes(20));
             let inserted = state
                 .db
                 .insert_user(
@@ -262,12 +255,15 @@ pub async fn secret(
 ) -> Result<Response, ApiError> {
     let user = load_user(&state, call.app.id, &id).await?;
     let seed = match &user.authenticator_seed {
-        Some(sealed) => open_seed(&state, AUTHENTICATOR_SEED, sealed)?,
+        Some(sealed) => open_seed(&state, Purpose::AuthenticatorSeed, sealed)?,
         None => {
             let seed = Secret::new(crypto::random_bytes(20));
             state
                 .db
-                .set_authenticator_seed(user.id, &state.key.seal(AUTHENTICATOR_SEED, seed.expose()))
+                .set_authenticator_seed(
+                    user.id,
+                    &state.key.seal(Purpose::AuthenticatorSeed, seed.expose()),
+                )
                 .await?;
             seed
         }
