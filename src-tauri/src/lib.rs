@@ -43,6 +43,9 @@ pub fn typescript_bindings() -> String {
         commands::push::ApprovalView::decl(&cfg),
         commands::push::PushDeviceView::decl(&cfg),
         commands::push::AnswerView::decl(&cfg),
+        twofold_push::protocol::RequestStatus::decl(&cfg),
+        twofold_push::protocol::DenyReason::decl(&cfg),
+        twofold_push::protocol::Decision::decl(&cfg),
     ] {
         out.push_str("export ");
         out.push_str(&decl);

@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use twofold_push::client::DeviceClient;
-use twofold_push::protocol::{Event, RequestView};
+use twofold_push::protocol::{Event, RequestStatus, RequestView};
 use twofold_push::registry::{DeviceRecord, Registry};
 
 use crate::session::AppSession;
@@ -112,7 +112,7 @@ fn arrived<R: Runtime>(app: &AppHandle<R>, device: &DeviceRecord, e: Event) {
     let state = app.state::<PushState>();
     let new = {
         let mut waiting = state.waiting.lock().unwrap_or_else(PoisonError::into_inner);
-        if e.request.status == "pending" {
+        if e.request.status == RequestStatus::Pending {
             waiting
                 .insert(
                     e.request.uuid.clone(),

@@ -7,7 +7,7 @@ use serde_json::json;
 use twofold_core::qr;
 use twofold_core::scan::{self, LinkScheme};
 use twofold_push::client::{DeviceClient, PushError};
-use twofold_push::protocol::{Decision, EnrollmentLink, Event};
+use twofold_push::protocol::{Decision, DenyReason, EnrollmentLink, Event, RequestStatus};
 use twofold_push::registry::{self, DeviceRecord};
 
 use crate::args::PushAction;
@@ -182,7 +182,7 @@ fn event_line(device: &DeviceRecord, e: &Event, json: bool, now: i64) -> String 
         line.push_str(&format!(" ({reason})"));
     }
     line.push_str(&format!("  {}: {}", r.app_name, r.message));
-    if r.status == "pending" {
+    if r.status == RequestStatus::Pending {
         if r.number_required {
             line.push_str("  [number required]");
         }
@@ -255,11 +255,11 @@ async fn answer(
         if json {
             print_json(&json!({"uuid": uuid, "status": outcome.status, "reason": outcome.reason}));
         } else {
-            match (outcome.status.as_str(), outcome.reason.as_deref()) {
-                ("denied", Some("wrong_number")) => {
+            match (outcome.status, outcome.reason) {
+                (RequestStatus::Denied, Some(DenyReason::WrongNumber)) => {
                     println!("Wrong number: the request {uuid} is denied.")
                 }
-                ("denied", Some("not_me")) => {
+                (RequestStatus::Denied, Some(DenyReason::NotMe)) => {
                     println!("Denied {uuid} and reported it as not you.")
                 }
                 (status, _) => println!("{uuid}: {status}"),

@@ -14,8 +14,8 @@ use serde_json::Value;
 use twofold_core::clock::SharedClock;
 
 use crate::protocol::{
-    self, AnswerBody, Decision, DeviceInfo, DeviceKey, EnrollRequest, EnrollResponse,
-    EnrollmentLink, Event, PollResponse, ProtocolError, RequestView,
+    self, AnswerBody, Decision, DenyReason, DeviceInfo, DeviceKey, EnrollRequest, EnrollResponse,
+    EnrollmentLink, Event, PollResponse, ProtocolError, RequestStatus, RequestView,
 };
 
 /// Why a push operation failed.
@@ -126,9 +126,9 @@ pub async fn enroll(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnswerOutcome {
     /// The request's status now.
-    pub status: String,
+    pub status: RequestStatus,
     /// Why, when denied.
-    pub reason: Option<String>,
+    pub reason: Option<DenyReason>,
 }
 
 /// An enrolled device talking to its server.
@@ -373,9 +373,9 @@ impl DeviceClient {
         mut on_state: impl FnMut(&str) + Send,
     ) -> PushError {
         let mut last: Option<i64> = None;
-        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let mut seen: HashSet<(String, RequestStatus)> = HashSet::new();
         let mut deliver = |event: Event| {
-            if seen.insert((event.request.uuid.clone(), event.request.status.clone())) {
+            if seen.insert((event.request.uuid.clone(), event.request.status)) {
                 on_event(event);
             }
         };

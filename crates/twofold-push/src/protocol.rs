@@ -90,14 +90,15 @@ pub fn request_string(
 /// What a device signs for an answer.
 pub fn answer_string(
     uuid: &str,
-    status: &str,
-    reason: Option<&str>,
+    status: RequestStatus,
+    reason: Option<DenyReason>,
     number: Option<u32>,
     signed_at: i64,
 ) -> String {
     format!(
-        "{ANSWER_CONTEXT}\n{uuid}\n{status}\n{}\n{}\n{signed_at}",
-        reason.unwrap_or(""),
+        "{ANSWER_CONTEXT}\n{uuid}\n{}\n{}\n{}\n{signed_at}",
+        status.as_str(),
+        reason.map_or("", DenyReason::as_str),
         number.map(|n| n.to_string()).unwrap_or_default()
     )
 }
@@ -384,11 +385,85 @@ pub struct RequestView {
     /// The user must type the number the website shows.
     #[serde(default)]
     pub number_required: bool,
-    /// `pending`, `approved`, `denied` or `expired`.
-    pub status: String,
-    /// Why it was denied (`not_me`, `wrong_number`), if so.
+    /// Where the request stands.
+    pub status: RequestStatus,
+    /// Why it was denied, if so.
     #[serde(default)]
-    pub reason: Option<String>,
+    pub reason: Option<DenyReason>,
+}
+
+/// Where an approval request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Waiting for an answer.
+    Pending,
+    /// Approved on a device.
+    Approved,
+    /// Denied on a device (or by a wrong number).
+    Denied,
+    /// Not answered in time.
+    Expired,
+}
+
+impl RequestStatus {
+    /// The status as the API and the database spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Denied => "denied",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// The status spelled `text`, if any.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Approved, Self::Denied, Self::Expired]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for RequestStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for DenyReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a request was denied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum DenyReason {
+    /// The user said "this wasn't me".
+    NotMe,
+    /// The number typed was not the website's.
+    WrongNumber,
+}
+
+impl DenyReason {
+    /// The reason as the API and the database spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotMe => "not_me",
+            Self::WrongNumber => "wrong_number",
+        }
+    }
+
+    /// The reason spelled `text`, if any.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::NotMe, Self::WrongNumber]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
 }
 
 /// One event of the stream or the long poll: a request, new or changed.
@@ -410,7 +485,9 @@ pub struct PollResponse {
 }
 
 /// What the user decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// Approve (with the typed number when one is asked for).
     Approve,
@@ -422,11 +499,21 @@ pub enum Decision {
 
 impl Decision {
     /// The status and reason it stands for.
-    pub fn status_reason(self) -> (&'static str, Option<&'static str>) {
+    pub fn status_reason(self) -> (RequestStatus, Option<DenyReason>) {
         match self {
-            Self::Approve => ("approved", None),
-            Self::Deny => ("denied", None),
-            Self::NotMe => ("denied", Some("not_me")),
+            Self::Approve => (RequestStatus::Approved, None),
+            Self::Deny => (RequestStatus::Denied, None),
+            Self::NotMe => (RequestStatus::Denied, Some(DenyReason::NotMe)),
+        }
+    }
+
+    /// The decision spelled `text` (`approve`, `deny`, `not_me`), or a message naming them.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "approve" => Ok(Self::Approve),
+            "deny" => Ok(Self::Deny),
+            "not_me" => Ok(Self::NotMe),
+            other => Err(format!("`{other}` is not approve, deny or not_me")),
         }
     }
 }
@@ -434,11 +521,11 @@ impl Decision {
 /// `POST /device/v1/requests/{uuid}/answer`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnswerBody {
-    /// `approved` or `denied`.
-    pub status: String,
+    /// `approved` or `denied` (the server refuses any other).
+    pub status: RequestStatus,
     /// `not_me` or none.
     #[serde(default)]
-    pub reason: Option<String>,
+    pub reason: Option<DenyReason>,
     /// The number the user typed.
     #[serde(default)]
     pub number: Option<u32>,
@@ -460,8 +547,8 @@ impl AnswerBody {
         let (status, reason) = decision.status_reason();
         let signature = key.sign(&answer_string(uuid, status, reason, number, now));
         Self {
-            status: status.into(),
-            reason: reason.map(str::to_owned),
+            status,
+            reason,
             number,
             signed_at: now,
             signature,
@@ -559,12 +646,12 @@ mod tests {
         let public = PublicKey::parse(&key.public_b64()).unwrap();
         let a = AnswerBody::sign(&key, "u-1", Decision::NotMe, None, 50);
         assert_eq!(
-            (a.status.as_str(), a.reason.as_deref()),
+            (a.status.as_str(), a.reason.map(DenyReason::as_str)),
             ("denied", Some("not_me"))
         );
-        let text = answer_string("u-1", &a.status, a.reason.as_deref(), a.number, a.signed_at);
+        let text = answer_string("u-1", a.status, a.reason, a.number, a.signed_at);
         assert!(public.verify(&text, &a.signature).is_ok());
-        let forged = answer_string("u-1", "approved", None, None, 50);
+        let forged = answer_string("u-1", RequestStatus::Approved, None, None, 50);
         assert!(public.verify(&forged, &a.signature).is_err());
     }
 

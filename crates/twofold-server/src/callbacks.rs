@@ -17,6 +17,7 @@ use sha2::Sha256;
 use crate::crypto::Purpose;
 use crate::state::AppState;
 use crate::store::{AppRow, ApprovalRow, CallbackOutcome, CallbackRow};
+use twofold_push::protocol::{DenyReason, RequestStatus};
 
 /// How long a callback is retried before it is given up.
 pub const GIVE_UP_AFTER: i64 = 3 * 86_400;
@@ -183,7 +184,13 @@ pub fn ruby_inspect(v: &Value) -> String {
 }
 
 /// The callback body of a request's status change (§7.2).
-pub fn payload(app: &AppRow, row: &ApprovalRow, status: &str, reason: Option<&str>) -> Value {
+pub fn payload(
+    app: &AppRow,
+    row: &ApprovalRow,
+    status: RequestStatus,
+    reason: Option<DenyReason>,
+) -> Value {
+    let (status, reason) = (status.as_str(), reason.map(DenyReason::as_str));
     let parse = crate::store::json_column;
     let logos = parse(&row.logos);
     json!({

@@ -87,7 +87,7 @@ pub enum ApiError {
     #[error("Approval request is already {status}")]
     ApprovalClosed {
         /// Its status.
-        status: String,
+        status: twofold_push::protocol::RequestStatus,
     },
     /// 60000 with 404: a resource that does not exist or has expired (a QR image link).
     #[error("{0} not found or expired")]

@@ -12,6 +12,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Row};
 use std::str::FromStr;
+use twofold_push::protocol::{DenyReason, RequestStatus};
 
 mod push;
 mod sqlite_hot;
@@ -125,14 +126,14 @@ pub struct ApprovalRow {
     pub hidden_details: String,
     pub logos: String,
     pub seconds_to_expire: i64,
-    pub status: String,
+    pub status: RequestStatus,
     pub created_at: i64,
     pub updated_at: i64,
     pub processed_at: Option<i64>,
     /// The number the user must type (number matching), if asked for.
     pub number: Option<i64>,
     /// Why it was denied (`not_me`, `wrong_number`).
-    pub reason: Option<String>,
+    pub reason: Option<DenyReason>,
     /// The device that answered, its signature and when it signed.
     pub device_uuid: Option<String>,
     pub device_signature: Option<String>,
@@ -149,7 +150,7 @@ impl ApprovalRow {
 
     /// Whether it is still pending but past its lifetime at `now`.
     pub fn overdue(&self, now: i64) -> bool {
-        self.status == "pending" && self.expires_at().is_some_and(|at| now >= at)
+        self.status == RequestStatus::Pending && self.expires_at().is_some_and(|at| now >= at)
     }
 }
 
@@ -930,12 +931,22 @@ fn approval_row(r: &AnyRow) -> Result<ApprovalRow> {
         hidden_details: r.try_get("hidden_details")?,
         logos: r.try_get("logos")?,
         seconds_to_expire: r.try_get("seconds_to_expire")?,
-        status: r.try_get("status")?,
+        status: {
+            let text: String = r.try_get("status")?;
+            RequestStatus::parse(&text).ok_or_else(|| {
+                sqlx::Error::Protocol(format!("approval request status `{text}` is unknown"))
+            })?
+        },
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         processed_at: r.try_get("processed_at")?,
         number: r.try_get("number")?,
-        reason: r.try_get("reason")?,
+        reason: match r.try_get::<Option<String>, _>("reason")? {
+            None => None,
+            Some(text) => Some(DenyReason::parse(&text).ok_or_else(|| {
+                sqlx::Error::Protocol(format!("approval request reason `{text}` is unknown"))
+            })?),
+        },
         device_uuid: r.try_get("device_uuid")?,
         device_signature: r.try_get("device_signature")?,
         signed_at: r.try_get("signed_at")?,

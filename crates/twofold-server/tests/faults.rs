@@ -155,7 +155,7 @@ async fn answer(device: &DeviceClient, uuid: &str, n: usize) -> Option<&'static 
         (Decision::Deny, "denied")
     };
     let outcome = device.answer(uuid, decision, None).await.ok()?;
-    assert_eq!(outcome.status, status);
+    assert_eq!(outcome.status.as_str(), status);
     Some(status)
 }
 

@@ -344,7 +344,7 @@ async fn enroll_stream_approve_and_a_signed_callback() {
     let uuid = created["uuid"].as_str().unwrap().to_owned();
     let ev = next_event(&mut events).await;
     assert_eq!(ev.request.uuid, uuid);
-    assert_eq!(ev.request.status, "pending");
+    assert_eq!(ev.request.status.as_str(), "pending");
     assert_eq!(ev.request.app_name, "Acme");
     assert_eq!(ev.request.details, json!({"username": "Bill"}));
     assert_eq!(
@@ -357,7 +357,7 @@ async fn enroll_stream_approve_and_a_signed_callback() {
     );
 
     let outcome = device.answer(&uuid, Decision::Approve, None).await.unwrap();
-    assert_eq!(outcome.status, "approved");
+    assert_eq!(outcome.status.as_str(), "approved");
     let st = env.status(&uuid).await;
     assert_eq!(st["status"], "approved");
     assert_eq!(st["device"]["uuid"], enrolled.device.uuid.as_str());
@@ -452,7 +452,7 @@ async fn forged_replayed_stale_and_revoked_requests_are_refused() {
     let created = env.ask(user, json!({})).await;
     let uuid = created["uuid"].as_str().unwrap();
     let mut forged = protocol::AnswerBody::sign(&key, uuid, Decision::Deny, None, now);
-    forged.status = "approved".into();
+    forged.status = protocol::RequestStatus::Approved;
     let body = serde_json::to_vec(&forged).unwrap();
     let answer_path = format!("/device/v1/requests/{uuid}/answer");
     let text = protocol::request_string("POST", &answer_path, now, "nonce-0005", &body);
@@ -514,7 +514,10 @@ async fn number_matching_not_me_expiry_and_the_pending_cap() {
         .await
         .unwrap();
     assert_eq!(
-        (out.status.as_str(), out.reason.as_deref()),
+        (
+            out.status.as_str(),
+            out.reason.map(protocol::DenyReason::as_str)
+        ),
         ("denied", Some("wrong_number"))
     );
     assert_eq!(env.status(uuid).await["reason"], "wrong_number");
@@ -526,7 +529,7 @@ async fn number_matching_not_me_expiry_and_the_pending_cap() {
         .answer(uuid, Decision::Approve, Some(n))
         .await
         .unwrap();
-    assert_eq!(out.status, "approved");
+    assert_eq!(out.status.as_str(), "approved");
 
     // "This wasn't me" is recorded and shown in the status.
     let uuid = env.ask(user, json!({})).await["uuid"]
@@ -535,7 +538,10 @@ async fn number_matching_not_me_expiry_and_the_pending_cap() {
         .to_owned();
     let out = device.answer(&uuid, Decision::NotMe, None).await.unwrap();
     assert_eq!(
-        (out.status.as_str(), out.reason.as_deref()),
+        (
+            out.status.as_str(),
+            out.reason.map(protocol::DenyReason::as_str)
+        ),
         ("denied", Some("not_me"))
     );
     let st = env.status(&uuid).await;
@@ -634,7 +640,7 @@ async fn the_long_poll_replays_pending_requests_and_waits_for_new_ones() {
     let statuses: Vec<(String, String)> = page
         .events
         .iter()
-        .map(|e| (e.request.uuid.clone(), e.request.status.clone()))
+        .map(|e| (e.request.uuid.clone(), e.request.status.as_str().to_owned()))
         .collect();
     assert!(statuses.contains(&(uuid, "expired".into())), "{statuses:?}");
 }
@@ -682,7 +688,7 @@ async fn the_stream_resumes_after_last_event_id_across_pages() {
             hidden_details: "{}".into(),
             logos: "[]".into(),
             seconds_to_expire: 1,
-            status: "pending".into(),
+            status: protocol::RequestStatus::Pending,
             created_at: now - 10,
             updated_at: now - 10,
             processed_at: None,

@@ -7,7 +7,7 @@ use tauri::{AppHandle, Runtime, State};
 use twofold_core::OsEntropy;
 use twofold_core::vault::AddError;
 use twofold_push::client::PushError;
-use twofold_push::protocol::Decision;
+use twofold_push::protocol::{Decision, DenyReason, RequestStatus};
 use twofold_push::registry::{self, DeviceRecord, EnrollError, RemoveError};
 
 use super::vault::poisoned;
@@ -58,9 +58,9 @@ pub struct PushDeviceView {
 #[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
 pub struct AnswerView {
     /// `approved` or `denied`.
-    pub status: String,
+    pub status: RequestStatus,
     /// `not_me` or `wrong_number` when denied so.
-    pub reason: Option<String>,
+    pub reason: Option<DenyReason>,
 }
 
 fn text_of(v: &Value) -> String {
@@ -162,17 +162,8 @@ pub async fn push_answer<R: Runtime>(
     decision: String,
     number: Option<u32>,
 ) -> Result<AnswerView, IpcError> {
-    let decision = match decision.as_str() {
-        "approve" => Decision::Approve,
-        "deny" => Decision::Deny,
-        "not_me" => Decision::NotMe,
-        other => {
-            return Err(IpcError::new(
-                ErrorCode::InvalidFields,
-                format!("decision: `{other}` is not approve, deny or not_me"),
-            ));
-        }
-    };
+    let decision = Decision::parse(&decision)
+        .map_err(|why| IpcError::new(ErrorCode::InvalidFields, format!("decision: {why}")))?;
     if decision == Decision::Approve && approve_needs_unlock(&session) {
         return Err(IpcError::new(
             ErrorCode::Locked,

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use twofold_push::protocol::{
-    self, AccountSeed, AnswerBody, DeviceInfo, EnrollRequest, EnrollResponse, Event, PollResponse,
-    PublicKey, RequestView,
+    self, AccountSeed, AnswerBody, DenyReason, DeviceInfo, EnrollRequest, EnrollResponse, Event,
+    PollResponse, PublicKey, RequestStatus, RequestView,
 };
 use zeroize::Zeroizing;
 
@@ -145,11 +145,11 @@ pub fn view(row: &ApprovalRow, app_name: &str, now: i64) -> RequestView {
         requester: row.requester.as_deref().map(parse),
         number_required: row.number.is_some(),
         status: if row.overdue(now) {
-            "expired".into()
+            RequestStatus::Expired
         } else {
-            row.status.clone()
+            row.status
         },
-        reason: row.reason.clone(),
+        reason: row.reason,
     }
 }
 
@@ -385,7 +385,7 @@ pub async fn expire(state: &AppState, row: &ApprovalRow) -> Result<(), ApiError>
     let now = state.now();
     if state
         .db
-        .finish_approval(row, "expired", None, None, now)
+        .finish_approval(row, RequestStatus::Expired, None, None, now)
         .await?
         .is_some()
     {
@@ -425,12 +425,12 @@ pub async fn answer(
         name: name.into(),
         problem: problem.into(),
     };
-    if !matches!(body.status.as_str(), "approved" | "denied") {
+    if !matches!(body.status, RequestStatus::Approved | RequestStatus::Denied) {
         return Err(bad("status", "must be approved or denied"));
     }
-    match body.reason.as_deref() {
+    match body.reason {
         None => {}
-        Some("not_me") if body.status == "denied" => {}
+        Some(DenyReason::NotMe) if body.status == RequestStatus::Denied => {}
         Some(_) => return Err(bad("reason", "must be not_me (with denied) or absent")),
     }
     let now = state.now();
@@ -439,13 +439,8 @@ pub async fn answer(
     }
     let key = PublicKey::from_bytes(&device.public_key)
         .map_err(|e| ApiError::Internal(format!("stored device key: {e}")))?;
-    let text = protocol::answer_string(
-        &uuid,
-        &body.status,
-        body.reason.as_deref(),
-        body.number,
-        body.signed_at,
-    );
+    let text =
+        protocol::answer_string(&uuid, body.status, body.reason, body.number, body.signed_at);
     if key.verify(&text, &body.signature).is_err() {
         tracing::warn!(device = %device.uuid, reason = "bad answer signature", "answer refused");
         return Err(refused("the answer's signature does not match"));
@@ -454,17 +449,19 @@ pub async fn answer(
     if row.overdue(now) {
         expire(&state, &row).await?;
         return Err(ApiError::ApprovalClosed {
-            status: "expired".into(),
+            status: RequestStatus::Expired,
         });
     }
-    if row.status != "pending" {
+    if row.status != RequestStatus::Pending {
         return Err(ApiError::ApprovalClosed { status: row.status });
     }
-    let (status, reason) = match (body.status.as_str(), row.number) {
-        ("approved", Some(expected)) if body.number.map(i64::from) != Some(expected) => {
-            ("denied", Some("wrong_number"))
+    let (status, reason) = match (body.status, row.number) {
+        (RequestStatus::Approved, Some(expected))
+            if body.number.map(i64::from) != Some(expected) =>
+        {
+            (RequestStatus::Denied, Some(DenyReason::WrongNumber))
         }
-        (s, _) => (s, body.reason.as_deref()),
+        (s, _) => (s, body.reason),
     };
     let app = state
         .db
@@ -497,7 +494,7 @@ pub async fn answer(
             status: now_row.status,
         });
     }
-    tracing::info!(request = %uuid, device = %device.uuid, status, reason = reason.unwrap_or(""), "request answered");
+    tracing::info!(request = %uuid, device = %device.uuid, status = status.as_str(), reason = reason.map_or("", DenyReason::as_str), "request answered");
     state.hub.publish(&state.db, row.user_id).await;
     if callback.is_some() {
         state.hub.callbacks.notify_one();

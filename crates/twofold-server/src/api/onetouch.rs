@@ -9,6 +9,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{load_user, rfc3339};
+use twofold_push::protocol::RequestStatus;
+
 use crate::call::Call;
 use crate::crypto;
 use crate::error::ApiError;
@@ -147,7 +149,7 @@ pub async fn create(
         hidden_details: hash_param(&call, "hidden_details")?.to_string(),
         logos: logos(&call)?.to_string(),
         seconds_to_expire: ttl,
-        status: "pending".into(),
+        status: RequestStatus::Pending,
         created_at: now,
         updated_at: now,
         processed_at: None,

@@ -5,6 +5,7 @@
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use twofold_push::protocol::{DenyReason, RequestStatus};
 
 use super::{ApprovalRow, Db, Result, approval_row};
 
@@ -73,8 +74,8 @@ pub struct NewCallback {
 /// An answer to record.
 #[derive(Clone, Debug)]
 pub struct Answer<'a> {
-    pub status: &'a str,
-    pub reason: Option<&'a str>,
+    pub status: RequestStatus,
+    pub reason: Option<DenyReason>,
     pub device_uuid: &'a str,
     pub signature: &'a str,
     pub signed_at: i64,
@@ -275,7 +276,7 @@ impl Db {
         .bind(a.hidden_details.clone())
         .bind(a.logos.clone())
         .bind(a.seconds_to_expire)
-        .bind(a.status.clone())
+        .bind(a.status.as_str())
         .bind(a.created_at)
         .bind(a.updated_at)
         .bind(a.number)
@@ -313,7 +314,7 @@ impl Db {
     pub async fn finish_approval(
         &self,
         row: &ApprovalRow,
-        status: &str,
+        status: RequestStatus,
         answer: Option<&Answer<'_>>,
         callback: Option<&NewCallback>,
         now: i64,
@@ -323,10 +324,10 @@ impl Db {
             "UPDATE approval_requests SET status = $1, updated_at = $2, processed_at = $3, reason = $4, device_uuid = $5, \
              device_signature = $6, signed_at = $7 WHERE uuid = $8 AND status = 'pending'",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(now)
         .bind(now)
-        .bind(answer.and_then(|a| a.reason).map(str::to_owned))
+        .bind(answer.and_then(|a| a.reason).map(DenyReason::as_str))
         .bind(answer.map(|a| a.device_uuid.to_owned()))
         .bind(answer.map(|a| a.signature.to_owned()))
         .bind(answer.map(|a| a.signed_at))

@@ -130,9 +130,15 @@ export type AnswerView = {
 /**
  * `approved` or `denied`.
  */
-status: string, 
+status: RequestStatus, 
 /**
  * `not_me` or `wrong_number` when denied so.
  */
-reason: string | null, };
+reason: DenyReason | null, };
+
+export type RequestStatus = "pending" | "approved" | "denied" | "expired";
+
+export type DenyReason = "not_me" | "wrong_number";
+
+export type Decision = "approve" | "deny" | "not_me";
 

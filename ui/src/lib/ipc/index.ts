@@ -6,6 +6,9 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   AnswerView,
   ApprovalView,
+  Decision,
+  DenyReason,
+  RequestStatus,
   DetailRow,
   EnrollmentOffer,
   PushDeviceView,
@@ -23,7 +26,7 @@ import type {
   VaultStatus,
 } from "./bindings";
 
-export type { AnswerView, ApprovalView, DetailRow, EnrollmentOffer, PushDeviceView };
+export type { AnswerView, ApprovalView, Decision, DenyReason, DetailRow, EnrollmentOffer, PushDeviceView, RequestStatus };
 export type { KeychainHealth };
 export type { AccountEdit, CodeView, ErrorCode, FieldProblem, IpcError, ManualEntry, Preview, PreviewItem, Settings, SortOrder, VaultStatus };
 export type VaultState = VaultStatus["state"];
@@ -72,7 +75,6 @@ export const confirmAdd = (id: number, indexes: number[]) => invoke<string[]>("c
 export const cancelAdd = () => invoke<null>("cancel_add");
 
 // Push approval: requests wait in Rust (one listener per enrolled device); answers are signed there.
-export type Decision = "approve" | "deny" | "not_me";
 export const pushPending = () => invoke<ApprovalView[]>("push_pending");
 export const pushAnswer = (uuid: string, decision: Decision, number: number | null) =>
   invoke<AnswerView>("push_answer", { uuid, decision, number });
