@@ -6,6 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::store::StoreError;
+
 /// The activities `register_activity` accepts.
 pub const ACTIVITY_TYPES: &str = "password_reset, banned, unbanned, cookie_login";
 
@@ -181,52 +183,20 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        if storage_unavailable(&e) {
-            let code = match &e {
-                sqlx::Error::Database(db) => db.code().map(|c| format!(" ({c})")),
-                _ => None,
-            };
-            Self::Unavailable(format!("database: {e}{}", code.unwrap_or_default()))
-        } else {
-            let code = match &e {
-                sqlx::Error::Database(db) => db.code().map(|c| format!(" (code {c})")),
-                _ => None,
-            };
-            Self::Internal(format!("database: {e}{}", code.unwrap_or_default()))
-        }
-    }
-}
-
-/// Whether a database error is the storage being unavailable (full, unreachable, read-only)
-/// rather than a fault of the request or the code: the client may try again later.
-pub fn storage_unavailable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
-        sqlx::Error::Database(db) => {
-            if let Some(e) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
-                // SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY (and their extended codes).
-                let primary = sqlx::error::DatabaseError::code(e)
-                    .and_then(|c| c.parse::<i32>().ok())
-                    .map(|c| c & 0xff);
-                matches!(primary, Some(13 | 10 | 5))
-            } else if let Some(e) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-                // Insufficient resources (disk full, out of memory), the server shutting down or
-                // starting, a lost connection, a standby that cannot write.
-                let code = e.code();
-                code.starts_with("53")
-                    || code.starts_with("57P")
-                    || code.starts_with("08")
-                    || code == "25006"
-            } else {
-                false
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let code = match &e {
+            StoreError::Sqlx(sqlx::Error::Database(db)) => {
+                db.code().map(|c| format!(" (code {c})"))
             }
+            StoreError::Sqlite { code: Some(c), .. } => Some(format!(" ({c:?})")),
+            _ => None,
+        };
+        let detail = format!("database: {e}{}", code.unwrap_or_default());
+        if e.unavailable() {
+            Self::Unavailable(detail)
+        } else {
+            Self::Internal(detail)
         }
-        // The SQLite hot path reports SQLite's own message.
-        sqlx::Error::Protocol(message) => {
-            message.contains("disk is full") || message.contains("database is locked")
-        }
-        _ => false,
     }
 }

@@ -14,13 +14,29 @@ use sqlx::{AnyPool, Row};
 use std::str::FromStr;
 use twofold_push::protocol::{DenyReason, RequestStatus};
 
+mod approvals;
+mod apps;
+mod counters;
+mod housekeeping;
+mod phones;
 mod push;
 mod sqlite_hot;
+mod users;
 mod verify;
+
+pub use approvals::ApprovalRow;
+use approvals::approval_row;
+pub use apps::AppRow;
+use apps::app_row;
+use counters::UsageCounts;
+pub use counters::{Counter, UsageRow};
+pub use phones::VerificationRow;
 pub use push::{
     Answer, CallbackOutcome, CallbackRow, DeviceRow, EnrollOutcome, NewCallback, NewDevice,
 };
 use sqlite_hot::SqliteHot;
+pub use users::UserRow;
+pub(crate) use users::user_row;
 pub use verify::{Attempt, DeviceSeed, Judge, TokenClaim, Verdict};
 
 /// Whether a SQLite connection going back to the pool is still inside a transaction. A
@@ -60,127 +76,100 @@ pub struct Db {
     hot: Option<Arc<SqliteHot>>,
 }
 
-/// Usage events not yet written: (app, year × 12 + month − 1, counter) → count.
-type UsageCounts = HashMap<(i64, i32, Counter), i64>;
-
-/// An application (tenant).
-#[derive(Clone, Debug)]
-pub struct AppRow {
-    pub id: i64,
-    pub name: String,
-    pub api_key_hash: String,
-    /// Digits of the application's codes (6–8).
-    pub token_length: u8,
-    pub sms_enabled: bool,
-    pub calls_enabled: bool,
-    pub email_enabled: bool,
-    pub onetouch_enabled: bool,
-    pub callback_url: Option<String>,
-    pub callback_method: String,
-    /// The API key sealed with the server key (callbacks are signed with it); absent for
-    /// applications created before push, until their key is rotated.
-    pub api_key_sealed: Option<Vec<u8>>,
-    /// `verify` without `force` accepts any token for a user who never verified (Authy's
-    /// documented behaviour, off unless the operator turns it on for the application).
-    pub authy_unverified_quirk: bool,
-    pub created_at: i64,
-}
-
-/// A user of an application.
-#[derive(Clone, Debug)]
-pub struct UserRow {
-    pub id: i64,
-    pub app_id: i64,
-    pub email: String,
-    pub country_code: i64,
-    pub cellphone: String,
-    pub app_seed: Vec<u8>,
-    pub authenticator_seed: Option<Vec<u8>>,
-    pub registered: bool,
-    pub failed_attempts: i64,
-    pub locked_until: i64,
-    pub created_at: i64,
-}
-
-/// A phone verification (Verify v1).
-#[derive(Clone, Debug)]
-pub struct VerificationRow {
-    pub uuid: String,
-    pub e164: String,
-    pub via: String,
-    pub code_hash: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub attempts: i64,
-    pub status: String,
-}
-
-/// A OneTouch approval request.
-#[derive(Clone, Debug)]
-pub struct ApprovalRow {
-    pub uuid: String,
-    pub app_id: i64,
-    pub user_id: i64,
-    pub message: String,
-    pub details: String,
-    pub hidden_details: String,
-    pub logos: String,
-    pub seconds_to_expire: i64,
-    pub status: RequestStatus,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub processed_at: Option<i64>,
-    /// The number the user must type (number matching), if asked for.
-    pub number: Option<i64>,
-    /// Why it was denied (`not_me`, `wrong_number`).
-    pub reason: Option<DenyReason>,
-    /// The device that answered, its signature and when it signed.
-    pub device_uuid: Option<String>,
-    pub device_signature: Option<String>,
-    pub signed_at: Option<i64>,
-    /// Who asked, as the website said (`{"ip","location"}` JSON).
-    pub requester: Option<String>,
-}
-
-impl ApprovalRow {
-    /// When it expires (Unix seconds); `None` never.
-    pub fn expires_at(&self) -> Option<i64> {
-        (self.seconds_to_expire > 0).then(|| self.created_at.saturating_add(self.seconds_to_expire))
-    }
-
-    /// Whether it is still pending but past its lifetime at `now`.
-    pub fn overdue(&self, now: i64) -> bool {
-        self.status == RequestStatus::Pending && self.expires_at().is_some_and(|at| now >= at)
-    }
-}
-
 /// A JSON text column (details, logos, requester) as a value; `null` if it does not parse.
 pub fn json_column(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
 }
 
-/// A month of usage counters.
-#[derive(Clone, Debug)]
-pub struct UsageRow {
-    pub month: String,
-    pub api_calls: i64,
-    pub auths: i64,
-    pub calls: i64,
-    pub sms: i64,
-    pub users: i64,
+/// Why the database could not answer a query.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sqlx failed (either backend).
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// The SQLite hot-path connection (rusqlite) failed: SQLite's code and message.
+    #[error("sqlite: {message}")]
+    Sqlite {
+        /// SQLite's primary result code, when it gave one.
+        code: Option<rusqlite::ErrorCode>,
+        /// What SQLite said.
+        message: String,
+    },
+    /// The hot-path thread has stopped (the server is shutting down).
+    #[error("the SQLite hot-path thread has stopped")]
+    HotPathStopped,
+    /// A stored value this code cannot read (an unknown status, say).
+    #[error("stored data: {0}")]
+    Corrupt(String),
+    /// The verify judge failed (a seed the server key cannot open).
+    #[error("{0}")]
+    Judge(String),
 }
 
-/// A usage counter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Counter {
-    ApiCalls,
-    Auths,
-    Calls,
-    Sms,
-    Users,
+impl StoreError {
+    /// Whether the storage cannot take the request now (full, unreachable, read-only, busy)
+    /// rather than a fault of the request or the code: the client may try again later.
+    pub fn unavailable(&self) -> bool {
+        match self {
+            Self::Sqlx(e) => sqlx_unavailable(e),
+            Self::Sqlite { code, .. } => matches!(
+                code,
+                Some(
+                    rusqlite::ErrorCode::DiskFull
+                        | rusqlite::ErrorCode::SystemIoFailure
+                        | rusqlite::ErrorCode::DatabaseBusy
+                        | rusqlite::ErrorCode::DatabaseLocked
+                )
+            ),
+            Self::HotPathStopped => true,
+            Self::Corrupt(_) | Self::Judge(_) => false,
+        }
+    }
 }
 
-type Result<T> = std::result::Result<T, sqlx::Error>;
+impl From<&rusqlite::Error> for StoreError {
+    fn from(e: &rusqlite::Error) -> Self {
+        Self::Sqlite {
+            code: e.sqlite_error_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::from(&e)
+    }
+}
+
+/// Whether an sqlx error is the storage being unavailable (see [`StoreError::unavailable`]).
+fn sqlx_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => {
+            if let Some(e) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                // SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY (and their extended codes).
+                let primary = sqlx::error::DatabaseError::code(e)
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .map(|c| c & 0xff);
+                matches!(primary, Some(13 | 10 | 5))
+            } else if let Some(e) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // Insufficient resources (disk full, out of memory), the server shutting down or
+                // starting, a lost connection, a standby that cannot write.
+                let code = e.code();
+                code.starts_with("53")
+                    || code.starts_with("57P")
+                    || code.starts_with("08")
+                    || code == "25006"
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
 
 fn b(v: bool) -> i64 {
     i64::from(v)
@@ -277,12 +266,12 @@ impl Db {
 
     /// A value the server keeps about itself (`server_meta`).
     pub async fn meta(&self, name: &str) -> Result<Option<Vec<u8>>> {
-        sqlx::query("SELECT value FROM server_meta WHERE name = $1")
+        Ok(sqlx::query("SELECT value FROM server_meta WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?
             .map(|r| r.try_get("value"))
-            .transpose()
+            .transpose()?)
     }
 
     /// Keeps a value about the server, unless one is kept already under that name.
@@ -297,13 +286,6 @@ impl Db {
         Ok(())
     }
 
-    pub async fn count_apps(&self) -> Result<i64> {
-        sqlx::query("SELECT COUNT(*) AS n FROM apps")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")
-    }
-
     /// The row of a write with `RETURNING`, committed before it is returned. sqlx's SQLite
     /// driver hands back an autocommit statement's first row before the commit and drops the
     /// commit's error (sqlx issues 2099, 3430): a full disk would be acknowledged and lost. In a
@@ -316,461 +298,6 @@ impl Db {
         let row = query.fetch_optional(&mut *tx).await?;
         tx.commit().await?;
         Ok(row)
-    }
-
-    pub async fn create_app(
-        &self,
-        name: &str,
-        key_hash: &str,
-        key_sealed: Option<&[u8]>,
-        token_length: u8,
-        now: i64,
-    ) -> Result<i64> {
-        let q = sqlx::query("INSERT INTO apps (name, api_key_hash, api_key_sealed, token_length, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(name)
-            .bind(key_hash)
-            .bind(key_sealed.map(<[u8]>::to_vec))
-            .bind(i64::from(token_length))
-            .bind(now);
-        self.write_returning(q)
-            .await?
-            .ok_or(sqlx::Error::RowNotFound)?
-            .try_get("id")
-    }
-
-    /// The application with this key hash, read for every request (never cached: a key that
-    /// `app set --rotate-key` replaced, in this process or another, stops working at once). On
-    /// SQLite files it is read on the hot-path thread's warm connection.
-    pub async fn app_for_request(&self, key_hash: &str) -> Result<Option<AppRow>> {
-        match &self.hot {
-            Some(hot) => hot.app(key_hash).await.map_err(sqlx::Error::Protocol),
-            None => self.app_by_key_hash(key_hash).await,
-        }
-    }
-
-    pub async fn app_by_key_hash(&self, key_hash: &str) -> Result<Option<AppRow>> {
-        let row = sqlx::query("SELECT * FROM apps WHERE api_key_hash = $1")
-            .bind(key_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| app_row(&r)).transpose()
-    }
-
-    pub async fn app_by_name(&self, name: &str) -> Result<Option<AppRow>> {
-        let row = sqlx::query("SELECT * FROM apps WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| app_row(&r)).transpose()
-    }
-
-    pub async fn list_apps(&self) -> Result<Vec<AppRow>> {
-        sqlx::query("SELECT * FROM apps ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(app_row)
-            .collect()
-    }
-
-    pub async fn update_app(&self, app: &AppRow) -> Result<()> {
-        sqlx::query(
-            "UPDATE apps SET token_length = $1, sms_enabled = $2, calls_enabled = $3, email_enabled = $4, \
-             onetouch_enabled = $5, callback_url = $6, callback_method = $7, api_key_hash = $8, api_key_sealed = $9, \
-             authy_unverified_quirk = $10 WHERE id = $11",
-        )
-        .bind(i64::from(app.token_length))
-        .bind(b(app.sms_enabled))
-        .bind(b(app.calls_enabled))
-        .bind(b(app.email_enabled))
-        .bind(b(app.onetouch_enabled))
-        .bind(app.callback_url.clone())
-        .bind(app.callback_method.clone())
-        .bind(app.api_key_hash.clone())
-        .bind(app.api_key_sealed.clone())
-        .bind(b(app.authy_unverified_quirk))
-        .bind(app.id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    // ----- users -----
-
-    pub async fn user_by_phone(
-        &self,
-        app_id: i64,
-        country_code: i64,
-        cellphone: &str,
-    ) -> Result<Option<UserRow>> {
-        let row = sqlx::query("SELECT * FROM users WHERE app_id = $1 AND country_code = $2 AND cellphone = $3 AND deleted = 0")
-            .bind(app_id)
-            .bind(country_code)
-            .bind(cellphone)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| user_row(&r)).transpose()
-    }
-
-    pub async fn user(&self, app_id: i64, id: i64) -> Result<Option<UserRow>> {
-        if let Some(hot) = &self.hot {
-            return hot.user(app_id, id).await.map_err(sqlx::Error::Protocol);
-        }
-        let row = sqlx::query("SELECT * FROM users WHERE app_id = $1 AND id = $2 AND deleted = 0")
-            .bind(app_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| user_row(&r)).transpose()
-    }
-
-    pub async fn insert_user(
-        &self,
-        app_id: i64,
-        email: &str,
-        country_code: i64,
-        cellphone: &str,
-        app_seed: &[u8],
-        now: i64,
-    ) -> Result<i64> {
-        let q = sqlx::query(
-            "INSERT INTO users (app_id, email, country_code, cellphone, app_seed, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(app_id)
-        .bind(email)
-        .bind(country_code)
-        .bind(cellphone)
-        .bind(app_seed.to_vec())
-        .bind(now);
-        self.write_returning(q)
-            .await?
-            .ok_or(sqlx::Error::RowNotFound)?
-            .try_get("id")
-    }
-
-    pub async fn set_user_email(&self, id: i64, email: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
-            .bind(email)
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn delete_user(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE users SET deleted = 1 WHERE id = $1")
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn set_authenticator_seed(&self, id: i64, sealed: &[u8]) -> Result<()> {
-        sqlx::query("UPDATE users SET authenticator_seed = $1 WHERE id = $2")
-            .bind(sealed.to_vec())
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn device_types(&self, user_id: i64) -> Result<Vec<(i64, String, String, i64)>> {
-        sqlx::query("SELECT id, device_type, os_type, created_at FROM devices WHERE user_id = $1 AND revoked = 0 ORDER BY id")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("device_type")?, r.try_get("os_type")?, r.try_get("created_at")?)))
-            .collect()
-    }
-
-    /// Deletes what can no longer be used: replay-protection claims for time steps before
-    /// `oldest_step`, expired sent codes and expired QR images. Returns the rows deleted.
-    pub async fn prune(&self, oldest_step: i64, now: i64) -> Result<u64> {
-        let mut deleted = 0;
-        for (sql, value) in [
-            ("DELETE FROM used_tokens WHERE step < $1", oldest_step),
-            ("DELETE FROM sent_codes WHERE expires_at < $1", now),
-            ("DELETE FROM qr_images WHERE expires_at < $1", now),
-            ("DELETE FROM device_nonces WHERE expires_at < $1", now),
-            ("DELETE FROM rate_counters WHERE expires_at < $1", now),
-            (
-                "DELETE FROM device_enrollments WHERE expires_at < $1",
-                now - 86_400,
-            ),
-        ] {
-            deleted += sqlx::query(sql)
-                .bind(value)
-                .execute(&self.writer)
-                .await?
-                .rows_affected();
-        }
-        Ok(deleted)
-    }
-
-    /// Records a sent code; the user's earlier unused codes stop working (only the newest code
-    /// sent is live).
-    pub async fn insert_sent_code(
-        &self,
-        user_id: i64,
-        channel: &str,
-        code_hash: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE sent_codes SET used = 1 WHERE user_id = $1 AND used = 0")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO sent_codes (user_id, channel, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(user_id)
-            .bind(channel)
-            .bind(code_hash)
-            .bind(now)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Counts one event against a limit: `limit` events per `window` seconds per `key`, in fixed
-    /// windows. The count changes in the same statement that reads it, so concurrent callers on
-    /// any number of servers never get past the limit together. True when this event is within
-    /// the limit (it is counted either way).
-    pub async fn count_event(&self, key: &str, now: i64, window: i64, limit: i64) -> Result<bool> {
-        let window = window.max(1);
-        let bucket = now.div_euclid(window);
-        let q = sqlx::query(
-            "INSERT INTO rate_counters (key, bucket, count, expires_at) VALUES ($1, $2, 1, $3) \
-             ON CONFLICT (key, bucket) DO UPDATE SET count = rate_counters.count + 1 RETURNING count",
-        )
-        .bind(key)
-        .bind(bucket)
-        .bind((bucket + 1).saturating_mul(window));
-        let n: i64 = self
-            .write_returning(q)
-            .await?
-            .ok_or(sqlx::Error::RowNotFound)?
-            .try_get("count")?;
-        Ok(n <= limit)
-    }
-
-    /// Takes back one event counted by [`Db::count_event`] in the current window (an attempt
-    /// that turned out not to count, such as a right code).
-    pub async fn uncount_event(&self, key: &str, now: i64, window: i64) -> Result<()> {
-        let bucket = now.div_euclid(window.max(1));
-        sqlx::query(
-            "UPDATE rate_counters SET count = count - 1 WHERE key = $1 AND bucket = $2 AND count > 0",
-        )
-        .bind(key)
-        .bind(bucket)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn insert_activity(
-        &self,
-        user_id: i64,
-        kind: &str,
-        data: &str,
-        ip: Option<&str>,
-        now: i64,
-    ) -> Result<()> {
-        sqlx::query("INSERT INTO activities (user_id, kind, data, ip, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(user_id)
-            .bind(kind)
-            .bind(data)
-            .bind(ip.map(str::to_owned))
-            .bind(now)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    // ----- phone verification -----
-
-    pub async fn insert_verification(&self, app_id: i64, v: &VerificationRow) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO phone_verifications (uuid, app_id, e164, via, code_hash, created_at, expires_at, attempts, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)",
-        )
-        .bind(v.uuid.clone())
-        .bind(app_id)
-        .bind(v.e164.clone())
-        .bind(v.via.clone())
-        .bind(v.code_hash.clone())
-        .bind(v.created_at)
-        .bind(v.expires_at)
-        .bind(v.status.clone())
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    /// The newest verification of a phone.
-    pub async fn latest_verification(
-        &self,
-        app_id: i64,
-        e164: &str,
-    ) -> Result<Option<VerificationRow>> {
-        let row = sqlx::query("SELECT * FROM phone_verifications WHERE app_id = $1 AND e164 = $2 ORDER BY created_at DESC, uuid LIMIT 1")
-            .bind(app_id)
-            .bind(e164)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| verification_row(&r)).transpose()
-    }
-
-    pub async fn verification(&self, app_id: i64, uuid: &str) -> Result<Option<VerificationRow>> {
-        let row = sqlx::query("SELECT * FROM phone_verifications WHERE app_id = $1 AND uuid = $2")
-            .bind(app_id)
-            .bind(uuid)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| verification_row(&r)).transpose()
-    }
-
-    /// Takes one check of the newest verification of a phone, if it is pending, unexpired and
-    /// has checks left: the attempt is counted in the same statement that tests the cap, so
-    /// concurrent checks never get more than `max` between them. The row as it is after.
-    pub async fn take_verification_check(
-        &self,
-        app_id: i64,
-        e164: &str,
-        now: i64,
-        max: i64,
-    ) -> Result<Option<VerificationRow>> {
-        let q = sqlx::query(
-            "UPDATE phone_verifications SET attempts = attempts + 1 WHERE uuid = \
-             (SELECT uuid FROM phone_verifications WHERE app_id = $1 AND e164 = $2 ORDER BY created_at DESC, uuid LIMIT 1) \
-             AND status = 'pending' AND expires_at > $3 AND attempts < $4 RETURNING *",
-        )
-        .bind(app_id)
-        .bind(e164)
-        .bind(now)
-        .bind(max);
-        let row = self.write_returning(q).await?;
-        row.map(|r| verification_row(&r)).transpose()
-    }
-
-    /// Moves a pending verification to `verified` or `failed`; false when it was no longer
-    /// pending.
-    pub async fn finish_verification(&self, uuid: &str, status: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE phone_verifications SET status = $1 WHERE uuid = $2 AND status = 'pending'",
-        )
-        .bind(status)
-        .bind(uuid)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    // ----- OneTouch -----
-
-    pub async fn approval(&self, app_id: i64, uuid: &str) -> Result<Option<ApprovalRow>> {
-        let row = sqlx::query("SELECT * FROM approval_requests WHERE app_id = $1 AND uuid = $2")
-            .bind(app_id)
-            .bind(uuid)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| approval_row(&r)).transpose()
-    }
-
-    // ----- usage and QR images -----
-
-    /// Counts one event in memory; [`Db::flush_usage`] writes the totals.
-    pub fn bump(&self, app_id: i64, now: i64, counter: Counter) {
-        let t = time::OffsetDateTime::from_unix_timestamp(now)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let month = t.year() * 12 + i32::from(u8::from(t.month())) - 1;
-        let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
-        *usage.entry((app_id, month, counter)).or_default() += 1;
-    }
-
-    /// Writes the counted events to the database (every few seconds, and before reading them).
-    pub async fn flush_usage(&self) -> Result<()> {
-        let pending: Vec<((i64, i32, Counter), i64)> = {
-            let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
-            usage.drain().collect()
-        };
-        for ((app_id, month, counter), n) in pending {
-            let month = format!("{:04}-{:02}", month / 12, month % 12 + 1);
-            let sql = match counter {
-                Counter::ApiCalls => {
-                    "INSERT INTO usage (app_id, month, api_calls) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET api_calls = usage.api_calls + excluded.api_calls"
-                }
-                Counter::Auths => {
-                    "INSERT INTO usage (app_id, month, auths) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET auths = usage.auths + excluded.auths"
-                }
-                Counter::Calls => {
-                    "INSERT INTO usage (app_id, month, calls) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET calls = usage.calls + excluded.calls"
-                }
-                Counter::Sms => {
-                    "INSERT INTO usage (app_id, month, sms) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET sms = usage.sms + excluded.sms"
-                }
-                Counter::Users => {
-                    "INSERT INTO usage (app_id, month, users) VALUES ($1, $2, $3) ON CONFLICT (app_id, month) DO UPDATE SET users = usage.users + excluded.users"
-                }
-            };
-            sqlx::query(sql)
-                .bind(app_id)
-                .bind(month)
-                .bind(n)
-                .execute(&self.writer)
-                .await?;
-        }
-        Ok(())
-    }
-
-    pub async fn usage(&self, app_id: i64) -> Result<Vec<UsageRow>> {
-        self.flush_usage().await?;
-        sqlx::query("SELECT * FROM usage WHERE app_id = $1 ORDER BY month")
-            .bind(app_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(UsageRow {
-                    month: r.try_get("month")?,
-                    api_calls: r.try_get("api_calls")?,
-                    auths: r.try_get("auths")?,
-                    calls: r.try_get("calls")?,
-                    sms: r.try_get("sms")?,
-                    users: r.try_get("users")?,
-                })
-            })
-            .collect()
-    }
-
-    pub async fn count_users(&self, app_id: i64) -> Result<i64> {
-        sqlx::query("SELECT COUNT(*) AS n FROM users WHERE app_id = $1 AND deleted = 0")
-            .bind(app_id)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")
-    }
-
-    pub async fn insert_qr(&self, token: &str, png: &[u8], expires_at: i64) -> Result<()> {
-        sqlx::query("INSERT INTO qr_images (token, png, expires_at) VALUES ($1, $2, $3)")
-            .bind(token)
-            .bind(png.to_vec())
-            .bind(expires_at)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn qr(&self, token: &str, now: i64) -> Result<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT png FROM qr_images WHERE token = $1 AND expires_at > $2")
-            .bind(token)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| r.try_get("png")).transpose()
     }
 }
 
@@ -837,10 +364,6 @@ fn bool_col(r: &AnyRow, name: &str) -> Result<bool> {
     Ok(r.try_get::<i64, _>(name)? != 0)
 }
 
-fn app_row(r: &AnyRow) -> Result<AppRow> {
-    AppRow::from_columns(r)
-}
-
 /// A row read by column name, from sqlx or from rusqlite (the hot path), so that each table's
 /// row is mapped once.
 pub(crate) trait Columns {
@@ -856,100 +379,46 @@ pub(crate) trait Columns {
 
 impl Columns for AnyRow {
     type Error = sqlx::Error;
-    fn int(&self, name: &str) -> Result<i64> {
+    fn int(&self, name: &str) -> sqlx::Result<i64> {
         self.try_get(name)
     }
-    fn text(&self, name: &str) -> Result<String> {
+    fn text(&self, name: &str) -> sqlx::Result<String> {
         self.try_get(name)
     }
-    fn opt_text(&self, name: &str) -> Result<Option<String>> {
+    fn opt_text(&self, name: &str) -> sqlx::Result<Option<String>> {
         self.try_get(name)
     }
-    fn opt_bytes(&self, name: &str) -> Result<Option<Vec<u8>>> {
+    fn opt_bytes(&self, name: &str) -> sqlx::Result<Option<Vec<u8>>> {
         self.try_get(name)
     }
 }
 
-impl AppRow {
-    pub(crate) fn from_columns<C: Columns>(r: &C) -> std::result::Result<Self, C::Error> {
-        Ok(Self {
-            id: r.int("id")?,
-            name: r.text("name")?,
-            api_key_hash: r.text("api_key_hash")?,
-            // The one conversion: the column holds 6–8 (checked when set); a value edited out
-            // of range by hand reads as Authy's default rather than failing every request.
-            token_length: u8::try_from(r.int("token_length")?).unwrap_or(7),
-            sms_enabled: r.flag("sms_enabled")?,
-            calls_enabled: r.flag("calls_enabled")?,
-            email_enabled: r.flag("email_enabled")?,
-            onetouch_enabled: r.flag("onetouch_enabled")?,
-            callback_url: r.opt_text("callback_url")?,
-            callback_method: r.text("callback_method")?,
-            api_key_sealed: r.opt_bytes("api_key_sealed")?,
-            authy_unverified_quirk: r.flag("authy_unverified_quirk")?,
-            created_at: r.int("created_at")?,
-        })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_that_cannot_take_a_request_is_told_from_a_fault() {
+        let sqlite = |code| StoreError::Sqlite {
+            code: Some(code),
+            message: "x".into(),
+        };
+        for code in [
+            rusqlite::ErrorCode::DiskFull,
+            rusqlite::ErrorCode::SystemIoFailure,
+            rusqlite::ErrorCode::DatabaseBusy,
+            rusqlite::ErrorCode::DatabaseLocked,
+        ] {
+            assert!(sqlite(code).unavailable(), "{code:?}");
+        }
+        assert!(!sqlite(rusqlite::ErrorCode::ConstraintViolation).unavailable());
+        assert!(StoreError::HotPathStopped.unavailable());
+        assert!(StoreError::Sqlx(sqlx::Error::PoolTimedOut).unavailable());
+        assert!(!StoreError::Sqlx(sqlx::Error::RowNotFound).unavailable());
+        assert!(!StoreError::Corrupt("status".into()).unavailable());
+        assert!(!StoreError::Judge("seed".into()).unavailable());
+        // rusqlite's own error keeps SQLite's code.
+        let full = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(13), None);
+        assert!(StoreError::from(full).unavailable());
     }
-}
-
-pub(crate) fn user_row(r: &AnyRow) -> Result<UserRow> {
-    Ok(UserRow {
-        id: r.try_get("id")?,
-        app_id: r.try_get("app_id")?,
-        email: r.try_get("email")?,
-        country_code: r.try_get("country_code")?,
-        cellphone: r.try_get("cellphone")?,
-        app_seed: r.try_get("app_seed")?,
-        authenticator_seed: r.try_get("authenticator_seed")?,
-        registered: bool_col(r, "registered")?,
-        failed_attempts: r.try_get("failed_attempts")?,
-        locked_until: r.try_get("locked_until")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-fn verification_row(r: &AnyRow) -> Result<VerificationRow> {
-    Ok(VerificationRow {
-        uuid: r.try_get("uuid")?,
-        e164: r.try_get("e164")?,
-        via: r.try_get("via")?,
-        code_hash: r.try_get("code_hash")?,
-        created_at: r.try_get("created_at")?,
-        expires_at: r.try_get("expires_at")?,
-        attempts: r.try_get("attempts")?,
-        status: r.try_get("status")?,
-    })
-}
-
-fn approval_row(r: &AnyRow) -> Result<ApprovalRow> {
-    Ok(ApprovalRow {
-        uuid: r.try_get("uuid")?,
-        app_id: r.try_get("app_id")?,
-        user_id: r.try_get("user_id")?,
-        message: r.try_get("message")?,
-        details: r.try_get("details")?,
-        hidden_details: r.try_get("hidden_details")?,
-        logos: r.try_get("logos")?,
-        seconds_to_expire: r.try_get("seconds_to_expire")?,
-        status: {
-            let text: String = r.try_get("status")?;
-            RequestStatus::parse(&text).ok_or_else(|| {
-                sqlx::Error::Protocol(format!("approval request status `{text}` is unknown"))
-            })?
-        },
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        processed_at: r.try_get("processed_at")?,
-        number: r.try_get("number")?,
-        reason: match r.try_get::<Option<String>, _>("reason")? {
-            None => None,
-            Some(text) => Some(DenyReason::parse(&text).ok_or_else(|| {
-                sqlx::Error::Protocol(format!("approval request reason `{text}` is unknown"))
-            })?),
-        },
-        device_uuid: r.try_get("device_uuid")?,
-        device_signature: r.try_get("device_signature")?,
-        signed_at: r.try_get("signed_at")?,
-        requester: r.try_get("requester")?,
-    })
 }

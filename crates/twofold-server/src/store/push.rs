@@ -300,12 +300,12 @@ impl Db {
 
     /// Pending requests of a user that have not expired by `now`.
     pub async fn count_pending(&self, user_id: i64, now: i64) -> Result<i64> {
-        sqlx::query("SELECT COUNT(*) AS n FROM approval_requests WHERE user_id = $1 AND status = 'pending' AND (seconds_to_expire = 0 OR created_at + seconds_to_expire > $2)")
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM approval_requests WHERE user_id = $1 AND status = 'pending' AND (seconds_to_expire = 0 OR created_at + seconds_to_expire > $2)")
             .bind(user_id)
             .bind(now)
             .fetch_one(&self.pool)
             .await?
-            .try_get("n")
+            .try_get("n")?)
     }
 
     /// Records an answer (or expiry, with `answer` None) on a pending request, its event, and its
@@ -520,7 +520,7 @@ async fn event(
     uuid: &str,
     now: i64,
 ) -> Result<i64> {
-    sqlx::query(
+    Ok(sqlx::query(
         "INSERT INTO approval_events (user_id, uuid, created_at) VALUES ($1, $2, $3) RETURNING seq",
     )
     .bind(user_id)
@@ -528,5 +528,5 @@ async fn event(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?
-    .try_get("seq")
+    .try_get("seq")?)
 }

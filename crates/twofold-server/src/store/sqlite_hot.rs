@@ -24,7 +24,7 @@ use super::verify::{
     self, Attempt, CLAIM, CLAIMED_SINCE, DEVICE_SEEDS, DeviceSeed, FAILED, SUCCEEDED,
     USE_SENT_CODE, Verdict, Write,
 };
-use super::{AppRow, Columns, UserRow};
+use super::{AppRow, Columns, StoreError, UserRow};
 
 /// The hot connection's page cache.
 const CACHE_KIB: i64 = 64 * 1024;
@@ -46,17 +46,17 @@ enum Job {
     /// The application of an API key hash (read for every request).
     App {
         key_hash: String,
-        reply: oneshot::Sender<Result<Option<AppRow>, String>>,
+        reply: oneshot::Sender<Result<Option<AppRow>, StoreError>>,
     },
     User {
         app_id: i64,
         id: i64,
-        reply: oneshot::Sender<Result<Option<UserRow>, String>>,
+        reply: oneshot::Sender<Result<Option<UserRow>, StoreError>>,
     },
     /// A whole verification attempt, answered after the commit.
     Verify {
         attempt: Attempt,
-        reply: oneshot::Sender<Result<Verdict, String>>,
+        reply: oneshot::Sender<Result<Verdict, StoreError>>,
     },
 }
 
@@ -125,38 +125,67 @@ impl SqliteHot {
     }
 
     /// The application of an API key hash.
-    pub async fn app(&self, key_hash: &str) -> Result<Option<AppRow>, String> {
+    pub async fn app(&self, key_hash: &str) -> Result<Option<AppRow>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.send(Job::App {
             key_hash: key_hash.to_owned(),
             reply,
         })?;
-        answer.await.map_err(|_| STOPPED.to_owned())?
+        answer.await.map_err(|_| StoreError::HotPathStopped)?
     }
 
     /// A live user of an application by id.
-    pub async fn user(&self, app_id: i64, id: i64) -> Result<Option<UserRow>, String> {
+    pub async fn user(&self, app_id: i64, id: i64) -> Result<Option<UserRow>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.send(Job::User { app_id, id, reply })?;
-        answer.await.map_err(|_| STOPPED.to_owned())?
+        answer.await.map_err(|_| StoreError::HotPathStopped)?
     }
 
     /// Judges a verification attempt; see [`super::Db::verify`].
-    pub async fn verify(&self, attempt: Attempt) -> Result<Verdict, String> {
+    pub async fn verify(&self, attempt: Attempt) -> Result<Verdict, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.send(Job::Verify { attempt, reply })?;
-        answer.await.map_err(|_| STOPPED.to_owned())?
+        answer.await.map_err(|_| StoreError::HotPathStopped)?
     }
 
-    fn send(&self, job: Job) -> Result<(), String> {
-        self.jobs.send(job).map_err(|_| STOPPED.to_owned())
+    fn send(&self, job: Job) -> Result<(), StoreError> {
+        self.jobs.send(job).map_err(|_| StoreError::HotPathStopped)
     }
 }
 
-const STOPPED: &str = "the SQLite thread has stopped";
+/// A failure of the hot-path connection, handed to every request of its batch.
+#[derive(Clone, Debug)]
+struct Failure {
+    code: Option<rusqlite::ErrorCode>,
+    message: String,
+}
+
+impl From<&rusqlite::Error> for Failure {
+    fn from(e: &rusqlite::Error) -> Self {
+        Self {
+            code: e.sqlite_error_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<Failure> for StoreError {
+    fn from(f: Failure) -> Self {
+        Self::Sqlite {
+            code: f.code,
+            message: f.message,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
 
 /// A verdict that waits for its batch to be committed.
-type Pending = (oneshot::Sender<Result<Verdict, String>>, Verdict);
+type Pending = (oneshot::Sender<Result<Verdict, StoreError>>, Verdict);
 
 /// Runs until every sender is gone: takes what has queued up and runs it in one transaction.
 fn run(conn: &Connection, rx: &mpsc::Receiver<Job>) {
@@ -176,7 +205,7 @@ fn run(conn: &Connection, rx: &mpsc::Receiver<Job>) {
         for (reply, verdict) in pending {
             let _ = reply.send(match &result {
                 Ok(()) => Ok(verdict),
-                Err(e) => Err(e.clone()),
+                Err(e) => Err(e.clone().into()),
             });
         }
     }
@@ -195,7 +224,11 @@ fn checkpoint(conn: &Connection, stop: &mpsc::Receiver<()>) {
 /// Runs a batch in one transaction. Reads are answered at once; verdicts wait in `pending` for
 /// the outcome of the commit. After a failed statement the rest of the batch is not run and the
 /// whole transaction is rolled back (every verdict of the batch becomes that error).
-fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> Result<(), String> {
+fn run_batch(
+    conn: &Connection,
+    batch: Vec<Job>,
+    pending: &mut Vec<Pending>,
+) -> Result<(), Failure> {
     let writes = batch.iter().any(|j| matches!(j, Job::Verify { .. }));
     // Prepared once and reused: BEGIN and COMMIT run for every batch.
     let begin = if writes {
@@ -204,17 +237,17 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> 
         "BEGIN DEFERRED"
     };
     if let Err(e) = conn.prepare_cached(begin).and_then(|mut s| s.execute([])) {
-        let e = e.to_string();
+        let e = Failure::from(&e);
         for job in batch {
             match job {
                 Job::App { reply, .. } => {
-                    let _ = reply.send(Err(e.clone()));
+                    let _ = reply.send(Err(e.clone().into()));
                 }
                 Job::User { reply, .. } => {
-                    let _ = reply.send(Err(e.clone()));
+                    let _ = reply.send(Err(e.clone().into()));
                 }
                 Job::Verify { reply, .. } => {
-                    let _ = reply.send(Err(e.clone()));
+                    let _ = reply.send(Err(e.clone().into()));
                 }
             }
         }
@@ -224,23 +257,25 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> 
     for job in batch {
         match job {
             Job::App { key_hash, reply } => {
-                let _ = reply.send(read_app(conn, &key_hash).map_err(|e| e.to_string()));
+                let _ = reply.send(read_app(conn, &key_hash).map_err(StoreError::from));
             }
             Job::User { app_id, id, reply } => {
-                let _ = reply.send(read_user(conn, app_id, id).map_err(|e| e.to_string()));
+                let _ = reply.send(read_user(conn, app_id, id).map_err(StoreError::from));
             }
-            Job::Verify { reply, .. } if failure.is_some() => {
-                let _ = reply.send(Err("not run after an earlier failure".to_owned()));
+            Job::Verify { reply, .. } if let Some(e) = &failure => {
+                // Not run: an earlier attempt of the batch failed, and it is rolled back.
+                let _ = reply.send(Err(Failure::clone(e).into()));
             }
             Job::Verify { attempt, reply } => match attempt_on(conn, attempt) {
                 Ok(Ok(verdict)) => pending.push((reply, verdict)),
                 // The judge's own error (an unreadable seed): this attempt only, nothing written.
                 Ok(Err(e)) => {
-                    let _ = reply.send(Err(e));
+                    let _ = reply.send(Err(StoreError::Judge(e)));
                 }
                 Err(e) => {
-                    failure = Some(e.to_string());
-                    let _ = reply.send(Err(e.to_string()));
+                    let e = Failure::from(&e);
+                    let _ = reply.send(Err(e.clone().into()));
+                    failure = Some(e);
                 }
             },
         }
@@ -259,7 +294,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, pending: &mut Vec<Pending>) -> 
         if !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
-        return Err(e.to_string());
+        return Err(Failure::from(&e));
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 
 use sqlx::Row;
 
-use super::{Backend, Db, Result, UserRow, user_row};
+use super::{Backend, Db, Result, StoreError, UserRow, user_row};
 
 /// A time step to claim for a kind of code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,7 +149,7 @@ impl Db {
     /// job on the hot-path thread (group-committed with other requests' jobs).
     pub async fn verify(&self, attempt: Attempt) -> Result<Verdict> {
         if let Some(hot) = &self.hot {
-            return hot.verify(attempt).await.map_err(sqlx::Error::Protocol);
+            return hot.verify(attempt).await;
         }
         let mut tx = self.writer.begin().await?;
         let user_sql = match self.backend {
@@ -180,7 +180,7 @@ impl Db {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let claim = (attempt.judge)(&user, &devices).map_err(sqlx::Error::Protocol)?;
+        let claim = (attempt.judge)(&user, &devices).map_err(StoreError::Judge)?;
         let mut valid = false;
         if let Some(c) = claim {
             let [a, b, c3] = steps_since(c.step);
