@@ -149,9 +149,25 @@ async fn count_and_render(State(state): State<AppState>, req: Request, next: Nex
     if !response.status().is_success() {
         Metrics::add(&state.metrics.errors);
     }
+    let route = redacted_path(uri.path());
+    if response.status().is_server_error() {
+        // The one place a server-side failure is logged, with its route (the body says only
+        // what the client may know).
+        let detail = response
+            .extensions()
+            .get::<crate::error::ErrorDetail>()
+            .map_or("", |d| d.0.as_str());
+        tracing::error!(
+            method = %method,
+            route = %route,
+            status = response.status().as_u16(),
+            detail = %detail,
+            "request failed"
+        );
+    }
     tracing::info!(
         method = %method,
-        route = %redacted_path(uri.path()),
+        route = %route,
         status = response.status().as_u16(),
         ms = started.elapsed().as_secs_f64() * 1000.0,
         "request"

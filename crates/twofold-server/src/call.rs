@@ -80,3 +80,24 @@ impl FromRequest<AppState> for Call {
         Ok(Self { app, params, host })
     }
 }
+
+/// A typed query string whose refusal is Authy's error envelope (axum's own `Query` answers a
+/// bad query with plain text).
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S>
+    for Query<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e| ApiError::InvalidRequest(format!("the query string: {}", e.body_text())))
+    }
+}

@@ -171,15 +171,24 @@ impl ApiError {
     }
 }
 
+/// What went wrong inside the server, carried beside a 5xx response (never in its body) for the
+/// request middleware to log with the route.
+#[derive(Clone, Debug)]
+pub struct ErrorDetail(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, _) = self.status_and_code();
-        match &self {
-            Self::Internal(detail) => tracing::error!(detail = %detail, "internal error"),
-            Self::Unavailable(detail) => tracing::error!(detail = %detail, "database unavailable"),
-            _ => {}
+        let detail = match &self {
+            Self::Internal(detail) => Some(format!("internal error: {detail}")),
+            Self::Unavailable(detail) => Some(format!("storage unavailable: {detail}")),
+            _ => None,
+        };
+        let mut response = crate::reply::json(status, &self.body());
+        if let Some(detail) = detail {
+            response.extensions_mut().insert(ErrorDetail(detail));
         }
-        crate::reply::json(status, &self.body())
+        response
     }
 }
 

@@ -167,6 +167,16 @@ async fn full_disk(backend: Backend) {
         }
     }
     assert!(refused > 0, "the disk was full, yet every write succeeded");
+    // Each refusal is logged once, by the request middleware, with its route and the cause.
+    let log = std::fs::read_to_string(logs.path().join("server.log")).unwrap();
+    let failed = log
+        .lines()
+        .find(|l| l.contains("request failed") && l.contains("/protected/json/users/new"))
+        .unwrap_or_else(|| panic!("no failed request in the log:\n{log}"));
+    assert!(
+        failed.contains("storage unavailable") && failed.contains("503"),
+        "{failed}"
+    );
     // Verify still answers: a result, or the clean 503.
     let (s, b) = call(
         &http,

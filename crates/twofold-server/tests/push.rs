@@ -1012,3 +1012,27 @@ async fn enrolling_and_removing_a_device_goes_through_the_server_and_the_keychai
         .unwrap();
     assert!(registry.list().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_bad_query_string_is_refused_in_the_authy_envelope() {
+    let env = Env::new(None).await;
+    let user = env.user("2015550183").await;
+    let (device, key) = env.device(user).await;
+    let now = twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock) as i64;
+    let (status, body) = env
+        .signed(
+            device.uuid(),
+            &key,
+            "/device/v1/requests?after=soon",
+            now,
+            "n-bad-query",
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["success"], false, "{body}");
+    assert_eq!(body["error_code"], "60002", "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("query string"),
+        "{body}"
+    );
+}

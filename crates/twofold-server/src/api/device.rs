@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +20,7 @@ use twofold_push::protocol::{
 use zeroize::Zeroizing;
 
 use super::tokens::PERIOD;
+use crate::call::Query;
 use crate::callbacks;
 use crate::crypto::{self, Purpose};
 use crate::error::ApiError;
