@@ -296,44 +296,80 @@ async fn serve(config: Config, clock: SharedClock) -> Result<()> {
         .await
         .with_context(|| format!("opening the database {}", redact_url(&config.database_url)))?;
     let key = server_key(&db, &config).await?;
-    if db.count_apps().await? == 0 {
-        let (api_key, shown) = match std::env::var("TWOFOLD_BOOTSTRAP_API_KEY") {
-            Ok(k) if !k.trim().is_empty() => (k.trim().to_owned(), false),
-            _ => (crypto::new_api_key(), true),
-        };
-        let sealed = key.seal(Purpose::ApiKey, api_key.as_bytes());
-        db.create_app(
-            "Default",
-            &crypto::hash(&api_key),
-            Some(&sealed),
-            7,
-            now(&clock),
-        )
-        .await?;
-        if shown {
-            println!("Created application `Default`. Its API key (shown only now):\n{api_key}");
-        } else {
-            println!("Created application `Default` with the key from TWOFOLD_BOOTSTRAP_API_KEY.");
-        }
+    bootstrap_default_app(&db, &key, &clock).await?;
+    let state = app_state(&config, db, key, clock);
+    start_background_work(&state, &config).await?;
+    let handle = axum_server::Handle::new();
+    stop_on_signal(&state, handle.clone());
+    announce_when_listening(&config, handle.clone());
+    listen(&config, &state, handle).await?;
+    hand_back(&state).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// A new database gets an application, `Default`, with the key from
+/// `TWOFOLD_BOOTSTRAP_API_KEY` or a new one printed once.
+async fn bootstrap_default_app(db: &Db, key: &ServerKey, clock: &SharedClock) -> Result<()> {
+    if db.count_apps().await? > 0 {
+        return Ok(());
     }
-    let state = AppState::new(
-        db,
-        key,
-        match config.delivery.clone() {
-            DeliveryConfig::Outbox => Delivery::outbox(config.outbox.clone()),
-            DeliveryConfig::Webhook { url, secret } => Delivery::webhook(url, secret),
-            DeliveryConfig::Twilio(settings) => Delivery::twilio(settings, config.outbox.clone()),
-        },
-        Policy {
-            public_url: config.public_url.clone(),
-            https: config.tls.is_some(),
-            metrics_token: config.metrics_token.clone(),
-            trusted_proxies: config.trusted_proxies.clone(),
-            ..Policy::default()
-        },
-        Limits::new(config.limits),
+    let (api_key, shown) = match std::env::var("TWOFOLD_BOOTSTRAP_API_KEY") {
+        Ok(k) if !k.trim().is_empty() => (k.trim().to_owned(), false),
+        _ => (crypto::new_api_key(), true),
+    };
+    let sealed = key.seal(Purpose::ApiKey, api_key.as_bytes());
+    db.create_app(
+        "Default",
+        &crypto::hash(&api_key),
+        Some(&sealed),
+        7,
+        now(clock),
     )
-    .with_clock(clock);
+    .await?;
+    if shown {
+        println!("Created application `Default`. Its API key (shown only now):\n{api_key}");
+    } else {
+        println!("Created application `Default` with the key from TWOFOLD_BOOTSTRAP_API_KEY.");
+    }
+    Ok(())
+}
+
+/// What every handler shares, from the configuration.
+fn app_state(config: &Config, db: Db, key: ServerKey, clock: SharedClock) -> AppState {
+    let delivery = match config.delivery.clone() {
+        DeliveryConfig::Outbox => Delivery::outbox(config.outbox.clone()),
+        DeliveryConfig::Webhook { url, secret } => Delivery::webhook(url, secret),
+        DeliveryConfig::Twilio(settings) => Delivery::twilio(settings, config.outbox.clone()),
+    };
+    let policy = Policy {
+        public_url: config.public_url.clone(),
+        https: config.tls.is_some(),
+        metrics_token: config.metrics_token.clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
+        ..Policy::default()
+    };
+    AppState::new(db, key, delivery, policy, Limits::new(config.limits)).with_clock(clock)
+}
+
+/// Runs `step` every `period` for as long as the server runs.
+fn every<F, Fut>(period: std::time::Duration, mut step: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            step().await;
+        }
+    });
+}
+
+/// The work beside requests: PostgreSQL notifications between servers, the callback worker,
+/// the metrics port, expiring approval requests, saving usage counters, pruning.
+async fn start_background_work(state: &AppState, config: &Config) -> Result<()> {
     if state.db.backend() == Backend::Postgres {
         tokio::spawn(twofold_server::hub::listen_postgres(
             state.hub.clone(),
@@ -349,67 +385,76 @@ async fn serve(config: Config, clock: SharedClock) -> Result<()> {
         tracing::info!(%addr, "metrics served");
         tokio::spawn(async move { axum::serve(listener, metrics).await });
     }
+    // Pending approval requests past their lifetime become expired (devices drop them).
     let sweeper = state.clone();
-    tokio::spawn(async move {
-        // Pending approval requests past their lifetime become expired (devices drop them).
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
-        loop {
-            tick.tick().await;
-            twofold_server::api::expire_overdue(&sweeper).await;
+    every(std::time::Duration::from_secs(2), move || {
+        let state = sweeper.clone();
+        async move {
+            twofold_server::api::expire_overdue(&state).await;
         }
     });
-    let usage_db = state.db.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-        loop {
-            tick.tick().await;
-            if let Err(e) = usage_db.flush_usage().await {
+    let usage = state.db.clone();
+    every(std::time::Duration::from_secs(5), move || {
+        let db = usage.clone();
+        async move {
+            if let Err(e) = db.flush_usage().await {
                 tracing::warn!(error = %e, "usage counters not saved");
             }
         }
     });
     let housekeeping = state.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            housekeeping.limits.shrink();
-            let now = housekeeping.now();
+    every(std::time::Duration::from_secs(60), move || {
+        let state = housekeeping.clone();
+        async move {
+            state.limits.shrink();
+            let now = state.now();
             let oldest = twofold_server::api::oldest_usable_step(now);
-            match housekeeping.db.prune(oldest, now).await {
+            match state.db.prune(oldest, now).await {
                 Ok(n) if n > 0 => tracing::debug!(rows = n, "expired rows pruned"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning expired rows failed"),
             }
         }
     });
-    let db_for_shutdown = state.db.clone();
+    Ok(())
+}
+
+/// On SIGTERM or Ctrl+C: device streams end at once (devices reconnect to another server or
+/// after the restart), requests in flight get ten seconds.
+fn stop_on_signal(state: &AppState, handle: axum_server::Handle<std::net::SocketAddr>) {
     let closing = state.hub.clone();
-    let stopping = state.clone();
-    let app = twofold_server::router(state).layer(axum::extract::DefaultBodyLimit::max(
-        twofold_server::call::MAX_BODY,
-    ));
-    let handle = axum_server::Handle::new();
-    let shutdown = handle.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
-        // Device streams end now (devices reconnect to another server or after the restart).
         closing.close_streams();
-        shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
-    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+}
+
+/// Prints the address once the port is open (tests and scripts wait for this line).
+fn announce_when_listening(config: &Config, handle: axum_server::Handle<std::net::SocketAddr>) {
     let scheme = if config.tls.is_some() {
         "https"
     } else {
         "http"
     };
-    let announce = handle.clone();
     tokio::spawn(async move {
-        if let Some(addr) = announce.listening().await {
+        if let Some(addr) = handle.listening().await {
             println!("twofold-server listening on {scheme}://{addr}");
             tracing::info!(%addr, "serving");
         }
     });
+}
+
+/// Serves the API (over TLS when configured) until the graceful stop ends.
+async fn listen(
+    config: &Config,
+    state: &AppState,
+    handle: axum_server::Handle<std::net::SocketAddr>,
+) -> Result<()> {
+    let app = twofold_server::router(state.clone()).layer(axum::extract::DefaultBodyLimit::max(
+        twofold_server::call::MAX_BODY,
+    ));
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     match &config.tls {
         Some((cert, key)) => {
             let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
@@ -433,17 +478,19 @@ async fn serve(config: Config, clock: SharedClock) -> Result<()> {
                 .await
         }
     }
-    .with_context(|| format!("serving on {}", config.listen))?;
-    // Callbacks this server was attempting become due again at once, for the next server.
-    let released = twofold_server::callbacks::release_leases(&stopping).await;
+    .with_context(|| format!("serving on {}", config.listen))
+}
+
+/// After the stop: callbacks this server was attempting become due again at once (for the
+/// next server), and the usage counters are saved.
+async fn hand_back(state: &AppState) {
+    let released = twofold_server::callbacks::release_leases(state).await;
     if released > 0 {
         tracing::info!(callbacks = released, "callback leases handed back");
     }
-    if let Err(e) = db_for_shutdown.flush_usage().await {
+    if let Err(e) = state.db.flush_usage().await {
         tracing::warn!(error = %e, "usage counters not saved");
     }
-    tracing::info!("stopped");
-    Ok(())
 }
 
 async fn shutdown_signal() {
