@@ -133,7 +133,7 @@ pub fn start_at_login<R: Runtime>(
     };
     let failed = |e: tauri_plugin_autostart::Error| {
         crate::error::IpcError::new(
-            crate::error::ErrorCode::Vault,
+            crate::error::ErrorCode::Io,
             format!("starting with the session could not be changed: {e}"),
         )
     };

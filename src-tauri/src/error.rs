@@ -19,9 +19,23 @@ pub enum ErrorCode {
     NoCode,
     NotFound,
     Clipboard,
-    Vault,
     /// A push server refused or could not be reached.
     Push,
+    /// The disk is full: nothing was changed; free some space and try again.
+    DiskFull,
+    /// The vault file is damaged or not a vault (it was not changed): restore a copy.
+    Damaged,
+    /// The vault was written by a newer Twofold: update the app.
+    NewerVersion,
+    /// The keychain has no key for this vault (a reset or another computer's keychain).
+    KeyMissing,
+    /// A vault exists already where one was to be created.
+    AlreadyExists,
+    /// A file could not be read or written (its path and the system's reason in the message).
+    Io,
+    /// Something inside the app failed (a bug, or the system refused a resource); restarting
+    /// may help.
+    Internal,
 }
 
 /// A problem with one form field.
@@ -79,9 +93,19 @@ impl From<VaultError> for IpcError {
             VaultError::NotFound { .. } => ErrorCode::NoVault,
             VaultError::PassphraseRequired => ErrorCode::PassphraseRequired,
             VaultError::WrongPassphrase => ErrorCode::WrongPassphrase,
-            VaultError::Rekeyed => ErrorCode::Locked,
+            VaultError::Rekeyed | VaultError::Replaced => ErrorCode::Locked,
             VaultError::Keychain(KeyStoreError::Unavailable { .. }) => ErrorCode::NoKeychain,
-            _ => ErrorCode::Vault,
+            VaultError::Keychain(_) => ErrorCode::NoKeychain,
+            VaultError::DiskFull { .. } => ErrorCode::DiskFull,
+            VaultError::NotAVault { .. }
+            | VaultError::Truncated { .. }
+            | VaultError::Corrupt { .. }
+            | VaultError::Tampered => ErrorCode::Damaged,
+            VaultError::UnsupportedVersion { .. } => ErrorCode::NewerVersion,
+            VaultError::KeyMissing { .. } => ErrorCode::KeyMissing,
+            VaultError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            VaultError::Io { .. } | VaultError::NoDataDirectory => ErrorCode::Io,
+            _ => ErrorCode::Internal,
         };
         Self::new(code, e.to_string())
     }
@@ -91,7 +115,57 @@ impl From<AddError> for IpcError {
     fn from(e: AddError) -> Self {
         match e {
             AddError::Duplicate { .. } => Self::new(ErrorCode::Duplicate, e.to_string()),
-            AddError::Entropy(_) => Self::new(ErrorCode::Vault, e.to_string()),
+            AddError::Entropy(_) => Self::new(ErrorCode::Internal, e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vault_errors_become_codes_the_ui_can_act_on() {
+        let path = std::path::PathBuf::from("/v");
+        let code = |e: VaultError| IpcError::from(e).code;
+        assert_eq!(
+            code(VaultError::DiskFull { path: path.clone() }),
+            ErrorCode::DiskFull
+        );
+        assert_eq!(code(VaultError::Tampered), ErrorCode::Damaged);
+        assert_eq!(
+            code(VaultError::Corrupt { reason: "x".into() }),
+            ErrorCode::Damaged
+        );
+        assert_eq!(
+            code(VaultError::NotAVault { path: path.clone() }),
+            ErrorCode::Damaged
+        );
+        assert_eq!(
+            code(VaultError::UnsupportedVersion { version: 9 }),
+            ErrorCode::NewerVersion
+        );
+        assert_eq!(
+            code(VaultError::KeyMissing {
+                vault_id: "v".into()
+            }),
+            ErrorCode::KeyMissing
+        );
+        assert_eq!(
+            code(VaultError::AlreadyExists { path: path.clone() }),
+            ErrorCode::AlreadyExists
+        );
+        assert_eq!(
+            code(VaultError::Io {
+                path,
+                source: std::io::Error::other("denied")
+            }),
+            ErrorCode::Io
+        );
+        assert_eq!(code(VaultError::Replaced), ErrorCode::Locked);
+        assert_eq!(
+            code(VaultError::WrongPassphrase),
+            ErrorCode::WrongPassphrase
+        );
     }
 }

@@ -174,7 +174,7 @@ pub async fn export_qr(session: State<'_, AppSession>, id: String) -> Result<Str
     };
     let account = contents.get(&id).ok_or_else(not_found)?;
     let uri = zeroize::Zeroizing::new(otpauth::format(&account.to_draft()));
-    qr::encode_svg(&uri).map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))
+    qr::encode_svg(&uri).map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))
 }
 
 #[tauri::command]
@@ -193,7 +193,7 @@ pub async fn set_settings<R: tauri::Runtime>(
     crate::desktop::start_at_login(&app, settings.start_at_login)?;
     settings
         .save(&settings::path_beside(&session.path))
-        .map_err(|e| IpcError::new(ErrorCode::Vault, format!("settings not saved: {e}")))?;
+        .map_err(|e| IpcError::new(ErrorCode::Io, format!("settings not saved: {e}")))?;
     *session.settings.lock().map_err(poisoned)? = settings.clone();
     Ok(settings)
 }

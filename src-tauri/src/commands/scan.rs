@@ -132,7 +132,7 @@ fn hold(session: &AppSession, source: &str, texts: &[String]) -> Result<Preview,
 async fn decode(bytes: Vec<u8>) -> Result<Vec<String>, IpcError> {
     tauri::async_runtime::spawn_blocking(move || qr::decode_image(&bytes))
         .await
-        .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
         .map_err(no_code)
 }
 
@@ -222,7 +222,7 @@ pub async fn scan_clipboard(session: State<'_, AppSession>) -> Result<Preview, I
         let rgba = image.bytes.into_owned();
         let texts = tauri::async_runtime::spawn_blocking(move || qr::decode_rgba(w, h, &rgba))
             .await
-            .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))?
+            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
             .map_err(no_code)?;
         return hold(&session, "clipboard", &texts);
     }
@@ -247,7 +247,7 @@ pub async fn scan_screen(session: State<'_, AppSession>) -> Result<Preview, IpcE
     }
     let texts = tauri::async_runtime::spawn_blocking(capture_and_decode)
         .await
-        .map_err(|e| IpcError::new(ErrorCode::Vault, e.to_string()))??;
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))??;
     hold(&session, "screen", &texts)
 }
 

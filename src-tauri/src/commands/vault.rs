@@ -160,7 +160,7 @@ pub async fn protect_with_passphrase(
 
 pub fn poisoned<T>(_: T) -> IpcError {
     IpcError::new(
-        crate::error::ErrorCode::Vault,
+        crate::error::ErrorCode::Internal,
         "internal state is unusable; restart the app",
     )
 }

@@ -1,6 +1,7 @@
 // The code list against a mock backend: the IPC module is replaced, nothing reaches Tauri.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushSync, mount, unmount } from "svelte";
+import { onError } from "../errors";
 import type { CodeView, Preview } from "../ipc";
 
 const backend = vi.hoisted(() => ({
@@ -38,9 +39,10 @@ const yubi: CodeView = { id: "c", issuer: "Yubico", name: "key", kind: "hotp", c
 let target: HTMLElement;
 let component: ReturnType<typeof mount> | undefined;
 const errors: unknown[] = [];
+onError((e) => errors.push(e));
 
 async function render(sort: "name" | "recent" | "manual" = "name") {
-  component = mount(CodeList, { target, props: { onerror: (e: unknown) => errors.push(e), sort } });
+  component = mount(CodeList, { target, props: { sort } });
   await vi.waitFor(() => expect(target.querySelectorAll("[data-code]").length).toBeGreaterThan(0));
 }
 

@@ -38,7 +38,7 @@ describe("ManualForm", () => {
       ],
     });
     const onadded = vi.fn();
-    component = mount(ManualForm, { target, props: { onadded, onerror: vi.fn() } });
+    component = mount(ManualForm, { target, props: { onadded } });
     type("Secret key", "0000");
     target.querySelector("form")!.requestSubmit();
     await vi.waitFor(() => expect(target.querySelector("[data-field=secret]")?.textContent).toContain("not a base32 character"));
@@ -49,7 +49,7 @@ describe("ManualForm", () => {
   it("sends the fields and reports success", async () => {
     backend.addManual.mockResolvedValueOnce("id");
     const onadded = vi.fn();
-    component = mount(ManualForm, { target, props: { onadded, onerror: vi.fn() } });
+    component = mount(ManualForm, { target, props: { onadded } });
     type("Issuer", "Bank");
     type("Secret key", "JBSW Y3DP EHPK 3PXP");
     target.querySelector("form")!.requestSubmit();

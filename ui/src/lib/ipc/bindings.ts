@@ -1,6 +1,6 @@
 // Generated from the Rust types in src-tauri by `typescript_bindings()`. Do not edit.
 
-export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "no_code" | "not_found" | "clipboard" | "vault" | "push";
+export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "no_code" | "not_found" | "clipboard" | "push" | "disk_full" | "damaged" | "newer_version" | "key_missing" | "already_exists" | "io" | "internal";
 
 export type FieldProblem = { field: string, message: string, };
 

@@ -2,6 +2,7 @@
 // decision it sends.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mount, unmount } from "svelte";
+import { onError } from "../errors";
 import type { ApprovalView } from "../ipc";
 
 const backend = vi.hoisted(() => ({
@@ -24,6 +25,7 @@ const login: ApprovalView = {
 let target: HTMLElement;
 let component: ReturnType<typeof mount> | undefined;
 const errors: unknown[] = [];
+onError((e) => errors.push(e));
 let changed: () => void = () => {};
 
 beforeEach(() => {
@@ -44,7 +46,7 @@ afterEach(() => {
 });
 
 function render() {
-  component = mount(ApprovalDialog, { target, props: { onerror: (e: unknown) => errors.push(e) } });
+  component = mount(ApprovalDialog, { target, props: {} });
 }
 
 const dialog = () => target.querySelector("[role='dialog']");

@@ -2,6 +2,7 @@
 // and the vault protected only with two equal, non-empty passphrases.
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { flushSync, mount, unmount } from "svelte";
+import { onError } from "../errors";
 import type { VaultStatus } from "../ipc";
 
 const backend = vi.hoisted(() => ({ protectWithPassphrase: vi.fn() }));
@@ -26,6 +27,11 @@ afterEach(() => {
   target.remove();
 });
 
+// An error reported here is a failure of the test.
+onError((e) => {
+  throw e;
+});
+
 function show(state: "unreachable" | "restored") {
   component = mount(KeychainWarning, {
     target,
@@ -33,7 +39,6 @@ function show(state: "unreachable" | "restored") {
       health: { state, message: state === "unreachable" ? "The system keychain is not reachable (gone)." : "put back" },
       onprotected: (s: VaultStatus) => protectedWith.push(s),
       ondismiss: () => {},
-      onerror: (e: unknown) => { throw e; },
     },
   });
   flushSync();
