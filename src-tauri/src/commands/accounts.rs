@@ -11,13 +11,32 @@ use crate::error::{ErrorCode, IpcError};
 use crate::session::AppSession;
 
 /// One account as the UI sees it.
+/// How an account's codes are made.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum OtpKind {
+    Totp,
+    Hotp,
+    Steam,
+}
+
+impl OtpKind {
+    /// The kind of `method`.
+    pub fn of(method: twofold_core::otp::Method) -> Self {
+        match method {
+            twofold_core::otp::Method::Totp { .. } => Self::Totp,
+            twofold_core::otp::Method::Hotp { .. } => Self::Hotp,
+            twofold_core::otp::Method::Steam { .. } => Self::Steam,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
 pub struct CodeView {
     pub id: String,
     pub issuer: String,
     pub name: String,
-    #[ts(type = "\"totp\" | \"hotp\" | \"steam\"")]
-    pub kind: &'static str,
+    pub kind: OtpKind,
     pub code: String,
     pub next_code: String,
     pub period: Option<u32>,
@@ -36,7 +55,7 @@ pub(crate) fn view(a: &Account, t: u64) -> CodeView {
         id: a.id.to_string(),
         issuer: a.issuer.clone(),
         name: a.name.clone(),
-        kind: a.params.method().type_name(),
+        kind: OtpKind::of(a.params.method()),
         code: a.code_at(t).to_string(),
         next_code: a.next_code_at(t).to_string(),
         period: a.params.method().period(),

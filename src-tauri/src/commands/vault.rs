@@ -12,11 +12,33 @@ use crate::error::IpcError;
 use crate::session::AppSession;
 
 /// What the UI shows before the code list.
+/// Where the vault stands.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultState {
+    /// No vault file yet.
+    Missing,
+    /// A vault exists and is not open.
+    Locked,
+    /// The vault is open.
+    Unlocked,
+}
+
+/// What the keychain check found.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KeychainState {
+    /// The key is there (or the vault has a passphrase).
+    Ok,
+    /// The key was missing and was put back.
+    Restored,
+    /// The keychain is gone: only this running app can still open the vault.
+    Unreachable,
+}
+
 #[derive(Debug, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct VaultStatus {
-    /// `missing`, `locked` or `unlocked`.
-    #[ts(type = "\"missing\" | \"locked\" | \"unlocked\"")]
-    pub state: &'static str,
+    pub state: VaultState,
     /// Unlocking needs a passphrase.
     pub needs_passphrase: bool,
     /// The vault file.
@@ -27,9 +49,9 @@ pub fn status_of(session: &AppSession) -> VaultStatus {
     let unlocked = session.vault.lock().map(|v| v.is_some()).unwrap_or(false);
     let info = Vault::inspect(&session.path).ok();
     let state = match (&info, unlocked) {
-        (_, true) => "unlocked",
-        (Some(_), false) => "locked",
-        (None, false) => "missing",
+        (_, true) => VaultState::Unlocked,
+        (Some(_), false) => VaultState::Locked,
+        (None, false) => VaultState::Missing,
     };
     VaultStatus {
         state,
@@ -99,10 +121,7 @@ pub fn ui_ready(what: String) {
 /// Whether the vault could be opened again after the app closes, as far as the keychain goes.
 #[derive(Debug, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct KeychainHealth {
-    /// `ok` (or a passphrase vault), `restored` (the key was missing and was put back) or
-    /// `unreachable` (the keychain is gone: only this running app can still open the vault).
-    #[ts(type = "\"ok\" | \"restored\" | \"unreachable\"")]
-    pub state: &'static str,
+    pub state: KeychainState,
     /// What to tell the user (empty when `ok`).
     pub message: String,
 }
@@ -114,13 +133,13 @@ pub async fn check_keychain(session: State<'_, AppSession>) -> Result<KeychainHe
     let mut guard = session.vault.lock().map_err(poisoned)?;
     let vault = guard.as_mut().ok_or_else(locked)?;
     let (state, message) = match vault.check_keychain(session.keystore.as_ref()) {
-        Ok(KeychainCheck::Present | KeychainCheck::NotUsed) => ("ok", String::new()),
+        Ok(KeychainCheck::Present | KeychainCheck::NotUsed) => (KeychainState::Ok, String::new()),
         Ok(KeychainCheck::Restored) => (
-            "restored",
+            KeychainState::Restored,
             "The vault's key had gone from the system keychain; Twofold put it back.".to_owned(),
         ),
         Err(VaultError::Keychain(KeyStoreError::Unavailable { reason })) => (
-            "unreachable",
+            KeychainState::Unreachable,
             format!(
                 "The system keychain is not reachable ({reason}). Your codes work while Twofold \
                  stays open, but the vault will not open again until the keychain is back: \

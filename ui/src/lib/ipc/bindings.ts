@@ -8,11 +8,9 @@ export type IpcError = { code: ErrorCode, message: string, fields: Array<FieldPr
 
 export type ManualEntry = { issuer: string, name: string, secret: string, kind: string, algorithm: string, digits: string, period: string, counter: string, };
 
-export type VaultStatus = { 
-/**
- * `missing`, `locked` or `unlocked`.
- */
-state: "missing" | "locked" | "unlocked", 
+export type VaultState = "missing" | "locked" | "unlocked";
+
+export type VaultStatus = { state: VaultState, 
 /**
  * Unlocking needs a passphrase.
  */
@@ -22,18 +20,17 @@ needs_passphrase: boolean,
  */
 path: string, };
 
-export type KeychainHealth = { 
-/**
- * `ok` (or a passphrase vault), `restored` (the key was missing and was put back) or
- * `unreachable` (the keychain is gone: only this running app can still open the vault).
- */
-state: "ok" | "restored" | "unreachable", 
+export type KeychainState = "ok" | "restored" | "unreachable";
+
+export type OtpKind = "totp" | "hotp" | "steam";
+
+export type KeychainHealth = { state: KeychainState, 
 /**
  * What to tell the user (empty when `ok`).
  */
 message: string, };
 
-export type CodeView = { id: string, issuer: string, name: string, kind: "totp" | "hotp" | "steam", code: string, next_code: string, period: number | null, seconds_left: number | null, tags: Array<string>, 
+export type CodeView = { id: string, issuer: string, name: string, kind: OtpKind, code: string, next_code: string, period: number | null, seconds_left: number | null, tags: Array<string>, 
 /**
  * `#rrggbb` the user picked, or null for the colour made from the issuer.
  */
@@ -43,7 +40,7 @@ color: string | null, pinned: boolean,
  */
 last_used_at: number | null, };
 
-export type PreviewItem = { index: number, issuer: string, name: string, kind: "totp" | "hotp" | "steam", algorithm: string, digits: number, period: number | null, 
+export type PreviewItem = { index: number, issuer: string, name: string, kind: OtpKind, algorithm: string, digits: number, period: number | null, 
 /**
  * The display name of the account already in the vault with the same secret.
  */
