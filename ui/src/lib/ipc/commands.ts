@@ -1,0 +1,60 @@
+// Generated from the #[tauri::command] signatures by src-tauri/tests/ipc_commands.rs. Do not edit.
+import { invoke } from "@tauri-apps/api/core";
+import type { AccountEdit, AnswerView, ApprovalView, CodeView, Decision, KeychainHealth, ManualEntry, Preview, PushDeviceView, Settings, VaultStatus } from "./bindings";
+
+export const vaultStatus = () => invoke<VaultStatus>("vault_status");
+export const createVault = (passphrase: string | null) => invoke<VaultStatus>("create_vault", { passphrase });
+export const unlock = (passphrase: string | null) => invoke<VaultStatus>("unlock", { passphrase });
+export const lock = () => invoke<VaultStatus>("lock");
+/** Checks that the keychain still holds the open vault's key and puts it back when it was lost (the UI asks after unlocking, on focus and every minute). */
+export const checkKeychain = () => invoke<KeychainHealth>("check_keychain");
+/** Moves the open vault from the keychain to a passphrase (a new key; works with the keychain gone, which is when it is needed). */
+export const protectWithPassphrase = (passphrase: string) => invoke<VaultStatus>("protect_with_passphrase", { passphrase });
+/** The page reports that its first codes are on the screen. With `TWOFOLD_REPORT_READY` set (the start-up benchmark), the moment is printed on stdout. */
+export const uiReady = (what: string) => invoke<null>("ui_ready", { what });
+/** The page has shown its first screen: now the tray icon is made (off the start-up path, where it would delay the first codes). */
+export const pageShown = () => invoke<null>("page_shown");
+export const listCodes = () => invoke<CodeView[]>("list_codes");
+/** A pasted or typed `otpauth://` or `otpauth-migration://` link. */
+export const previewLink = (text: string) => invoke<Preview>("preview_link", { text });
+/** An image sent as the raw request body (a file picked in the page, or a pasted image). */
+export const scanImage = (body: Uint8Array) => invoke<Preview>("scan_image", body);
+/** An image file by path (a file dropped on the window). */
+export const scanFile = (path: string) => invoke<Preview>("scan_file", { path });
+/** Whatever is on the clipboard: an image with a QR code, or a link. */
+export const scanClipboard = () => invoke<Preview>("scan_clipboard");
+/** Every screen, captured in memory and searched for QR codes. On Wayland the desktop portal asks the user to pick the area; its capture file is read and deleted at once. */
+export const scanScreen = () => invoke<Preview>("scan_screen");
+/** Saves the chosen accounts of the pending preview (by index) and returns their ids. Duplicates among them are skipped, not added twice. */
+export const confirmAdd = (id: number, indexes: number[]) => invoke<string[]>("confirm_add", { id, indexes });
+/** Drops the pending preview. */
+export const cancelAdd = () => invoke<null>("cancel_add");
+/** The links the browser or a second launch handed over since the last call, every one in the order they came, as one preview (`None` when none waits). While the vault is locked they stay queued. */
+export const previewOpenedLinks = () => invoke<Preview | null>("preview_opened_links");
+/** Copies an account's current code (or the next one) to the clipboard, marked for clipboard managers to leave out of their history, and clears it after the user's delay if it is still there. Returns what was copied. */
+export const copyCode = (id: string, next: boolean) => invoke<CodeView>("copy_code", { id, next });
+/** Changes an account's issuer, name, tags, colour and pin. */
+export const updateAccount = (id: string, edit: AccountEdit) => invoke<CodeView>("update_account", { id, edit });
+/** Moves an account to `index` in the user's order. */
+export const moveAccount = (id: string, index: number) => invoke<null>("move_account", { id, index });
+/** Deletes an account. The app keeps it in memory (never on disk) until the next delete or lock, so `undo_delete` can put it back where it was. */
+export const deleteAccount = (id: string) => invoke<null>("delete_account", { id });
+/** Puts the last deleted account back; returns its id. */
+export const undoDelete = () => invoke<string>("undo_delete");
+/** The one export of a seed: the account as an SVG QR code to scan with a phone. The page asks the user to confirm before it calls this. */
+export const exportQr = (id: string) => invoke<string>("export_qr", { id });
+export const getSettings = () => invoke<Settings>("get_settings");
+/** Checks and saves the settings. */
+export const setSettings = (settings: Settings) => invoke<Settings>("set_settings", { settings });
+export const addManual = (entry: ManualEntry) => invoke<string>("add_manual", { entry });
+export const nextHotp = (id: string) => invoke<CodeView>("next_hotp", { id });
+/** The requests waiting for an answer, oldest first (expired ones left out). */
+export const pushPending = () => invoke<ApprovalView[]>("push_pending");
+/** Answers a waiting request: `approve` (with the typed number when asked), `deny` or `not_me`. With "unlock to approve" on, approving needs the vault unlocked. */
+export const pushAnswer = (uuid: string, decision: Decision, number: number | null) => invoke<AnswerView>("push_answer", { uuid, decision, number });
+/** The devices enrolled on this computer. */
+export const pushDevices = () => invoke<PushDeviceView[]>("push_devices");
+/** Revokes a device at its server and forgets it here. */
+export const pushRemove = (uuid: string) => invoke<null>("push_remove", { uuid });
+/** Enrolls this computer from the previewed `twofold://enroll` link: a new key pair (private key in the keychain), the app's codes added to the vault, and a listener started. */
+export const confirmEnroll = (id: number, name: string | null) => invoke<PushDeviceView>("confirm_enroll", { id, name });
