@@ -159,12 +159,18 @@ const SOAK_NOTES: &str = "\nNotes:\n\n\
     server's stream count is its `twofold_device_streams` gauge, which a stream task that \
     outlived its connection would keep high. *Not delivered* compares every request the API \
     created with what the devices received; the run fails if any is missing.\n\
-    - Open finding: memory is not flat. It grows about 6 MiB a minute with 10,000 devices and \
-    1,000 reconnects a minute (about 3 MiB with 2,000 devices and 200), the same with \
-    `MALLOC_ARENA_MAX=2`, while descriptors, threads and streams stay level. Prime suspect: \
-    SQLite's page caches filling as the tables grow (bounded at about 82 MiB: 64 MiB for the \
-    hot-path connection, 2 MiB for each of the nine others; 66 MiB so far). A longer run will \
-    show whether it levels off there; until then this is not shown flat.\n";
+    - Warm-up before the first sample: every stream reconnects twice (a tenth every 3 s), \
+    with the requests flowing. Why: a 30-minute run with the minute-by-minute churn alone \
+    (2026-12-07, commit 565becc) grew from 253.7 MiB at minute 2 to 321.6 MiB at minute 20 and \
+    then stayed level (321.6 → 325.1 MiB from minute 20 to 30, +1.1 %, with 10,000 reconnects \
+    and 12,000 requests in those ten minutes): resident memory rises until every connection \
+    has been opened twice, then holds. heaptrack (Debian's, `HEAPTRACK_OUT`; 3,000 streams, \
+    6 minutes) shows why it is not a leak: the heap itself is level after 2.5 minutes \
+    (97.9 → 101.1 MiB from minute 1 to 6, holding at 100.4–101.1 MiB from minute 2.5 on) — \
+    mostly hyper's per-connection read and write buffers (about 18 KB a stream), tokio's tasks, \
+    and 3.9 MiB of SQLite — while the resident set catches up with buffers whose pages are \
+    touched only as the connections are used and replaced. (The earlier suspect, SQLite's page \
+    caches, holds under 4 MiB: pages are cached as they are read, not up to the limit.)\n";
 
 const SERVER_NOTES: &str = "\nNotes:\n\n\
     - wrk, 2 threads, 32 keep-alive connections, on the same 2 cores as the servers (both \
