@@ -10,6 +10,8 @@ use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, UnreachableKeySt
 use twofold_core::vault::KeyMode;
 use twofold_core::{Account, AccountDraft, Vault};
 
+use crate::error::{ErrorCode, IpcError};
+
 use crate::clipboard::SecretClipboard;
 use crate::settings::{self, Settings};
 
@@ -84,6 +86,32 @@ impl AppSession {
         drop(vault);
         *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.trash.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Runs `op` on the open vault. When the file turns out to be re-keyed or replaced by
+    /// another program (the CLI changed the passphrase, a backup was restored), the key held
+    /// here no longer opens it: the session locks, so the page shows the unlock screen instead
+    /// of a vault it can no longer read.
+    pub fn with_vault<T>(
+        &self,
+        op: impl FnOnce(&mut Vault) -> Result<T, IpcError>,
+    ) -> Result<T, IpcError> {
+        let result = {
+            let mut guard = self
+                .vault
+                .lock()
+                .map_err(crate::commands::vault::poisoned)?;
+            let vault = guard
+                .as_mut()
+                .ok_or_else(crate::commands::accounts::locked)?;
+            op(vault)
+        };
+        if let Err(e) = &result
+            && e.code == ErrorCode::Locked
+        {
+            self.lock_now();
+        }
+        result
     }
 
     /// At launch, opens a vault whose key is in the keychain (no passphrase) while the window is

@@ -482,6 +482,40 @@ fn every_opened_link_is_previewed_in_rust_in_order_once_the_vault_is_open() {
 }
 
 #[test]
+fn a_vault_rekeyed_by_another_program_locks_the_app() {
+    let app = App::new();
+    app.call("create_vault", json!({"passphrase": "old"}))
+        .unwrap();
+    // The CLI changes the passphrase while the app has the vault open.
+    let path = app._dir.path().join("vault.tfv");
+    let keys = UnreachableKeyStore::new("no keychain in this test");
+    let old = twofold_core::Secret::new(b"old".to_vec());
+    let (mut cli, _) = twofold_core::Vault::open(&path, &keys, Some(&old)).unwrap();
+    cli.set_passphrase(
+        &keys,
+        &twofold_core::Secret::new(b"new".to_vec()),
+        twofold_core::KdfParams::INSECURE_FAST,
+        &mut twofold_core::OsEntropy,
+    )
+    .unwrap();
+    // The app's key no longer opens the file: it says so, and locks instead of showing a
+    // vault it can no longer read.
+    let err = app.call("list_codes", json!({})).unwrap_err();
+    assert_eq!(err["code"], "locked", "{err}");
+    assert_eq!(
+        app.call("vault_status", json!({})).unwrap()["state"],
+        "locked"
+    );
+    assert_eq!(
+        app.call("unlock", json!({"passphrase": "old"}))
+            .unwrap_err()["code"],
+        "wrong_passphrase"
+    );
+    app.call("unlock", json!({"passphrase": "new"})).unwrap();
+    assert_eq!(app.call("list_codes", json!({})).unwrap(), json!([]));
+}
+
+#[test]
 fn typescript_bindings_are_current() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/ipc/bindings.ts");

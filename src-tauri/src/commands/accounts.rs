@@ -6,7 +6,6 @@ use tauri::State;
 use twofold_core::vault::Contents;
 use twofold_core::{Account, AccountId, OsEntropy};
 
-use super::vault::poisoned;
 use crate::error::{ErrorCode, IpcError};
 use crate::session::AppSession;
 
@@ -73,10 +72,8 @@ pub(crate) fn locked() -> IpcError {
 
 #[tauri::command]
 pub async fn list_codes(session: State<'_, AppSession>) -> Result<Vec<CodeView>, IpcError> {
-    let mut guard = session.vault.lock().map_err(poisoned)?;
-    let vault = guard.as_mut().ok_or_else(locked)?;
     // Re-read: the CLI may have changed the vault since.
-    let contents = vault.read()?;
+    let contents = session.with_vault(|vault| Ok(vault.read()?))?;
     let t = session.now();
     Ok(contents.accounts.iter().map(|a| view(a, t)).collect())
 }
@@ -110,29 +107,29 @@ pub async fn add_manual(
         counter: entry.counter,
     };
     let draft = twofold_core::manual::validate(&fields).map_err(IpcError::fields)?;
-    let mut guard = session.vault.lock().map_err(poisoned)?;
-    let vault = guard.as_mut().ok_or_else(locked)?;
     let t = session.now();
-    let (id, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
-        c.add(draft, &mut OsEntropy, t)
-    })??;
+    let (id, _) = session.with_vault(|vault| {
+        Ok(vault.update(&mut OsEntropy, |c: &mut Contents| {
+            c.add(draft, &mut OsEntropy, t)
+        })??)
+    })?;
     Ok(id.to_string())
 }
 
 #[tauri::command]
 pub async fn next_hotp(session: State<'_, AppSession>, id: String) -> Result<CodeView, IpcError> {
-    let mut guard = session.vault.lock().map_err(poisoned)?;
-    let vault = guard.as_mut().ok_or_else(locked)?;
     let id = AccountId::from_string(id);
     let t = session.now();
-    let (shown, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
-        let a = c
-            .get_mut(&id)
-            .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no such account"))?;
-        let shown = view(a, t);
-        a.advance_counter();
-        a.last_used_at = Some(t);
-        Ok::<_, IpcError>(shown)
-    })??;
-    Ok(shown)
+    session.with_vault(|vault| {
+        let (shown, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
+            let a = c
+                .get_mut(&id)
+                .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no such account"))?;
+            let shown = view(a, t);
+            a.advance_counter();
+            a.last_used_at = Some(t);
+            Ok::<_, IpcError>(shown)
+        })??;
+        Ok(shown)
+    })
 }

@@ -7,7 +7,7 @@ use twofold_core::account::Labels;
 use twofold_core::vault::Contents;
 use twofold_core::{AccountId, OsEntropy, otpauth, qr};
 
-use super::accounts::{CodeView, locked, view};
+use super::accounts::{CodeView, view};
 use super::vault::poisoned;
 use crate::error::{ErrorCode, IpcError};
 use crate::session::AppSession;
@@ -29,10 +29,7 @@ fn with_contents<T>(
     session: &AppSession,
     change: impl FnOnce(&mut Contents) -> Result<T, IpcError>,
 ) -> Result<T, IpcError> {
-    let mut guard = session.vault.lock().map_err(poisoned)?;
-    let vault = guard.as_mut().ok_or_else(locked)?;
-    let (value, _) = vault.update(&mut OsEntropy, change)??;
-    Ok(value)
+    session.with_vault(|vault| Ok(vault.update(&mut OsEntropy, change)??.0))
 }
 
 /// Copies an account's current code (or the next one) to the clipboard, marked for clipboard
@@ -168,10 +165,7 @@ pub async fn undo_delete(session: State<'_, AppSession>) -> Result<String, IpcEr
 #[tauri::command]
 pub async fn export_qr(session: State<'_, AppSession>, id: String) -> Result<String, IpcError> {
     let id = AccountId::from_string(id);
-    let contents = {
-        let mut guard = session.vault.lock().map_err(poisoned)?;
-        guard.as_mut().ok_or_else(locked)?.read()?
-    };
+    let contents = session.with_vault(|vault| Ok(vault.read()?))?;
     let account = contents.get(&id).ok_or_else(not_found)?;
     let uri = zeroize::Zeroizing::new(otpauth::format(&account.to_draft()));
     qr::encode_svg(&uri).map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))

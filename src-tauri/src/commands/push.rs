@@ -250,17 +250,19 @@ pub async fn confirm_enroll<R: Runtime>(
             }
         })?;
     let record = done.record;
-    {
-        let mut guard = session.vault.lock().map_err(poisoned)?;
-        if let Some(vault) = guard.as_mut() {
-            let t = session.now();
+    // The codes go into the vault when it is open (a locked vault gets them at the next
+    // enrollment or by hand).
+    if session.vault.lock().map_err(poisoned)?.is_some() {
+        let t = session.now();
+        session.with_vault(|vault| {
             vault.update(&mut OsEntropy, |c: &mut twofold_core::Contents| {
                 match c.add(done.account, &mut OsEntropy, t) {
                     Ok(_) | Err(AddError::Duplicate { .. }) => Ok(()),
                     Err(e) => Err(IpcError::from(e)),
                 }
             })??;
-        }
+            Ok(())
+        })?;
     }
     push::start(&app, record.clone());
     Ok(device_view(&record))

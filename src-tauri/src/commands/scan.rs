@@ -88,11 +88,7 @@ fn hold(session: &AppSession, source: &str, texts: &[String]) -> Result<Preview,
             .unwrap_or_else(|| "nothing to add".into());
         return Err(IpcError::new(ErrorCode::InvalidUri, why));
     }
-    let contents = {
-        let mut guard = session.vault.lock().map_err(poisoned)?;
-        let vault = guard.as_mut().ok_or_else(super::accounts::locked)?;
-        vault.read()?
-    };
+    let contents = session.with_vault(|vault| Ok(vault.read()?))?;
     let items = drafts
         .iter()
         .zip(0..)
@@ -341,23 +337,23 @@ pub async fn confirm_add(
         .filter(|(_, i)| indexes.contains(i))
         .map(|(d, _)| d)
         .collect();
-    let mut guard = session.vault.lock().map_err(poisoned)?;
-    let vault = guard.as_mut().ok_or_else(super::accounts::locked)?;
     let t = session.now();
-    let (ids, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
-        let mut ids = Vec::new();
-        for draft in chosen {
-            // `add` refuses a duplicate (one the vault gained since the preview, or a repeat
-            // within it): skipped, not an error.
-            match c.add(draft, &mut OsEntropy, t) {
-                Ok(id) => ids.push(id.to_string()),
-                Err(AddError::Duplicate { .. }) => {}
-                Err(e) => return Err(IpcError::from(e)),
+    session.with_vault(|vault| {
+        let (ids, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
+            let mut ids = Vec::new();
+            for draft in chosen {
+                // `add` refuses a duplicate (one the vault gained since the preview, or a
+                // repeat within it): skipped, not an error.
+                match c.add(draft, &mut OsEntropy, t) {
+                    Ok(id) => ids.push(id.to_string()),
+                    Err(AddError::Duplicate { .. }) => {}
+                    Err(e) => return Err(IpcError::from(e)),
+                }
             }
-        }
-        Ok::<_, IpcError>(ids)
-    })??;
-    Ok(ids)
+            Ok::<_, IpcError>(ids)
+        })??;
+        Ok(ids)
+    })
 }
 
 /// Drops the pending preview.

@@ -164,16 +164,14 @@ pub async fn protect_with_passphrase(
             message: "enter a passphrase".into(),
         }]));
     };
-    {
-        let mut guard = session.vault.lock().map_err(poisoned)?;
-        let vault = guard.as_mut().ok_or_else(locked)?;
-        vault.set_passphrase(
+    session.with_vault(|vault| {
+        Ok(vault.set_passphrase(
             session.keystore.as_ref(),
             &pass,
             KdfParams::DEFAULT,
             &mut OsEntropy,
-        )?;
-    }
+        )?)
+    })?;
     Ok(status_of(&session))
 }
 
