@@ -54,6 +54,21 @@ async fn stuck_in_transaction(conn: &mut sqlx::AnyConnection) -> bool {
     }
 }
 
+/// Per-connection settings, run on every connection the pools open (a `PRAGMA` run on a pool
+/// reaches one connection only): SQLite waits up to 5 s for a lock and syncs at WAL commit
+/// points (`NORMAL`: durable across a crash of the process; the fault tests kill it).
+async fn configure(conn: &mut sqlx::AnyConnection, backend: Backend) -> sqlx::Result<()> {
+    if backend == Backend::Sqlite {
+        sqlx::query("PRAGMA busy_timeout = 5000")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -198,18 +213,12 @@ impl Db {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            .after_connect(move |conn, _| Box::pin(async move { configure(conn, backend).await }))
             .connect(&url)
             .await?;
         if backend == Backend::Sqlite {
+            // Kept in the file: once is enough.
             sqlx::query("PRAGMA journal_mode = WAL")
-                .execute(&pool)
-                .await
-                .ok();
-            sqlx::query("PRAGMA busy_timeout = 5000")
-                .execute(&pool)
-                .await
-                .ok();
-            sqlx::query("PRAGMA synchronous = NORMAL")
                 .execute(&pool)
                 .await
                 .ok();
@@ -217,22 +226,16 @@ impl Db {
         migrator(backend).run(&pool).await?;
         let writer = match backend {
             Backend::Sqlite if max > 1 => {
-                let writer = AnyPoolOptions::new()
+                AnyPoolOptions::new()
                     .max_connections(1)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move { configure(conn, backend).await })
+                    })
                     .after_release(|conn, _| {
                         Box::pin(async move { Ok(!stuck_in_transaction(conn).await) })
                     })
                     .connect(&url)
-                    .await?;
-                sqlx::query("PRAGMA busy_timeout = 5000")
-                    .execute(&writer)
-                    .await
-                    .ok();
-                sqlx::query("PRAGMA synchronous = NORMAL")
-                    .execute(&writer)
-                    .await
-                    .ok();
-                writer
+                    .await?
             }
             _ => pool.clone(),
         };
@@ -396,6 +399,34 @@ impl Columns for AnyRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn every_pooled_sqlite_connection_gets_the_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        // Hold several connections at once, so that the pool must open more than one.
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(db.pool.acquire().await.unwrap());
+        }
+        held.push(db.writer.acquire().await.unwrap());
+        for conn in &mut held {
+            let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(
+                (sync, timeout),
+                (1, 5000),
+                "NORMAL and 5 s on every connection"
+            );
+        }
+    }
 
     #[test]
     fn storage_that_cannot_take_a_request_is_told_from_a_fault() {
