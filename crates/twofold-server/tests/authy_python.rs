@@ -10,6 +10,9 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+mod support;
+use support::PgDb;
+
 struct Server {
     child: Child,
     url: String,
@@ -96,56 +99,6 @@ fn official_python_client_on_sqlite() {
         dir.path(),
     );
     run_client(&venv, &server, dir.path());
-}
-
-/// A fresh PostgreSQL database for one test, dropped by [`PgDb`]'s drop.
-struct PgDb {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-fn psql(admin: &str, sql: &str) {
-    let out = Command::new("psql")
-        .arg(admin)
-        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-        .output()
-        .expect("psql runs");
-    assert!(
-        out.status.success(),
-        "psql {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-impl PgDb {
-    fn create(tag: &str) -> Option<Self> {
-        let Some(admin) = std::env::var("TWOFOLD_TEST_POSTGRES_URL").ok() else {
-            eprintln!("needs `cargo xtask test`, which starts PostgreSQL");
-            return None;
-        };
-        let name = format!("twofold_{tag}_{}", std::process::id());
-        psql(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
-        psql(&admin, &format!("CREATE DATABASE {name}"));
-        let url = match admin.rsplit_once('/') {
-            Some((base, _)) => format!("{base}/{name}"),
-            None => panic!("TWOFOLD_TEST_POSTGRES_URL has no database part"),
-        };
-        Some(Self { admin, name, url })
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .arg(&self.admin)
-            .args([
-                "-q",
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            ])
-            .output();
-    }
 }
 
 #[test]
