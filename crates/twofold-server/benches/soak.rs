@@ -3,12 +3,14 @@
 //! their connection and reconnect, resuming after their last event; approval requests arrive
 //! steadily all along (default 20 a second, round-robin over the users). Each minute the
 //! server's resident memory, open descriptors, threads and its own count of open streams are
-//! sampled. At the end: memory growth after warm-up (every stream reconnected twice first),
+//! sampled. At the end: memory growth over the measured minutes, after a warm-up (every stream
+//! reconnected twice quickly, then ten minutes of the regular churn),
 //! descriptor and thread drift, streams the server still counts against those the devices hold,
 //! and whether every request reached its device exactly as created.
 //!
 //! Prints Markdown on stdout. `--devices N`, `--minutes N`, `--rate N` (requests a second),
-//! `--warm-up N` (reconnect cycles before measuring, default 2).
+//! `--warm-up N` (fast reconnect cycles before the first sample, default 2), `--warm-minutes N`
+//! (minutes of regular churn sampled before the measured ones, default 10).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -57,6 +59,8 @@ fn main() {
     let minutes = arg("--minutes", 10) as u64;
     let rate = arg("--rate", 20).max(1);
     let warm_up_cycles = arg("--warm-up", 2);
+    // Minutes of regular churn and requests after the fast cycles, sampled but not judged.
+    let warm_minutes = arg("--warm-minutes", 10) as u64;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -176,7 +180,7 @@ fn main() {
 
         let started = Instant::now();
         let mut samples = Vec::new();
-        for minute in 0..=minutes {
+        for minute in 0..=warm_minutes + minutes {
             let due = Duration::from_secs(60 * minute);
             if let Some(wait) = due.checked_sub(started.elapsed()) {
                 tokio::time::sleep(wait).await;
@@ -196,7 +200,7 @@ fn main() {
                     .filter(|k| k.ends_with(" pending"))
                     .count(),
             });
-            if minute < minutes {
+            if minute < warm_minutes + minutes {
                 // Churn: a tenth of the devices, a different tenth each minute.
                 let tenth = devices / 10;
                 for j in 0..tenth {
@@ -225,8 +229,13 @@ fn main() {
         println!("| minute | server RSS | descriptors | threads | streams (server / devices) | requests sent / received |");
         println!("|---:|---:|---:|---:|---:|---:|");
         for s in &samples {
+            let warming = if s.minute < warm_minutes {
+                " (warm-up)"
+            } else {
+                ""
+            };
             println!(
-                "| {} | {:.1} MiB | {} | {} | {} / {} | {} / {} |",
+                "| {}{warming} | {:.1} MiB | {} | {} | {} / {} | {} / {} |",
                 s.minute,
                 s.rss_kib as f64 / 1024.0,
                 s.fds,
@@ -237,19 +246,21 @@ fn main() {
                 s.received
             );
         }
-        let warm = samples.first().unwrap();
+        let warm = samples.iter().find(|s| s.minute == warm_minutes).unwrap();
         let end = samples.last().unwrap();
         let growth = (end.rss_kib as f64 - warm.rss_kib as f64) / warm.rss_kib as f64 * 100.0;
         let sent_total = sent.lock().unwrap().len();
         println!(
             "\n{devices} streams opened in {:.1} s; warm-up {:.0} s (every stream reconnected \
-             {warm_up_cycles} times); {} reconnects over {minutes} minutes; {sent_total} \
+             {warm_up_cycles} times, then {warm_minutes} minutes of churn); {} reconnects over {} \
+             minutes; {sent_total} \
              requests created ({} refused), **{missing} not delivered**, {} events delivered twice. Memory \
              from minute {} to {}: **{growth:+.1} %**; descriptors {:+}, threads {:+}; the server \
              counts {} open streams against the devices' {}.",
             connect_time.as_secs_f64(),
             warm_up.as_secs_f64(),
             reconnects.load(Ordering::Relaxed),
+            warm_minutes + minutes,
             refused.load(Ordering::Relaxed),
             duplicates.load(Ordering::Relaxed),
             warm.minute,
