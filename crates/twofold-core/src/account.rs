@@ -168,7 +168,8 @@ impl Account {
     }
 }
 
-fn display_name(issuer: &str, name: &str) -> String {
+/// `Issuer (name)`, `Issuer`, `name` or `(unnamed)`: how an account is named to the user.
+pub fn display_name(issuer: &str, name: &str) -> String {
     match (issuer.is_empty(), name.is_empty()) {
         (false, false) => format!("{issuer} ({name})"),
         (false, true) => issuer.to_owned(),
