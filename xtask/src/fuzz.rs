@@ -13,13 +13,14 @@ use anyhow::{Context, Result, bail};
 use crate::shell;
 
 /// Every target, in the order they run.
-pub const TARGETS: [&str; 6] = [
+pub const TARGETS: [&str; 7] = [
     "otpauth_uri",
     "migration",
     "qr_image",
     "server_params",
     "device_protocol",
     "vault_file",
+    "import_file",
 ];
 
 /// The cargo-fuzz release the targets are built with (crates.io).
@@ -153,6 +154,10 @@ fn seeds(root: &Path, target: &str) -> Vec<PathBuf> {
         "migration" => dirs.push(root.join("crates/twofold-core/tests/fixtures/migration")),
         "vault_file" => dirs.push(root.join("crates/twofold-core/tests/fixtures/vault")),
         "qr_image" => dirs.push(root.join("icons")),
+        "import_file" => {
+            dirs.push(root.join("crates/twofold-formats/tests/fixtures/aegis"));
+            dirs.push(root.join("crates/twofold-formats/tests/fixtures/apps"));
+        }
         _ => {}
     }
     dirs.into_iter().filter(|d| d.is_dir()).collect()

@@ -27,7 +27,11 @@ commands:
   bundle         build the desktop app's .deb (release build, Tauri CLI from npm)
   fuzz [TARGET] [--time S] [--runs N]
                  fuzz the parsers of outside input (default: every target for 60 s)
-  deps [AREA]    only install the system packages (AREA: build | test | bench | all)";
+  house          only check the house rules and the supply chain (cargo xtask test does too)
+  deps [AREA]    only install the system packages (AREA: build | test | bench | all)
+  import-check [DIR]
+                 run the importers over other apps' real export files with an expected.json
+                 (default ../shared/fixtures/imports; a developer's check, not in the tests)";
 
 fn main() {
     if let Err(e) = dispatch() {
@@ -47,6 +51,8 @@ fn dispatch() -> Result<()> {
         Some("bundle") => bundle::bundle(),
         Some("fuzz") => fuzz::fuzz(rest),
         Some("__bench-desktop-in-session") => bench::desktop_in_session(),
+        Some("import-check") => import_check(rest),
+        Some("house") => house::check().and_then(|()| supply_chain::check()),
         Some("deps") => packages::ensure(packages::Area::parse(rest.first().map(String::as_str))?),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
@@ -54,4 +60,27 @@ fn dispatch() -> Result<()> {
         }
         Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
     }
+}
+
+/// `cargo xtask import-check [DIR]`: twofold-formats' `import_check` example on a fixture
+/// folder.
+fn import_check(args: &[String]) -> Result<()> {
+    let dir = match args.first() {
+        Some(d) => std::path::PathBuf::from(d),
+        None => shell::root().join("../shared/fixtures/imports"),
+    };
+    let dir = std::fs::canonicalize(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    shell::run(
+        shell::cargo()
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "twofold-formats",
+                "--example",
+                "import_check",
+                "--",
+            ])
+            .arg(dir),
+    )
 }

@@ -25,6 +25,9 @@ pub fn check() -> Result<()> {
             CARGO_DENY,
         ]))?;
     }
+    // cargo-deny reads the metadata of every platform's crates offline; a fresh machine has
+    // only the host's downloaded by the build.
+    shell::run(shell::cargo().args(["fetch", "--locked"]))?;
     shell::run(shell::cargo().args([
         "deny",
         "--offline",

@@ -3,11 +3,20 @@
 //! app under `import/`.
 
 mod aegis;
+mod andotp;
+mod bitwarden;
+mod duo;
+mod freeotp_plus;
+mod lastpass;
+mod proton;
+mod steam;
+mod twofas;
 mod uri_list;
 
+use serde_json::Value;
 use twofold_core::account::{AccountDraft, Labels, display_name};
 use twofold_core::otp::{Algorithm, Method, OtpParams, ParamsError};
-use twofold_core::{Secret, base32};
+use twofold_core::{Secret, base32, otpauth};
 
 use crate::error::{EntryProblem, ImportError};
 
@@ -24,21 +33,93 @@ pub enum Format {
     AegisPlain,
     /// Aegis's vault JSON, encrypted with a password slot (scrypt + AES-256-GCM).
     AegisEncrypted,
-    /// `otpauth://` (and `otpauth-migration://`) links, one a line: what many apps export as
-    /// text.
+    /// 2FAS's `.2fas` backup, unencrypted (schema versions 1–4).
+    TwoFasPlain,
+    /// 2FAS's `.2fas` backup, encrypted (PBKDF2-SHA256 + AES-256-GCM).
+    TwoFasEncrypted,
+    /// andOTP's JSON backup, unencrypted.
+    AndOtpPlain,
+    /// andOTP's encrypted backup (`.json.aes`): PBKDF2-SHA1 + AES-256-GCM, or the older
+    /// SHA-256-of-the-password key.
+    AndOtpEncrypted,
+    /// Bitwarden's unencrypted JSON export (the password manager's and Bitwarden
+    /// Authenticator's): the `totp` field of each login.
+    BitwardenJson,
+    /// Bitwarden's CSV export (`login_totp`), and Bitwarden Authenticator's.
+    BitwardenCsv,
+    /// FreeOTP+'s JSON export.
+    FreeOtpPlus,
+    /// Proton Authenticator's JSON export, unencrypted.
+    ProtonPlain,
+    /// Proton Authenticator's password-protected export (Argon2id + AES-256-GCM).
+    ProtonEncrypted,
+    /// LastPass Authenticator's JSON export.
+    LastPass,
+    /// Steam Desktop Authenticator's `.maFile` or accounts JSON (`shared_secret`).
+    Steam,
+    /// Duo Mobile's accounts JSON.
+    Duo,
+    /// `otpauth://` (and `otpauth-migration://`) links, one a line: what Aegis, Ente Auth,
+    /// Google Authenticator and many others export as text.
     UriList,
 }
 
 impl Format {
     /// Every format, for `--list-formats` and error messages.
-    pub const ALL: [Self; 3] = [Self::AegisPlain, Self::AegisEncrypted, Self::UriList];
+    pub const ALL: [Self; 15] = [
+        Self::AegisPlain,
+        Self::AegisEncrypted,
+        Self::TwoFasPlain,
+        Self::TwoFasEncrypted,
+        Self::AndOtpPlain,
+        Self::AndOtpEncrypted,
+        Self::BitwardenJson,
+        Self::BitwardenCsv,
+        Self::FreeOtpPlus,
+        Self::ProtonPlain,
+        Self::ProtonEncrypted,
+        Self::LastPass,
+        Self::Steam,
+        Self::Duo,
+        Self::UriList,
+    ];
 
     /// The format's name for people.
     pub fn name(self) -> &'static str {
         match self {
             Self::AegisPlain => "Aegis (plain JSON)",
             Self::AegisEncrypted => "Aegis (encrypted JSON)",
+            Self::TwoFasPlain => "2FAS (plain .2fas)",
+            Self::TwoFasEncrypted => "2FAS (encrypted .2fas)",
+            Self::AndOtpPlain => "andOTP (plain JSON)",
+            Self::AndOtpEncrypted => "andOTP (encrypted)",
+            Self::BitwardenJson => "Bitwarden (JSON)",
+            Self::BitwardenCsv => "Bitwarden (CSV)",
+            Self::FreeOtpPlus => "FreeOTP+ (JSON)",
+            Self::ProtonPlain => "Proton Authenticator (plain JSON)",
+            Self::ProtonEncrypted => "Proton Authenticator (encrypted JSON)",
+            Self::LastPass => "LastPass Authenticator (JSON)",
+            Self::Steam => "Steam (maFile)",
+            Self::Duo => "Duo Mobile (JSON)",
             Self::UriList => "otpauth:// list",
+        }
+    }
+
+    /// The short name the CLI takes (`--format aegis`); the plain and encrypted variants of a
+    /// format share it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::AegisPlain | Self::AegisEncrypted => "aegis",
+            Self::TwoFasPlain | Self::TwoFasEncrypted => "2fas",
+            Self::AndOtpPlain | Self::AndOtpEncrypted => "andotp",
+            Self::BitwardenJson => "bitwarden-json",
+            Self::BitwardenCsv => "bitwarden-csv",
+            Self::FreeOtpPlus => "freeotp-plus",
+            Self::ProtonPlain | Self::ProtonEncrypted => "proton",
+            Self::LastPass => "lastpass",
+            Self::Steam => "steam",
+            Self::Duo => "duo",
+            Self::UriList => "otpauth",
         }
     }
 
@@ -46,13 +127,27 @@ impl Format {
     pub fn app(self) -> &'static str {
         match self {
             Self::AegisPlain | Self::AegisEncrypted => "Aegis",
+            Self::TwoFasPlain | Self::TwoFasEncrypted => "2FAS",
+            Self::AndOtpPlain | Self::AndOtpEncrypted => "andOTP",
+            Self::BitwardenJson | Self::BitwardenCsv => "Bitwarden",
+            Self::FreeOtpPlus => "FreeOTP+",
+            Self::ProtonPlain | Self::ProtonEncrypted => "Proton Authenticator",
+            Self::LastPass => "LastPass Authenticator",
+            Self::Steam => "Steam",
+            Self::Duo => "Duo Mobile",
             Self::UriList => "otpauth list",
         }
     }
 
     /// Whether the format needs a password.
     pub fn encrypted(self) -> bool {
-        matches!(self, Self::AegisEncrypted)
+        matches!(
+            self,
+            Self::AegisEncrypted
+                | Self::TwoFasEncrypted
+                | Self::AndOtpEncrypted
+                | Self::ProtonEncrypted
+        )
     }
 
     pub(crate) fn names() -> Vec<&'static str> {
@@ -82,10 +177,29 @@ pub struct Imported {
 
 /// The format of `bytes`, told from their content.
 pub fn detect(bytes: &[u8]) -> Option<Format> {
-    if let Some(format) = aegis::detect(bytes) {
-        return Some(format);
+    if let Ok(json) = serde_json::from_slice::<Value>(bytes) {
+        return detect_json(&json);
     }
-    uri_list::detect(bytes).then_some(Format::UriList)
+    if bitwarden::detect_csv(bytes) {
+        return Some(Format::BitwardenCsv);
+    }
+    if uri_list::detect(bytes) {
+        return Some(Format::UriList);
+    }
+    andotp::detect_encrypted(bytes).then_some(Format::AndOtpEncrypted)
+}
+
+/// The JSON formats, told apart by their shape.
+fn detect_json(json: &Value) -> Option<Format> {
+    aegis::detect(json)
+        .or_else(|| twofas::detect(json))
+        .or_else(|| bitwarden::detect(json))
+        .or_else(|| freeotp_plus::detect(json).then_some(Format::FreeOtpPlus))
+        .or_else(|| proton::detect(json))
+        .or_else(|| lastpass::detect(json).then_some(Format::LastPass))
+        .or_else(|| steam::detect(json).then_some(Format::Steam))
+        .or_else(|| duo::detect(json).then_some(Format::Duo))
+        .or_else(|| andotp::detect(json).then_some(Format::AndOtpPlain))
 }
 
 /// Imports a file: its format detected, decrypted with `password` when it needs one, every
@@ -99,15 +213,170 @@ pub fn import(bytes: &[u8], password: Option<&Secret>) -> Result<Imported, Impor
         });
     }
     let format = detect(bytes).ok_or(ImportError::UnknownFormat)?;
+    import_as(format, bytes, password)
+}
+
+/// Imports a file in a format the caller names (`--format`), for files whose bytes could be
+/// more than one. A file of another format fails as damaged.
+pub fn import_as(
+    format: Format,
+    bytes: &[u8],
+    password: Option<&Secret>,
+) -> Result<Imported, ImportError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_FILE_BYTES,
+        });
+    }
     let (entries, problems) = match format {
         Format::AegisPlain | Format::AegisEncrypted => aegis::import(bytes, password)?,
+        Format::TwoFasPlain | Format::TwoFasEncrypted => twofas::import(bytes, password)?,
+        Format::AndOtpPlain => andotp::import_plain(bytes)?,
+        Format::AndOtpEncrypted => andotp::import_encrypted(bytes, password)?,
+        Format::BitwardenJson => bitwarden::import_json(bytes)?,
+        Format::BitwardenCsv => bitwarden::import_csv(bytes)?,
+        Format::FreeOtpPlus => freeotp_plus::import(bytes)?,
+        Format::ProtonPlain | Format::ProtonEncrypted => proton::import(bytes, password)?,
+        Format::LastPass => lastpass::import(bytes)?,
+        Format::Steam => steam::import(bytes)?,
+        Format::Duo => duo::import(bytes)?,
         Format::UriList => uri_list::import(bytes)?,
     };
+    if entries.len() + problems.len() > MAX_ENTRIES {
+        return Err(ImportError::TooManyEntries {
+            app: format.app(),
+            count: entries.len() + problems.len(),
+            limit: MAX_ENTRIES,
+        });
+    }
     Ok(Imported {
         format,
         entries,
         problems,
     })
+}
+
+/// Parses JSON of the format's shape, or says which app's file is damaged.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    app: &'static str,
+    field: &str,
+    bytes: &[u8],
+) -> Result<T, ImportError> {
+    serde_json::from_slice(bytes).map_err(|e| ImportError::damaged(app, field, e.to_string()))
+}
+
+/// A field that files write as `null` read as its default (`""`, `false`, `0`).
+pub(crate) fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    Ok(<Option<T> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Refuses more entries than any real export has, before converting them.
+pub(crate) fn check_count(app: &'static str, count: usize) -> Result<(), ImportError> {
+    if count > MAX_ENTRIES {
+        return Err(ImportError::TooManyEntries {
+            app,
+            count,
+            limit: MAX_ENTRIES,
+        });
+    }
+    Ok(())
+}
+
+/// The names a problem with entry `index` (0-based) is reported under when it has no name.
+pub(crate) fn nth(index: usize) -> String {
+    format!("entry {}", index + 1)
+}
+
+/// A draft from what password managers keep in a TOTP field: an `otpauth://` link, a
+/// `steam://SECRET` (Bitwarden's and Proton's Steam codes) or a bare base32 secret (TOTP, SHA1, 6 digits,
+/// 30 s). The field at fault and why when it is none of them.
+pub(crate) fn draft_from_totp_field(text: &str) -> Result<AccountDraft, (&'static str, String)> {
+    let text = text.trim();
+    let secret = |s: &str| base32::decode_lenient(s).map_err(|e| ("secret", e.to_string()));
+    if twofold_core::scan::link_scheme(text) == Some(twofold_core::scan::LinkScheme::Otpauth) {
+        return otpauth::parse(text).map_err(|e| link_problem(&e));
+    }
+    let (method, digits, secret, issuer) = match text.get(..8) {
+        Some(p) if p.eq_ignore_ascii_case("steam://") => {
+            (Method::Steam { period: 30 }, 5, secret(&text[8..])?, "")
+        }
+        _ => (Method::Totp { period: 30 }, 6, secret(text)?, ""),
+    };
+    let params =
+        OtpParams::new(method, Algorithm::Sha1, digits).map_err(|e| ("digits", e.to_string()))?;
+    Ok(AccountDraft {
+        issuer: issuer.to_owned(),
+        name: String::new(),
+        secret,
+        params,
+        extra: Vec::new(),
+    })
+}
+
+/// An invalid `otpauth://` link's field and what is wrong with it (without the field's name
+/// the error's text starts with).
+pub(crate) fn link_problem(e: &otpauth::OtpauthError) -> (&'static str, String) {
+    let message = e.to_string();
+    let field = e.field();
+    let message = message
+        .strip_prefix(&format!("{field}: "))
+        .map_or_else(|| message.clone(), str::to_owned);
+    (field, message)
+}
+
+/// The issuer and account a link's label and `issuer` parameter name, read leniently (for
+/// naming an entry whose link is otherwise invalid).
+pub(crate) fn link_labels(link: &str) -> (String, String) {
+    let Some((_, rest)) = link.trim().split_once("://") else {
+        return (String::new(), String::new());
+    };
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let label = path.split_once('/').map_or("", |(_, l)| l);
+    let label = percent_encoding::percent_decode_str(label).decode_utf8_lossy();
+    let (mut issuer, name) = match label.split_once(':') {
+        Some((i, n)) => (i.trim().to_owned(), n.trim().to_owned()),
+        None => (String::new(), label.trim().to_owned()),
+    };
+    if let Some((_, value)) = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| k.eq_ignore_ascii_case("issuer") && !v.trim().is_empty())
+    {
+        value.trim().clone_into(&mut issuer);
+    }
+    (issuer, name)
+}
+
+/// An entry from a draft and the app's labels, the labels checked by the rules every account
+/// has.
+pub(crate) fn entry_from_draft(
+    mut draft: AccountDraft,
+    tags: Vec<String>,
+    pinned: bool,
+) -> Result<Entry, EntryProblem> {
+    let who = draft.display_name();
+    let labels = Labels {
+        issuer: std::mem::take(&mut draft.issuer),
+        name: std::mem::take(&mut draft.name),
+        tags,
+        color: None,
+        pinned,
+    }
+    .check()
+    .map_err(|mut problems| {
+        let first = problems.remove(0);
+        EntryProblem {
+            entry: who,
+            field: first.field,
+            problem: first.message,
+        }
+    })?;
+    draft.issuer.clone_from(&labels.issuer);
+    draft.name.clone_from(&labels.name);
+    Ok(Entry { draft, labels })
 }
 
 /// An entry's fields as most formats spell them, before checking.
@@ -183,28 +452,17 @@ impl Fields {
         }
         let secret =
             base32::decode_lenient(&self.secret).map_err(|e| problem("secret", e.to_string()))?;
-        let labels = Labels {
-            issuer: self.issuer,
-            name: self.name,
-            tags: self.tags,
-            color: None,
-            pinned: self.favourite,
-        }
-        .check()
-        .map_err(|mut problems| {
-            let first = problems.remove(0);
-            problem(first.field, first.message)
-        })?;
-        Ok(Entry {
-            draft: AccountDraft {
-                issuer: labels.issuer.clone(),
-                name: labels.name.clone(),
+        entry_from_draft(
+            AccountDraft {
+                issuer: self.issuer,
+                name: self.name,
                 secret,
                 params,
                 extra: Vec::new(),
             },
-            labels,
-        })
+            self.tags,
+            self.favourite,
+        )
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::Value;
 use twofold_core::Secret;
 use zeroize::Zeroizing;
 
-use super::{Entry, Fields, Format, MAX_ENTRIES, convert};
+use super::{Entry, Fields, Format, check_count, convert, nth};
 use crate::error::{EntryProblem, ImportError};
 
 const APP: &str = "Aegis";
@@ -25,7 +25,6 @@ const MAX_SCRYPT_BYTES: u64 = 1 << 30;
 
 #[derive(Deserialize)]
 struct File {
-    version: u64,
     header: Header,
     db: Value,
 }
@@ -70,11 +69,11 @@ struct Group {
 struct DbEntry {
     #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::import::null_as_default")]
     name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::import::null_as_default")]
     issuer: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::import::null_as_default")]
     favorite: bool,
     /// Database version 3: the uuids of the entry's groups.
     #[serde(default)]
@@ -96,15 +95,14 @@ struct Info {
     counter: Option<u64>,
 }
 
-/// Whether the bytes are an Aegis vault, and which kind.
-pub(super) fn detect(bytes: &[u8]) -> Option<Format> {
-    let file: File = serde_json::from_slice(bytes).ok()?;
-    if file.version != 1 {
+/// Whether the JSON is an Aegis vault, and which kind.
+pub(super) fn detect(json: &Value) -> Option<Format> {
+    if json.get("version").and_then(Value::as_u64) != Some(1) || json.get("header").is_none() {
         return None;
     }
-    match (&file.db, &file.header.slots) {
-        (Value::String(_), Some(_)) => Some(Format::AegisEncrypted),
-        (Value::Object(_), _) => Some(Format::AegisPlain),
+    match (json.get("db"), json.pointer("/header/slots")) {
+        (Some(Value::String(_)), Some(Value::Array(_))) => Some(Format::AegisEncrypted),
+        (Some(Value::Object(_)), _) => Some(Format::AegisPlain),
         _ => None,
     }
 }
@@ -132,17 +130,11 @@ pub(super) fn import(
             ));
         }
     };
-    if db.entries.len() > MAX_ENTRIES {
-        return Err(ImportError::TooManyEntries {
-            app: APP,
-            count: db.entries.len(),
-            limit: MAX_ENTRIES,
-        });
-    }
+    check_count(APP, db.entries.len())?;
     let groups = db.groups;
     let fields = db.entries.into_iter().enumerate().map(|(i, value)| {
         let e: DbEntry = serde_json::from_value(value).map_err(|e| EntryProblem {
-            entry: format!("entry {}", i + 1),
+            entry: nth(i),
             field: "entry",
             problem: e.to_string(),
         })?;
@@ -291,7 +283,7 @@ fn derive(
         return Err(costly("scrypt memory (bytes)", memory, MAX_SCRYPT_BYTES));
     }
     let salt = hex(&format!("{field}.salt"), &slot.salt)?;
-    let params = scrypt::Params::new(log_n, slot.r, slot.p, 32)
+    let params = scrypt::Params::new(log_n, slot.r, slot.p)
         .map_err(|e| ImportError::damaged(APP, field, format!("scrypt parameters: {e}")))?;
     let mut key = Zeroizing::new([0u8; 32]);
     scrypt::scrypt(password.expose(), &salt, &params, key.as_mut())
