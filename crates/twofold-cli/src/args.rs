@@ -16,8 +16,14 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub passphrase_file: Option<PathBuf>,
 
-    /// Never use the OS keychain: vaults must be protected by a passphrase.
-    #[arg(long, global = true, env = "TWOFOLD_NO_KEYCHAIN")]
+    /// Never use the OS keychain: vaults must be protected by a passphrase (the variable takes
+    /// 1/0, true/false, yes/no, on/off).
+    #[arg(
+        long,
+        global = true,
+        env = "TWOFOLD_NO_KEYCHAIN",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub no_keychain: bool,
 
     /// Print JSON for scripts instead of text.
@@ -36,6 +42,9 @@ pub enum Command {
     Add(AddArgs),
     /// Add every account found in QR codes in images (PNG, JPEG, …).
     Scan(ScanArgs),
+    /// Import accounts from other authenticators' export files (Aegis, 2FAS, andOTP,
+    /// Bitwarden, Proton, …): the format is told from each file's content.
+    Import(ImportArgs),
     /// List the accounts (never their secrets).
     List,
     /// Show the current code of an account and the seconds it has left.
@@ -170,6 +179,31 @@ pub struct ScanArgs {
     /// Add without asking.
     #[arg(long, short)]
     pub yes: bool,
+}
+
+/// `twofold import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Export files of other authenticators.
+    #[arg(required_unless_present = "list_formats")]
+    pub files: Vec<PathBuf>,
+    /// The files' format, for files whose content could be more than one (see
+    /// --list-formats) [default: told from each file].
+    #[arg(long, value_name = "NAME")]
+    pub format: Option<String>,
+    /// Read the export's password from the first line of this file [default: asked for each
+    /// encrypted file].
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    /// Show what would be imported and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// List the formats Twofold reads and exit.
+    #[arg(long)]
+    pub list_formats: bool,
 }
 
 /// `twofold code`.

@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Add(args) => add(&session, args, json),
         Command::Scan(args) => scan_images(&session, args, json),
+        Command::Import(args) => crate::import::run(&session, args, json),
         Command::List => list(&session, json),
         Command::Code(args) => code(&session, args, json),
         Command::Rm(args) => remove(&session, args, json),
@@ -201,7 +202,7 @@ fn scan_images(session: &Session, args: ScanArgs, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn confirm(prompt: &str) -> Result<bool> {
+pub fn confirm(prompt: &str) -> Result<bool> {
     print!("{prompt}");
     std::io::stdout().flush()?;
     let mut line = String::new();

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod import;
 mod output;
 mod push;
 mod session;

@@ -91,6 +91,21 @@ impl Session {
         Ok(result?.0)
     }
 
+    /// Adds imported entries with their labels in one save (creating the vault on first use);
+    /// duplicates are skipped and reported with the file's own problems.
+    pub fn import(
+        &self,
+        entries: Vec<twofold_formats::Entry>,
+        problems: Vec<twofold_formats::EntryProblem>,
+    ) -> Result<twofold_formats::Report> {
+        let (mut vault, _) = self.open_or_create()?;
+        let now = self.now();
+        let (report, _) = vault.update(&mut OsEntropy, |contents: &mut Contents| {
+            twofold_formats::apply(contents, entries, problems, &mut OsEntropy, now)
+        })??;
+        Ok(report)
+    }
+
     /// Opens the existing vault, asking for the passphrase when it has one.
     pub fn open(&self) -> Result<(Vault, Contents)> {
         if !self.path.exists() {

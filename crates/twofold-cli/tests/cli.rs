@@ -669,3 +669,176 @@ fn the_default_vault_directory_is_private_to_the_user() {
     run(&["list"]);
     assert_eq!(mode_of(&app_dir), 0o700);
 }
+
+/// A fixture of twofold-formats' tests (built by its independent Python scripts).
+fn export_file(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../twofold-formats/tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn import_lists_its_formats() {
+    let env = Env::new();
+    let text = env.ok(&["import", "--list-formats"]);
+    for id in [
+        "aegis",
+        "2fas",
+        "andotp",
+        "bitwarden-csv",
+        "proton",
+        "otpauth",
+    ] {
+        assert!(text.contains(&format!("  {id} ")), "{text}");
+    }
+    let json = env.json(&["import", "--list-formats"]);
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["format"] == "aegis")
+    );
+    assert!(!env.vault().exists(), "listing formats makes no vault");
+}
+
+#[test]
+fn import_previews_confirms_and_reports() {
+    let env = Env::new();
+    let password = env.dir.path().join("export-password");
+    std::fs::write(&password, "correct horse battery\n").unwrap();
+    let password = password.display().to_string();
+    let aegis = export_file("aegis/encrypted.json");
+
+    // Encrypted, no password and no terminal to ask on: one line, nothing made.
+    let err = env.fails(&["import", &aegis, "--yes"]);
+    assert!(
+        err.contains("Aegis: this export is encrypted; pass --password-file"),
+        "{err}"
+    );
+    assert!(!env.vault().exists());
+
+    // A wrong password is its own error.
+    let wrong = env.dir.path().join("wrong");
+    std::fs::write(&wrong, "nope\n").unwrap();
+    let err = env.fails(&[
+        "import",
+        &aegis,
+        "--password-file",
+        wrong.to_str().unwrap(),
+        "--yes",
+    ]);
+    assert!(err.contains("Aegis: wrong password"), "{err}");
+
+    // The dry run shows what would come in, and changes nothing.
+    let preview = env.json(&["import", &aegis, "--password-file", &password, "--dry-run"]);
+    assert_eq!(preview["files"][0]["format"], "aegis");
+    assert_eq!(preview["accounts"].as_array().unwrap().len(), 5);
+    assert_eq!(preview["problems"].as_array().unwrap().len(), 2);
+    assert_eq!(preview["problems"][1]["field"], "algorithm");
+    assert!(!env.vault().exists());
+
+    // Without --yes and no terminal: refused.
+    let err = env.fails(&["import", &aegis, "--password-file", &password]);
+    assert!(err.contains("pass --yes"), "{err}");
+
+    let report = env.json(&["import", &aegis, "--password-file", &password, "--yes"]);
+    assert_eq!(report["added"].as_array().unwrap().len(), 5);
+    assert_eq!(report["problems"][0]["entry"], "Old VPN (dave)");
+    let list = env.json(&["list"]);
+    let github = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["issuer"] == "GitHub")
+        .unwrap();
+    assert_eq!(github["tags"], serde_json::json!(["Work"]));
+    assert_eq!(github["pinned"], true);
+    // The imported secret makes oathtool's code (oathtool --totp -N @59 -b JBSWY3DPEHPK3PXP).
+    assert_eq!(
+        env.json(&["code", "GitHub", "--at", "59"])["code"],
+        "996554"
+    );
+
+    // The same secrets from another app (Duo names no issuer) are duplicates.
+    let preview = env.json(&["import", &export_file("apps/duo.json"), "--dry-run"]);
+    assert_eq!(
+        preview["accounts"][0]["duplicate_of"],
+        serde_json::json!({"in_vault": "GitHub (octocat)"})
+    );
+    let err = env.fails(&["import", &export_file("apps/duo.json"), "--yes"]);
+    assert!(err.contains("nothing to import"), "{err}");
+}
+
+#[test]
+fn import_of_duplicates_only_and_of_a_bad_file_adds_nothing() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+    ]);
+    let before = std::fs::read(env.vault()).unwrap();
+    // Two files, the second not an export: nothing from the first is added either.
+    let garbage = env.dir.path().join("notes.txt");
+    std::fs::write(&garbage, "my shopping list\n").unwrap();
+    let err = env.fails(&[
+        "import",
+        &export_file("apps/2fas-plain.2fas"),
+        garbage.to_str().unwrap(),
+        "--yes",
+    ]);
+    assert!(
+        err.contains("notes.txt: nothing was imported: this is not an export"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(env.vault()).unwrap(),
+        before,
+        "the vault is untouched"
+    );
+
+    let text = env.ok(&["import", &export_file("apps/2fas-plain.2fas"), "--yes"]);
+    assert!(
+        text.contains("= GitHub (octocat)  (already in the vault as GitHub (octocat))"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Imported 4 account(s); 1 skipped as duplicates; 1 not importable."),
+        "{text}"
+    );
+    assert!(
+        text.contains("not imported: Legacy (erin): algorithm:"),
+        "{text}"
+    );
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 5);
+
+    // Everything there already: said, and an error for scripts.
+    let err = env.fails(&["import", &export_file("apps/lastpass.json"), "--yes"]);
+    assert!(err.contains("nothing to import"), "{err}");
+}
+
+#[test]
+fn import_with_a_named_format_reads_andotps_oldest_layout() {
+    let env = Env::new();
+    let password = env.dir.path().join("pw");
+    std::fs::write(&password, "correct horse battery").unwrap();
+    let old = export_file("apps/andotp-encrypted-old.json.aes");
+    let err = env.fails(&["import", &old, "--yes"]);
+    assert!(err.contains("not an export Twofold can read"), "{err}");
+    let err = env.fails(&["import", &old, "--format", "nope", "--yes"]);
+    assert!(
+        err.contains("--format: `nope` is not a format Twofold reads"),
+        "{err}"
+    );
+    let report = env.json(&[
+        "import",
+        &old,
+        "--format",
+        "andotp",
+        "--password-file",
+        password.to_str().unwrap(),
+        "--yes",
+    ]);
+    assert_eq!(report["added"].as_array().unwrap().len(), 5);
+}

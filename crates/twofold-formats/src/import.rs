@@ -150,6 +150,35 @@ impl Format {
         )
     }
 
+    /// The format `--format NAME` means for these bytes: of the formats with that id, the one
+    /// the bytes are detected as, else the encrypted variant for bytes that are not JSON and
+    /// the plain one for JSON. `None` for an unknown name.
+    pub fn named(id: &str, bytes: &[u8]) -> Option<Self> {
+        let id = id.trim().to_ascii_lowercase();
+        let candidates: Vec<Self> = Self::ALL.into_iter().filter(|f| f.id() == id).collect();
+        if let Some(detected) = detect(bytes).filter(|f| candidates.contains(f)) {
+            return Some(detected);
+        }
+        let json = serde_json::from_slice::<Value>(bytes).is_ok();
+        candidates
+            .iter()
+            .copied()
+            .find(|f| f.encrypted() != json)
+            .or_else(|| candidates.first().copied())
+    }
+
+    /// The ids `--format` takes, each once, with the names of their formats.
+    pub fn ids() -> Vec<(&'static str, Vec<&'static str>)> {
+        let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+        for f in Self::ALL {
+            match out.iter_mut().find(|(id, _)| *id == f.id()) {
+                Some((_, names)) => names.push(f.name()),
+                None => out.push((f.id(), vec![f.name()])),
+            }
+        }
+        out
+    }
+
     pub(crate) fn names() -> Vec<&'static str> {
         Self::ALL.iter().map(|f| f.name()).collect()
     }

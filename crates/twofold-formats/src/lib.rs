@@ -3,8 +3,10 @@
 //! file is hostile until parsed: sizes, entry counts and the key-derivation costs a file asks
 //! for are bounded before any work is done.
 
+pub mod apply;
 pub mod error;
 pub mod import;
 
+pub use apply::{Duplicate, Preview, Report, apply, preview};
 pub use error::{EntryProblem, ImportError};
-pub use import::{Entry, Format, Imported, detect, import};
+pub use import::{Entry, Format, Imported, detect, import, import_as};
