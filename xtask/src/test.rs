@@ -13,10 +13,12 @@ use crate::packages::{self, Area};
 use crate::postgres::Postgres;
 use crate::shell;
 
-/// What the Python checks need: PyNaCl (vault vector), the official Authy client, pyotp,
-/// Selenium (the desktop app) and segno (QR images drawn independently of our encoder).
+/// What the Python checks need: PyNaCl (vault and backup vectors), cryptography (other apps'
+/// encrypted exports, decrypted independently), the official Authy client, pyotp, Selenium (the
+/// desktop app) and segno (QR images drawn independently of our encoder).
 const PYTHON_PACKAGES: &[&str] = &[
     "pynacl==1.5.0",
+    "cryptography==48.0.0",
     "authy==2.2.6",
     "pyotp==2.9.0",
     "selenium==4.51.0",
@@ -117,21 +119,27 @@ pub fn in_session(args: &[String]) -> Result<()> {
     let venv = std::env::var_os("TWOFOLD_XTASK_VENV")
         .map(PathBuf::from)
         .context("no venv")?;
-    let fixtures = shell::root().join("crates/twofold-core/tests/fixtures/vault");
-    shell::run(
-        Command::new(venv.join("bin/python"))
-            .arg(fixtures.join("decrypt_vector.py"))
-            .arg(&fixtures),
-    )?;
+    // The vault's and the backup's test vectors, decrypted by PyNaCl from their documents.
+    for dir in [
+        "crates/twofold-core/tests/fixtures/vault",
+        "crates/twofold-formats/tests/fixtures/backup",
+    ] {
+        let fixtures = shell::root().join(dir);
+        shell::run(
+            Command::new(venv.join("bin/python"))
+                .arg(fixtures.join("decrypt_vector.py"))
+                .arg(&fixtures),
+        )?;
+    }
     let ui: u64 = std::env::var("TWOFOLD_UI_TESTS")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     // One closing line for the whole run (cargo's last block is often a doc-test run of 0):
-    // Rust tests, the vault vector check, the desktop WebDriver checks and the UI tests.
+    // Rust tests, the two vector checks, the desktop WebDriver checks and the UI tests.
     println!(
         "\ntwofold: {} passed, {failed} failed",
-        passed + 1 + desktop + ui
+        passed + 2 + desktop + ui
     );
     Ok(())
 }
@@ -205,7 +213,10 @@ fn python_venv() -> Result<PathBuf> {
         shell::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
     let ready = Command::new(venv.join("bin/python"))
-        .args(["-c", "import nacl, authy, pyotp, selenium, segno"])
+        .args([
+            "-c",
+            "import nacl, cryptography, authy, pyotp, selenium, segno",
+        ])
         .status()
         .is_ok_and(|s| s.success());
     if !ready {

@@ -45,6 +45,8 @@ pub enum Command {
     /// Import accounts from other authenticators' export files (Aegis, 2FAS, andOTP,
     /// Bitwarden, Proton, …): the format is told from each file's content.
     Import(ImportArgs),
+    /// Export the accounts: a Twofold backup, or a file another authenticator imports.
+    Export(ExportArgs),
     /// List the accounts (never their secrets).
     List,
     /// Show the current code of an account and the seconds it has left.
@@ -204,6 +206,29 @@ pub struct ImportArgs {
     /// List the formats Twofold reads and exit.
     #[arg(long)]
     pub list_formats: bool,
+}
+
+/// `twofold export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// twofold (encrypted backup), aegis (encrypted), aegis-plain, 2fas, ente, otpauth or
+    /// google-qr (PNG or SVG QR codes, by the output's ending).
+    #[arg(long, value_name = "NAME")]
+    pub format: String,
+    /// The file to write (it must not exist); google-qr numbers its files when there are
+    /// several (`export-1.png`, `export-2.png`, …).
+    #[arg(long, short, value_name = "PATH")]
+    pub output: PathBuf,
+    /// Read the password of an encrypted export from the first line of this file [default:
+    /// asked twice].
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    /// Only the accounts matching this (part of an issuer, name or tag).
+    #[arg(long, value_name = "QUERY")]
+    pub accounts: Option<String>,
+    /// Write a plain (unencrypted) export without asking.
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 /// `twofold code`.

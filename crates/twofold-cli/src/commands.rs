@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Add(args) => add(&session, args, json),
         Command::Scan(args) => scan_images(&session, args, json),
         Command::Import(args) => crate::import::run(&session, args, json),
+        Command::Export(args) => crate::export::run(&session, args, json),
         Command::List => list(&session, json),
         Command::Code(args) => code(&session, args, json),
         Command::Rm(args) => remove(&session, args, json),

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod export;
 mod import;
 mod output;
 mod push;

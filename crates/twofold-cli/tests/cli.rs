@@ -842,3 +842,190 @@ fn import_with_a_named_format_reads_andotps_oldest_layout() {
     ]);
     assert_eq!(report["added"].as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn a_backup_restores_into_another_vault_with_everything() {
+    let home = Env::new();
+    home.ok(&[
+        "add",
+        "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+    ]);
+    home.ok(&[
+        "add",
+        "otpauth://hotp/Forge:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Forge&counter=7",
+    ]);
+    let password = home.dir.path().join("backup-password");
+    std::fs::write(&password, "a different passphrase\n").unwrap();
+    let backup = home.dir.path().join("accounts.twofold-backup");
+    let err = home.fails(&[
+        "export",
+        "--format",
+        "twofold",
+        "-o",
+        backup.to_str().unwrap(),
+    ]);
+    assert!(err.contains("pass --password-file"), "{err}");
+    let out = home.json(&[
+        "export",
+        "--format",
+        "twofold",
+        "-o",
+        backup.to_str().unwrap(),
+        "--password-file",
+        password.to_str().unwrap(),
+    ]);
+    assert_eq!(out["accounts"], 2);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let text = std::fs::read_to_string(&backup).unwrap();
+    assert!(
+        !text.contains("JBSWY3DPEHPK3PXP") && !text.contains("GitHub"),
+        "encrypted"
+    );
+
+    // Another machine: a new vault under another passphrase, no keychain.
+    let laptop = Env::new();
+    let err = laptop.fails(&["import", backup.to_str().unwrap(), "--yes"]);
+    assert!(
+        err.contains("Twofold backup: this export is encrypted"),
+        "{err}"
+    );
+    let report = laptop.json(&[
+        "import",
+        backup.to_str().unwrap(),
+        "--password-file",
+        password.to_str().unwrap(),
+        "--yes",
+    ]);
+    assert_eq!(report["added"].as_array().unwrap().len(), 2);
+    let strip = |v: Value| -> Vec<Value> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                let mut a = a.clone();
+                a.as_object_mut().unwrap().remove("id");
+                a
+            })
+            .collect()
+    };
+    assert_eq!(strip(laptop.json(&["list"])), strip(home.json(&["list"])));
+    assert_eq!(
+        laptop.json(&["code", "GitHub", "--at", "59"])["code"],
+        "996554"
+    );
+    // The HOTP counter came across: the next code is counter 7's (RFC 4226 vector).
+    assert_eq!(laptop.json(&["code", "Forge"])["code"], "162583");
+}
+
+#[test]
+fn plain_exports_warn_and_never_overwrite() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+    ]);
+    let out = env.dir.path().join("accounts.txt");
+    let cmd = env
+        .cmd()
+        .args(["export", "--format", "otpauth", "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!cmd.status.success());
+    let err = String::from_utf8_lossy(&cmd.stderr);
+    assert!(
+        err.contains("is not encrypted: anyone who reads the file has"),
+        "{err}"
+    );
+    assert!(err.contains("pass --yes"), "{err}");
+    assert!(!out.exists());
+    env.ok(&[
+        "export",
+        "--format",
+        "otpauth",
+        "-o",
+        out.to_str().unwrap(),
+        "--yes",
+    ]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.starts_with("otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP"),
+        "{text}"
+    );
+    let err = env.fails(&[
+        "export",
+        "--format",
+        "aegis-plain",
+        "-o",
+        out.to_str().unwrap(),
+        "--yes",
+    ]);
+    assert!(err.contains("exists; choose a new file"), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+    let err = env.fails(&["export", "--format", "keepass", "-o", "x", "--yes"]);
+    assert!(
+        err.contains("`keepass` is not a format Twofold writes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn google_qr_export_scans_back_in_numbered_codes() {
+    let env = Env::new();
+    let secrets = [
+        "JBSWY3DPEHPK3PXP",
+        "GEZDGNBVGY3TQOJQ",
+        "MFRGGZDFMZTWQ2LK",
+        "KRSXG5CTMVRXEZLU",
+        "ONSWG4TFOQ======",
+        "MZXW6YTBOI======",
+        "NBSWY3DPO5XXE3DE",
+        "GE2DGNBVGY3TQOJQ",
+        "MRQWYZLNMVXGK4TB",
+        "OBQXG43XN5ZGI===",
+        "NF2GKZLTORSW4ZLN",
+        "MNUGK4TSPEZA====",
+    ];
+    for (i, s) in secrets.iter().enumerate() {
+        env.ok(&[
+            "add",
+            &format!("otpauth://totp/Site{i}:user?secret={s}&issuer=Site{i}"),
+        ]);
+    }
+    let out = env.dir.path().join("google.png");
+    let result = env.json(&[
+        "export",
+        "--format",
+        "google-qr",
+        "-o",
+        out.to_str().unwrap(),
+        "--yes",
+    ]);
+    let files: Vec<String> = result["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(files.len(), 2, "ten accounts a code");
+    assert!(files[0].ends_with("google-1.png") && files[1].ends_with("google-2.png"));
+    // ZBar reads them; another vault scans both and has all twelve.
+    for f in &files {
+        let z = Command::new("zbarimg")
+            .args(["--quiet", "--raw", f])
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&z.stdout).starts_with("otpauth-migration://offline?data=")
+        );
+    }
+    let other = Env::new();
+    let mut args = vec!["scan", "--yes"];
+    args.extend(files.iter().map(String::as_str));
+    other.ok(&args);
+    assert_eq!(other.json(&["list"]).as_array().unwrap().len(), 12);
+}

@@ -151,6 +151,86 @@ fn to_draft(index: usize, mut p: proto::OtpParameters) -> Result<AccountDraft, M
     })
 }
 
+/// Why an account cannot travel in a Google Authenticator export: the format knows SHA1,
+/// SHA256 and SHA512, 6 or 8 digits, TOTP (of 30 seconds) and HOTP — no Steam codes, no other
+/// period or length.
+pub fn unexportable(draft: &AccountDraft) -> Option<(&'static str, String)> {
+    match draft.params.method() {
+        Method::Steam { .. } => Some(("type", "Steam codes have no place in it".into())),
+        Method::Totp { period } if period != 30 => {
+            Some(("period", format!("{period} seconds (it knows only 30)")))
+        }
+        _ if !matches!(draft.params.digits(), 6 | 8) => Some((
+            "digits",
+            format!("{} digits (it knows only 6 and 8)", draft.params.digits()),
+        )),
+        _ => None,
+    }
+}
+
+/// Google Authenticator export links for `drafts`, `per_batch` accounts in each (one QR code
+/// each), all with `batch_id`. Drafts that [`unexportable`] refuses must be left out first;
+/// they are skipped here. The links hold secrets: zeroized when dropped.
+pub fn encode(
+    drafts: &[AccountDraft],
+    per_batch: usize,
+    batch_id: i32,
+) -> Vec<zeroize::Zeroizing<String>> {
+    let exportable: Vec<&AccountDraft> = drafts
+        .iter()
+        .filter(|d| unexportable(d).is_none())
+        .collect();
+    let chunks: Vec<&[&AccountDraft]> = exportable.chunks(per_batch.max(1)).collect();
+    let size = i32::try_from(chunks.len()).unwrap_or(i32::MAX);
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(index, chunk)| {
+            let payload = proto::MigrationPayload {
+                otp_parameters: chunk.iter().map(|d| to_parameters(d)).collect(),
+                version: 1,
+                batch_size: size,
+                batch_index: i32::try_from(index).unwrap_or(i32::MAX),
+                batch_id,
+            };
+            let bytes = zeroize::Zeroizing::new(payload.encode_to_vec());
+            let data = zeroize::Zeroizing::new(
+                base64::engine::general_purpose::STANDARD.encode(bytes.as_slice()),
+            );
+            let escaped = zeroize::Zeroizing::new(
+                url::form_urlencoded::byte_serialize(data.as_bytes()).collect::<String>(),
+            );
+            zeroize::Zeroizing::new(format!("otpauth-migration://offline?data={}", *escaped))
+        })
+        .collect()
+}
+
+/// One account as the export's protobuf holds it: the label `Issuer:name` as Google writes it.
+fn to_parameters(draft: &AccountDraft) -> proto::OtpParameters {
+    let params = draft.params;
+    let (kind, counter) = match params.method() {
+        Method::Hotp { counter } => (1, i64::try_from(counter).unwrap_or(i64::MAX)),
+        _ => (2, 0),
+    };
+    proto::OtpParameters {
+        secret: draft.secret.expose().to_vec(),
+        name: if draft.issuer.is_empty() {
+            draft.name.clone()
+        } else {
+            format!("{}:{}", draft.issuer, draft.name)
+        },
+        issuer: draft.issuer.clone(),
+        algorithm: match params.algorithm() {
+            Algorithm::Sha1 => 1,
+            Algorithm::Sha256 => 2,
+            Algorithm::Sha512 => 3,
+        },
+        digits: if params.digits() == 8 { 2 } else { 1 },
+        r#type: kind,
+        counter,
+    }
+}
+
 /// Collects the QR codes of one export until every batch has been seen.
 #[derive(Debug, Default)]
 pub struct MigrationSet {

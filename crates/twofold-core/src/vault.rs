@@ -473,11 +473,17 @@ pub fn read_bytes(bytes: &[u8], key: &Secret) -> Result<(VaultInfo, Contents), V
     Ok((header.info(), contents))
 }
 
-/// Decodes a decrypted payload: what [`read_bytes`] does after the integrity check, exposed so
-/// that the fuzzer reaches the payload decoder without forging authentication tags.
-#[doc(hidden)]
+/// Decodes a decrypted payload: what [`read_bytes`] does after the integrity check (used by
+/// backups, and by the fuzzer to reach the payload decoder without forging authentication tags).
 pub fn decode_payload(bytes: &[u8]) -> Result<Contents, VaultError> {
     payload::decode(bytes).map_err(|reason| VaultError::Corrupt { reason })
+}
+
+/// The plaintext a vault holds for `contents` (the JSON of `docs/vault-format.md`): what
+/// Twofold's own backups seal, so that a backup keeps everything the vault keeps. Zeroized
+/// when dropped.
+pub fn encode_payload(contents: &Contents) -> Zeroizing<Vec<u8>> {
+    payload::encode(contents)
 }
 
 /// A new random vault key.

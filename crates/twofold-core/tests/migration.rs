@@ -173,3 +173,40 @@ proptest! {
         let _ = migration::parse(&format!("otpauth-migration://offline?data={data}"));
     }
 }
+
+#[test]
+fn an_export_we_write_reads_back_in_batches() {
+    let drafts: Vec<AccountDraft> = [
+        "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+        "otpauth://totp/Bank:alice?secret=GEZDGNBVGY3TQOJQ&issuer=Bank&algorithm=SHA256&digits=8",
+        "otpauth://hotp/Forge:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Forge&counter=7",
+        "otpauth://totp/plain?secret=MFRGGZDFMZTWQ2LK&algorithm=SHA512",
+        // Not representable: a Steam code, a 60-second period, 7 digits.
+        "otpauth://steam/Steam:gamer?secret=JBSWY3DPEHPK3PXP",
+        "otpauth://totp/Slow:s?secret=JBSWY3DPEHPK3PXP&period=60",
+        "otpauth://totp/Seven:s?secret=JBSWY3DPEHPK3PXP&digits=7",
+    ]
+    .iter()
+    .map(|u| twofold_core::otpauth::parse(u).unwrap())
+    .collect();
+    let refused: Vec<&str> = drafts
+        .iter()
+        .filter_map(|d| migration::unexportable(d).map(|(field, _)| field))
+        .collect();
+    assert_eq!(refused, ["type", "period", "digits"]);
+    let links = migration::encode(&drafts, 3, 42);
+    assert_eq!(links.len(), 2, "four accounts, three a batch");
+    let mut set = migration::MigrationSet::new();
+    for (i, link) in links.iter().enumerate() {
+        let batch = migration::parse(link).unwrap();
+        assert_eq!(
+            (batch.batch_index, batch.batch_size, batch.batch_id),
+            (i as i32, 2, 42)
+        );
+        set.add(batch).unwrap();
+    }
+    assert!(set.is_complete());
+    let back: Vec<String> = set.accounts().iter().map(render).collect();
+    let expected: Vec<String> = drafts[..4].iter().map(render).collect();
+    assert_eq!(back, expected);
+}

@@ -29,6 +29,8 @@ pub const MAX_ENTRIES: usize = 100_000;
 /// A format Twofold reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Twofold's own encrypted backup (`docs/backup-format.md`).
+    TwofoldBackup,
     /// Aegis's vault JSON, unencrypted.
     AegisPlain,
     /// Aegis's vault JSON, encrypted with a password slot (scrypt + AES-256-GCM).
@@ -66,7 +68,8 @@ pub enum Format {
 
 impl Format {
     /// Every format, for `--list-formats` and error messages.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
+        Self::TwofoldBackup,
         Self::AegisPlain,
         Self::AegisEncrypted,
         Self::TwoFasPlain,
@@ -87,6 +90,7 @@ impl Format {
     /// The format's name for people.
     pub fn name(self) -> &'static str {
         match self {
+            Self::TwofoldBackup => "Twofold backup",
             Self::AegisPlain => "Aegis (plain JSON)",
             Self::AegisEncrypted => "Aegis (encrypted JSON)",
             Self::TwoFasPlain => "2FAS (plain .2fas)",
@@ -109,6 +113,7 @@ impl Format {
     /// format share it.
     pub fn id(self) -> &'static str {
         match self {
+            Self::TwofoldBackup => "twofold",
             Self::AegisPlain | Self::AegisEncrypted => "aegis",
             Self::TwoFasPlain | Self::TwoFasEncrypted => "2fas",
             Self::AndOtpPlain | Self::AndOtpEncrypted => "andotp",
@@ -126,6 +131,7 @@ impl Format {
     /// The app a format belongs to, as errors name it.
     pub fn app(self) -> &'static str {
         match self {
+            Self::TwofoldBackup => "Twofold backup",
             Self::AegisPlain | Self::AegisEncrypted => "Aegis",
             Self::TwoFasPlain | Self::TwoFasEncrypted => "2FAS",
             Self::AndOtpPlain | Self::AndOtpEncrypted => "andOTP",
@@ -143,7 +149,8 @@ impl Format {
     pub fn encrypted(self) -> bool {
         matches!(
             self,
-            Self::AegisEncrypted
+            Self::TwofoldBackup
+                | Self::AegisEncrypted
                 | Self::TwoFasEncrypted
                 | Self::AndOtpEncrypted
                 | Self::ProtonEncrypted
@@ -220,7 +227,9 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
 
 /// The JSON formats, told apart by their shape.
 fn detect_json(json: &Value) -> Option<Format> {
-    aegis::detect(json)
+    crate::backup::detect(json)
+        .then_some(Format::TwofoldBackup)
+        .or_else(|| aegis::detect(json))
         .or_else(|| twofas::detect(json))
         .or_else(|| bitwarden::detect(json))
         .or_else(|| freeotp_plus::detect(json).then_some(Format::FreeOtpPlus))
@@ -259,6 +268,7 @@ pub fn import_as(
         });
     }
     let (entries, problems) = match format {
+        Format::TwofoldBackup => crate::backup::import(bytes, password)?,
         Format::AegisPlain | Format::AegisEncrypted => aegis::import(bytes, password)?,
         Format::TwoFasPlain | Format::TwoFasEncrypted => twofas::import(bytes, password)?,
         Format::AndOtpPlain => andotp::import_plain(bytes)?,

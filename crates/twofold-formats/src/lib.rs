@@ -4,9 +4,12 @@
 //! for are bounded before any work is done.
 
 pub mod apply;
+pub mod backup;
 pub mod error;
+pub mod export;
 pub mod import;
 
 pub use apply::{Duplicate, Preview, Report, apply, preview};
 pub use error::{EntryProblem, ImportError};
+pub use export::{ExportError, ExportFormat, Exported, Output, export};
 pub use import::{Entry, Format, Imported, detect, import, import_as};

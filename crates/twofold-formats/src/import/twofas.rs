@@ -99,15 +99,17 @@ pub(super) fn import(
             field: "entry",
             problem: e.to_string(),
         })?;
+        let name = [s.otp.account, s.otp.label, label_of(&s.otp.link)]
+            .into_iter()
+            .find(|n| !n.trim().is_empty())
+            .unwrap_or_default();
+        // A service always has a name in 2FAS, the title it shows: the issuer when the token
+        // names none.
         let issuer = if s.otp.issuer.trim().is_empty() {
             s.name
         } else {
             s.otp.issuer
         };
-        let name = [s.otp.account, s.otp.label, label_of(&s.otp.link)]
-            .into_iter()
-            .find(|n| !n.trim().is_empty())
-            .unwrap_or_default();
         let tags = s
             .group_id
             .and_then(|id| groups.iter().find(|g| g.id == id))
