@@ -47,9 +47,9 @@ function mockTauri(scenario) {
   const preview = {
     id: 1, source: "screen", problems: [], enrollment: null,
     items: [
-      { index: 0, issuer: "Figma", name: "dana@example.com", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null },
-      { index: 1, issuer: "Discord", name: "dana", kind: "totp", algorithm: "SHA256", digits: 8, period: 30, duplicate_of: null },
-      { index: 2, issuer: "GitHub", name: "octocat", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: "GitHub (octocat)" },
+      { index: 0, issuer: "Figma", name: "dana@example.com", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null, tags: [] },
+      { index: 1, issuer: "Discord", name: "dana", kind: "totp", algorithm: "SHA256", digits: 8, period: 30, duplicate_of: null, tags: [] },
+      { index: 2, issuer: "GitHub", name: "octocat", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: "GitHub (octocat)", tags: [] },
     ],
   };
   const status = (state) => ({ state, needs_passphrase: true, path: "/home/you/.local/share/dev.twofold.app/vault.tfv" });
@@ -58,6 +58,12 @@ function mockTauri(scenario) {
     list_codes: () => codes,
     get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false, unlock_to_approve: false }),
     preview_opened_links: () => null,
+    export_formats: () => [
+      { id: "twofold", name: "Twofold backup (encrypted)", encrypted: true },
+      { id: "aegis", name: "Aegis (encrypted JSON)", encrypted: true },
+      { id: "otpauth", name: "otpauth:// list (plain text)", encrypted: false },
+      { id: "google-qr", name: "Google Authenticator QR codes", encrypted: false },
+    ],
     push_pending: () => scenario === "approval" ? [{
       uuid: "r1", app_name: "Shop", message: "Login requested", details: [{ key: "username", value: "dana" }, { key: "Account", value: "981266321" }],
       requester_ip: "203.0.113.9", requester_location: "Lyon, FR", created_at: Math.floor(Date.now() / 1000), expires_at: Math.floor(Date.now() / 1000) + 118,
@@ -101,7 +107,7 @@ const screens = [
   {
     name: "settings", scenario: "codes", ready: "[data-code]",
     act: (p) => p.click("button[aria-label='Settings']"),
-    then: "form[aria-label='Settings']", expect: ["Lock after this many idle minutes", "Login approval", "https://auth.shop.example"],
+    then: "form[aria-label='Settings']", expect: ["Lock after this many idle minutes", "Login approval", "https://auth.shop.example", "Twofold backup (encrypted)"],
   },
   {
     name: "approval", scenario: "approval", ready: "[role='dialog']",

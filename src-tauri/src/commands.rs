@@ -4,4 +4,5 @@ pub mod accounts;
 pub mod manage;
 pub mod push;
 pub mod scan;
+pub mod transfer;
 pub mod vault;

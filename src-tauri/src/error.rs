@@ -33,6 +33,9 @@ pub enum ErrorCode {
     AlreadyExists,
     /// A file could not be read or written (its path and the system's reason in the message).
     Io,
+    /// A file to import is not an export Twofold reads, or is damaged (the message says which
+    /// app, part and problem).
+    InvalidFile,
     /// Something inside the app failed (a bug, or the system refused a resource); restarting
     /// may help.
     Internal,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use twofold_core::clock::SharedClock;
 use twofold_core::keychain::{KeyStore, KeyStoreError, Keychain, UnreachableKeyStore};
 use twofold_core::vault::KeyMode;
-use twofold_core::{Account, AccountDraft, Vault};
+use twofold_core::{Account, Vault};
 
 use crate::error::{ErrorCode, IpcError};
 
@@ -27,6 +27,8 @@ pub struct AppSession {
     /// Preferences, from `settings.json` beside the vault.
     pub settings: Mutex<Settings>,
     pub clipboard: Arc<SecretClipboard>,
+    /// Another app's export file waiting for its password (kept in memory, dropped on lock).
+    pub staged_import: Mutex<Option<StagedImport>>,
     /// `otpauth://` links the browser or a second launch handed over, not yet previewed.
     pub opened_links: Mutex<Vec<String>>,
     /// Set by every lock, so an unlock started at launch never undoes one.
@@ -35,13 +37,31 @@ pub struct AppSession {
     pub clock: SharedClock,
 }
 
-/// A preview's accounts, kept in Rust (seeds never go to the page) until confirmed.
+/// A preview's accounts with the labels they come with (an import's tags and pins), kept in
+/// Rust (seeds never go to the page) until confirmed.
 #[derive(Debug)]
 pub struct PendingAdd {
     pub id: u32,
-    pub drafts: Vec<AccountDraft>,
+    pub entries: Vec<twofold_formats::Entry>,
     /// A push-approval enrollment link found with them.
     pub enrollment: Option<twofold_push::protocol::EnrollmentLink>,
+}
+
+/// An encrypted export read but not yet opened: its bytes and format, until the password comes.
+pub struct StagedImport {
+    pub bytes: zeroize::Zeroizing<Vec<u8>>,
+    pub format: twofold_formats::Format,
+}
+
+impl std::fmt::Debug for StagedImport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "StagedImport({:?}, {} bytes)",
+            self.format,
+            self.bytes.len()
+        )
+    }
 }
 
 impl std::fmt::Debug for AppSession {
@@ -86,6 +106,10 @@ impl AppSession {
         drop(vault);
         *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.trash.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self
+            .staged_import
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// Runs `op` on the open vault. When the file turns out to be re-keyed or replaced by
@@ -136,6 +160,7 @@ impl AppSession {
             clock,
             vault: Mutex::new(None),
             pending: Mutex::new(None),
+            staged_import: Mutex::new(None),
             trash: Mutex::new(None),
             settings: Mutex::new(Settings::load(&settings::path_beside(&path))),
             clipboard: Arc::default(),

@@ -116,7 +116,7 @@ fn first_run_add_codes_lock_unlock() {
     assert_eq!(
         preview["items"][0],
         json!({"index": 0, "issuer": "RFC", "name": "sha1", "kind": "totp", "algorithm": "SHA1",
-               "digits": 8, "period": 30, "duplicate_of": null})
+               "digits": 8, "period": 30, "duplicate_of": null, "tags": []})
     );
     assert_eq!(app.confirm_all(&preview).unwrap().len(), 1);
     // The same account again: the preview names the existing one, and confirming adds nothing.
@@ -676,4 +676,102 @@ fn a_new_vault_directory_is_private_to_the_user() {
         let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700, "{}", dir.display());
     }
+}
+
+#[test]
+fn an_encrypted_export_dropped_on_the_window_asks_its_password_then_previews() {
+    let app = App::new();
+    app.call("create_vault", json!({"passphrase": "correct horse"}))
+        .unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/twofold-formats/tests/fixtures");
+    let path = fixtures.join("aegis/encrypted.json");
+    let step = app
+        .call("open_file", json!({"path": path.display().to_string()}))
+        .unwrap();
+    assert_eq!(
+        step,
+        json!({"step": "password", "app": "Aegis", "format": "Aegis (encrypted JSON)"})
+    );
+    // A wrong password: said, and the file still waits for the right one.
+    let err = app
+        .call("import_password", json!({"password": "wrong"}))
+        .unwrap_err();
+    assert_eq!(err["code"], "wrong_passphrase", "{err}");
+    let step = app
+        .call(
+            "import_password",
+            json!({"password": "correct horse battery"}),
+        )
+        .unwrap();
+    assert_eq!(step["step"], "preview");
+    let preview = &step["preview"];
+    assert_eq!(preview["source"], "file");
+    assert_eq!(preview["items"].as_array().unwrap().len(), 5);
+    assert_eq!(preview["items"][1]["tags"], json!(["Work", "Personal"]));
+    assert_eq!(preview["problems"].as_array().unwrap().len(), 2);
+    assert!(
+        !preview.to_string().contains("JBSWY3DPEHPK3PXP"),
+        "no seed in the preview"
+    );
+    assert_eq!(app.confirm_all(preview).unwrap().len(), 5);
+    // The tags and the pin came with the accounts.
+    let codes = app.call("list_codes", json!({})).unwrap();
+    let github = codes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["issuer"] == "GitHub")
+        .unwrap();
+    assert_eq!(github["tags"], json!(["Work"]));
+    assert_eq!(github["pinned"], true);
+    // A plain export of another app goes straight to its preview; everything is a duplicate.
+    let step = app
+        .call(
+            "open_file",
+            json!({"path": fixtures.join("apps/2fas-plain.2fas").display().to_string()}),
+        )
+        .unwrap();
+    let items = step["preview"]["items"].as_array().unwrap();
+    assert!(
+        items.iter().all(|i| i["duplicate_of"].is_string()),
+        "{items:?}"
+    );
+    // A file that is neither an export nor an image: a clear error.
+    let notes = app._dir.path().join("notes.txt");
+    std::fs::write(&notes, "my shopping list").unwrap();
+    let err = app
+        .call("open_file", json!({"path": notes.display().to_string()}))
+        .unwrap_err();
+    assert_eq!(err["code"], "no_code", "{err}");
+}
+
+#[test]
+fn exports_are_new_private_files_and_need_a_password_when_encrypted() {
+    let app = App::new();
+    app.call("create_vault", json!({"passphrase": "correct horse"}))
+        .unwrap();
+    app.add_link("otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub")
+        .unwrap();
+    let formats = app.call("export_formats", json!({})).unwrap();
+    assert!(
+        formats
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "twofold" && f["encrypted"] == true)
+    );
+    let err = app
+        .call(
+            "export_accounts",
+            json!({"format": "twofold", "password": null}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "passphrase_required", "{err}");
+    let qr = app.call("export_google_qr", json!({})).unwrap();
+    assert_eq!(qr["codes"].as_array().unwrap().len(), 1);
+    assert!(
+        qr["codes"][0].as_str().unwrap().starts_with("<?xml")
+            || qr["codes"][0].as_str().unwrap().contains("<svg")
+    );
 }

@@ -157,6 +157,18 @@ async fn full_disk(backend: Backend) {
             user_body(n),
         )
         .await;
+        if s != 200 && s != 503 {
+            // Which cause the server logged for a refusal that is not the clean 503.
+            let log = std::fs::read_to_string(logs.path().join("server.log")).unwrap_or_default();
+            let causes: Vec<&str> = log
+                .lines()
+                .filter(|l| l.contains("request failed"))
+                .collect();
+            panic!(
+                "users/new on a full disk answered {s}: {b}\nserver log:\n{}",
+                causes.join("\n")
+            );
+        }
         if ok_or_unavailable("users/new on a full disk", s, &b) {
             kept.push(b["user"]["id"].as_i64().unwrap());
         } else {

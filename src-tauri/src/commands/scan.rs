@@ -5,8 +5,9 @@
 
 use serde::Serialize;
 use tauri::State;
+use twofold_core::account::Labels;
 use twofold_core::scan::{self, ScanItem};
-use twofold_core::vault::{AddError, Contents};
+use twofold_core::vault::Contents;
 use twofold_core::{AccountDraft, OsEntropy, qr};
 use twofold_push::protocol::EnrollmentLink;
 
@@ -27,15 +28,18 @@ pub struct PreviewItem {
     pub algorithm: String,
     pub digits: u8,
     pub period: Option<u32>,
-    /// The display name of the account already in the vault with the same secret.
+    /// The display name of the account already in the vault with the same secret (or of an
+    /// earlier entry of the same import).
     pub duplicate_of: Option<String>,
+    /// The tags it comes with (an import's groups).
+    pub tags: Vec<String>,
 }
 
 /// What a scan or a pasted link would add; confirm it with `confirm_add`.
 #[derive(Debug, Serialize, Clone, PartialEq, Eq, ts_rs::TS)]
 pub struct Preview {
     pub id: u32,
-    /// `link`, `image`, `clipboard` or `screen`.
+    /// `link`, `image`, `clipboard`, `screen` or `file` (another app's export).
     pub source: String,
     pub items: Vec<PreviewItem>,
     /// QR codes or texts that were found but are not accounts, each with the reason.
@@ -88,19 +92,53 @@ fn hold(session: &AppSession, source: &str, texts: &[String]) -> Result<Preview,
             .unwrap_or_else(|| "nothing to add".into());
         return Err(IpcError::new(ErrorCode::InvalidUri, why));
     }
+    let entries = drafts.into_iter().map(entry_of).collect();
+    hold_entries(session, source, entries, problems, enrollment)
+}
+
+/// A scanned or pasted account with the labels it names (no tags, no pin).
+fn entry_of(draft: AccountDraft) -> twofold_formats::Entry {
+    let labels = Labels {
+        issuer: draft.issuer.clone(),
+        name: draft.name.clone(),
+        ..Labels::default()
+    };
+    twofold_formats::Entry { draft, labels }
+}
+
+/// Holds `entries` as the pending preview (replacing any earlier one): each named, duplicates
+/// of the vault or of an earlier entry marked.
+pub(crate) fn hold_entries(
+    session: &AppSession,
+    source: &str,
+    entries: Vec<twofold_formats::Entry>,
+    problems: Vec<String>,
+    enrollment: Option<EnrollmentLink>,
+) -> Result<Preview, IpcError> {
     let contents = session.with_vault(|vault| Ok(vault.read()?))?;
-    let items = drafts
+    let marks = twofold_formats::preview(&contents, &entries);
+    let items = entries
         .iter()
+        .zip(marks)
         .zip(0..)
-        .map(|(d, index)| PreviewItem {
-            index,
-            issuer: d.issuer.clone(),
-            name: d.name.clone(),
-            kind: super::accounts::OtpKind::of(d.params.method()),
-            algorithm: d.params.algorithm().to_string(),
-            digits: d.params.digits(),
-            period: d.params.method().period(),
-            duplicate_of: contents.find_duplicate(d).map(|a| a.display_name()),
+        .map(|((e, mark), index)| {
+            let d = &e.draft;
+            PreviewItem {
+                index,
+                issuer: d.issuer.clone(),
+                name: d.name.clone(),
+                kind: super::accounts::OtpKind::of(d.params.method()),
+                algorithm: d.params.algorithm().to_string(),
+                digits: d.params.digits(),
+                period: d.params.method().period(),
+                duplicate_of: mark.duplicate_of.map(|dup| match dup {
+                    twofold_formats::Duplicate::InVault(name) => name,
+                    twofold_formats::Duplicate::InImport(name) => {
+                        format!("{name}, earlier in this import")
+                    }
+                }),
+                tags: e.labels.tags.clone(),
+            }
         })
         .collect();
     let mut pending = session.pending.lock().map_err(poisoned)?;
@@ -111,7 +149,7 @@ fn hold(session: &AppSession, source: &str, texts: &[String]) -> Result<Preview,
     });
     *pending = Some(PendingAdd {
         id,
-        drafts,
+        entries,
         enrollment,
     });
     Ok(Preview {
@@ -179,7 +217,7 @@ pub async fn scan_image(
 
 /// The bytes of a request body: raw where the webview's IPC carries binary bodies, a JSON array
 /// of byte values where it falls back to JSON messages (WebKitGTK's postMessage).
-fn body_bytes(body: &tauri::ipc::InvokeBody) -> Option<Vec<u8>> {
+pub(crate) fn body_bytes(body: &tauri::ipc::InvokeBody) -> Option<Vec<u8>> {
     match body {
         tauri::ipc::InvokeBody::Raw(bytes) => Some(bytes.clone()),
         tauri::ipc::InvokeBody::Json(serde_json::Value::Array(values)) => values
@@ -188,6 +226,12 @@ fn body_bytes(body: &tauri::ipc::InvokeBody) -> Option<Vec<u8>> {
             .collect(),
         tauri::ipc::InvokeBody::Json(_) => None,
     }
+}
+
+/// The QR codes of an encoded image as the pending preview.
+pub(crate) async fn scan_bytes(session: &AppSession, bytes: Vec<u8>) -> Result<Preview, IpcError> {
+    let texts = decode(bytes).await?;
+    hold(session, "image", &texts)
 }
 
 /// An image file by path (a file dropped on the window).
@@ -330,29 +374,27 @@ pub async fn confirm_add(
             }
         }
     };
-    let chosen: Vec<AccountDraft> = pending
-        .drafts
+    let chosen: Vec<twofold_formats::Entry> = pending
+        .entries
         .into_iter()
         .zip(0u32..)
         .filter(|(_, i)| indexes.contains(i))
-        .map(|(d, _)| d)
+        .map(|(e, _)| e)
         .collect();
     let t = session.now();
     session.with_vault(|vault| {
-        let (ids, _) = vault.update(&mut OsEntropy, |c: &mut Contents| {
-            let mut ids = Vec::new();
-            for draft in chosen {
-                // `add` refuses a duplicate (one the vault gained since the preview, or a
-                // repeat within it): skipped, not an error.
-                match c.add(draft, &mut OsEntropy, t) {
-                    Ok(id) => ids.push(id.to_string()),
-                    Err(AddError::Duplicate { .. }) => {}
-                    Err(e) => return Err(IpcError::from(e)),
-                }
-            }
-            Ok::<_, IpcError>(ids)
-        })??;
-        Ok(ids)
+        // A duplicate (one the vault gained since the preview, or a repeat within it) is
+        // skipped, not added twice; the labels an import brought come with each account.
+        let (report, _) = vault
+            .update(&mut OsEntropy, |c: &mut Contents| {
+                twofold_formats::apply(c, chosen, Vec::new(), &mut OsEntropy, t)
+            })?
+            .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
+        Ok(report
+            .added
+            .into_iter()
+            .map(|(_, id)| id.to_string())
+            .collect())
     })
 }
 

@@ -208,8 +208,8 @@ describe("CodeList", () => {
       id: 7,
       source: "link",
       items: [
-        { index: 0, issuer: "New", name: "x", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null },
-        { index: 1, issuer: "GitHub", name: "octocat", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: "GitHub (octocat)" },
+        { index: 0, issuer: "New", name: "x", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null, tags: [] },
+        { index: 1, issuer: "GitHub", name: "octocat", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: "GitHub (octocat)", tags: [] },
       ],
       problems: [],
       enrollment: null,
@@ -248,8 +248,8 @@ describe("CodeList", () => {
       id: 3,
       source: "link",
       items: [
-        { index: 0, issuer: "A", name: "a", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null },
-        { index: 1, issuer: "B", name: "b", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null },
+        { index: 0, issuer: "A", name: "a", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null, tags: [] },
+        { index: 1, issuer: "B", name: "b", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null, tags: [] },
       ],
       problems: [],
       enrollment: null,
@@ -289,7 +289,7 @@ describe("CodeList", () => {
     const preview: Preview = {
       id: 1,
       source: "screen",
-      items: [{ index: 0, issuer: "Acme", name: "alice", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null }],
+      items: [{ index: 0, issuer: "Acme", name: "alice", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: null, tags: [] }],
       problems: ["a QR code or text that is not an otpauth:// or otpauth-migration:// link"],
       enrollment: null,
     };

@@ -1,6 +1,6 @@
 // Generated from the Rust types in src-tauri by `typescript_bindings()`. Do not edit.
 
-export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "no_code" | "not_found" | "clipboard" | "push" | "disk_full" | "damaged" | "newer_version" | "key_missing" | "already_exists" | "io" | "internal";
+export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "no_code" | "not_found" | "clipboard" | "push" | "disk_full" | "damaged" | "newer_version" | "key_missing" | "already_exists" | "io" | "invalid_file" | "internal";
 
 export type FieldProblem = { field: string, message: string, };
 
@@ -42,13 +42,18 @@ last_used_at: number | null, };
 
 export type PreviewItem = { index: number, issuer: string, name: string, kind: OtpKind, algorithm: string, digits: number, period: number | null, 
 /**
- * The display name of the account already in the vault with the same secret.
+ * The display name of the account already in the vault with the same secret (or of an
+ * earlier entry of the same import).
  */
-duplicate_of: string | null, };
+duplicate_of: string | null, 
+/**
+ * The tags it comes with (an import's groups).
+ */
+tags: Array<string>, };
 
 export type Preview = { id: number, 
 /**
- * `link`, `image`, `clipboard` or `screen`.
+ * `link`, `image`, `clipboard`, `screen` or `file` (another app's export).
  */
 source: string, items: Array<PreviewItem>, 
 /**
@@ -99,6 +104,38 @@ server: string,
  * The application that asks, when the link names it.
  */
 app: string | null, };
+
+export type ImportStep = { "step": "preview", preview: Preview, } | { "step": "password", 
+/**
+ * The app that wrote it.
+ */
+app: string, 
+/**
+ * The format's name.
+ */
+format: string, };
+
+export type ExportChoice = { id: string, name: string, 
+/**
+ * Needs a password (else the file holds every secret readable).
+ */
+encrypted: boolean, };
+
+export type ExportDone = { 
+/**
+ * Where the file is.
+ */
+path: string, accounts: number, 
+/**
+ * Accounts the format cannot hold, with why.
+ */
+skipped: Array<string>, };
+
+export type QrExport = { 
+/**
+ * SVG images, in order.
+ */
+codes: Array<string>, accounts: number, skipped: Array<string>, };
 
 export type DetailRow = { key: string, value: string, };
 

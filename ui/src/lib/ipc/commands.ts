@@ -1,6 +1,6 @@
 // Generated from the #[tauri::command] signatures by src-tauri/tests/ipc_commands.rs. Do not edit.
 import { invoke } from "@tauri-apps/api/core";
-import type { AccountEdit, AnswerView, ApprovalView, CodeView, Decision, KeychainHealth, ManualEntry, Preview, PushDeviceView, Settings, VaultStatus } from "./bindings";
+import type { AccountEdit, AnswerView, ApprovalView, CodeView, Decision, ExportChoice, ExportDone, ImportStep, KeychainHealth, ManualEntry, Preview, PushDeviceView, QrExport, Settings, VaultStatus } from "./bindings";
 
 export const vaultStatus = () => invoke<VaultStatus>("vault_status");
 export const createVault = (passphrase: string | null) => invoke<VaultStatus>("create_vault", { passphrase });
@@ -31,6 +31,18 @@ export const confirmAdd = (id: number, indexes: number[]) => invoke<string[]>("c
 export const cancelAdd = () => invoke<null>("cancel_add");
 /** The links the browser or a second launch handed over since the last call, every one in the order they came, as one preview (`None` when none waits). While the vault is locked they stay queued. */
 export const previewOpenedLinks = () => invoke<Preview | null>("preview_opened_links");
+/** A file by path (dropped on the window): an export, or an image with QR codes. */
+export const openFile = (path: string) => invoke<ImportStep>("open_file", { path });
+/** A file picked in the page, its bytes as the raw request body. */
+export const openFileBytes = (body: Uint8Array) => invoke<ImportStep>("open_file_bytes", body);
+/** The password of the encrypted export waiting: its preview. A wrong password keeps the file waiting for another try. */
+export const importPassword = (password: string) => invoke<ImportStep>("import_password", { password });
+/** The formats Twofold exports. */
+export const exportFormats = () => invoke<ExportChoice[]>("export_formats");
+/** Exports every account in `format` (a password for encrypted ones) to a new file in the Downloads folder, readable by the user only. */
+export const exportAccounts = (format: string, password: string | null) => invoke<ExportDone>("export_accounts", { format, password });
+/** Google Authenticator's export: the QR codes to scan with the phone, one after another. */
+export const exportGoogleQr = () => invoke<QrExport>("export_google_qr");
 /** Copies an account's current code (or the next one) to the clipboard, marked for clipboard managers to leave out of their history, and clears it after the user's delay if it is still there. Returns what was copied. */
 export const copyCode = (id: string, next: boolean) => invoke<CodeView>("copy_code", { id, next });
 /** Changes an account's issuer, name, tags, colour and pin. */

@@ -26,12 +26,17 @@ import type {
   VaultState,
   KeychainState,
   OtpKind,
+  ImportStep,
+  ExportChoice,
+  ExportDone,
+  QrExport,
 } from "./bindings";
 
 export type { AnswerView, ApprovalView, Decision, DenyReason, DetailRow, EnrollmentOffer, PushDeviceView, RequestStatus };
 export type { KeychainHealth };
 export type { AccountEdit, CodeView, ErrorCode, FieldProblem, IpcError, ManualEntry, Preview, PreviewItem, Settings, SortOrder, VaultStatus };
 export type { VaultState, KeychainState, OtpKind };
+export type { ImportStep, ExportChoice, ExportDone, QrExport };
 
 export function isIpcError(e: unknown): e is IpcError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
