@@ -22,7 +22,7 @@ mod file;
 mod header;
 mod payload;
 
-pub use contents::{AddError, Contents};
+pub use contents::{AddError, Contents, DuplicateKey, duplicate_key};
 pub use file::{APP_ID, backup_path, create_private_dir, default_location};
 use file::{FileLock, atomic_replace, read_file};
 pub use header::{FORMAT_VERSION, HEADER_LEN, KdfParams, MAGIC};

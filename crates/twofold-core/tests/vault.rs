@@ -555,3 +555,47 @@ fn a_lost_keychain_entry_is_put_back_while_the_vault_is_open() {
         vault::KeychainCheck::NotUsed
     );
 }
+
+#[test]
+fn many_accounts_at_once_skip_duplicates_and_keep_their_labels() {
+    use twofold_core::account::Labels;
+    use twofold_core::vault::AddError;
+    let mut contents = Contents::default();
+    contents
+        .add(draft("GitHub", "octocat", b"seed-one"), &mut OsEntropy, 1)
+        .unwrap();
+    let labelled = |d: AccountDraft, tag: &str| {
+        let labels = Labels {
+            issuer: d.issuer.clone(),
+            name: d.name.clone(),
+            tags: vec![tag.to_owned()],
+            color: None,
+            pinned: true,
+        };
+        (d, labels)
+    };
+    let results = contents
+        .add_labelled(
+            [
+                labelled(draft("Bank", "alice", b"seed-two"), "Money"),
+                // The vault has this seed already (under another name).
+                labelled(draft("Other", "x", b"seed-one"), "Work"),
+                // Repeated within the same batch.
+                labelled(draft("Bank again", "alice", b"seed-two"), "Money"),
+            ],
+            &mut OsEntropy,
+            2,
+        )
+        .unwrap();
+    assert!(results[0].is_ok());
+    assert!(
+        matches!(&results[1], Err(AddError::Duplicate { name, .. }) if name == "GitHub (octocat)")
+    );
+    assert!(matches!(&results[2], Err(AddError::Duplicate { name, .. }) if name == "Bank (alice)"));
+    assert_eq!(contents.accounts.len(), 2);
+    let bank = &contents.accounts[1];
+    assert_eq!(
+        (bank.tags.clone(), bank.pinned, bank.created_at),
+        (vec!["Money".to_owned()], true, 2)
+    );
+}

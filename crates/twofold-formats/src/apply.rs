@@ -4,9 +4,11 @@
 //! labels in one change, and a report of what was added, skipped as a duplicate, or not
 //! importable.
 
+use std::collections::HashMap;
+
 use twofold_core::account::AccountId;
 use twofold_core::entropy::{Entropy, EntropyError};
-use twofold_core::vault::{AddError, Contents};
+use twofold_core::vault::{AddError, Contents, DuplicateKey, duplicate_key};
 
 use crate::error::EntryProblem;
 use crate::import::Entry;
@@ -41,33 +43,30 @@ pub struct Report {
     pub problems: Vec<EntryProblem>,
 }
 
-/// Each entry with the account it would duplicate, in order.
+/// Each entry with the account it would duplicate, in order (one hash lookup an entry, so an
+/// import of thousands previews at once).
 pub fn preview(contents: &Contents, entries: &[Entry]) -> Vec<Preview> {
+    let in_vault = contents.duplicate_index();
+    let mut earlier: HashMap<DuplicateKey, usize> = HashMap::new();
     entries
         .iter()
         .enumerate()
         .map(|(i, entry)| {
-            let in_vault = contents
-                .find_duplicate(&entry.draft)
-                .map(|a| Duplicate::InVault(a.display_name()));
-            let earlier = || {
-                entries[..i]
-                    .iter()
-                    .find(|e| same_code(e, entry))
-                    .map(|e| Duplicate::InImport(e.draft.display_name()))
+            let key = duplicate_key(&entry.draft.secret, entry.draft.params.method());
+            let duplicate_of = match (in_vault.get(&key), earlier.get(&key)) {
+                (Some(&at), _) => Some(Duplicate::InVault(contents.accounts[at].display_name())),
+                (None, Some(&at)) => Some(Duplicate::InImport(entries[at].draft.display_name())),
+                (None, None) => {
+                    earlier.insert(key, i);
+                    None
+                }
             };
             Preview {
                 name: entry.draft.display_name(),
-                duplicate_of: in_vault.or_else(earlier),
+                duplicate_of,
             }
         })
         .collect()
-}
-
-fn same_code(a: &Entry, b: &Entry) -> bool {
-    a.draft.secret == b.draft.secret
-        && std::mem::discriminant(&a.draft.params.method())
-            == std::mem::discriminant(&b.draft.params.method())
 }
 
 /// Adds `entries` (those the user kept) to `contents` with their labels; duplicates are skipped
@@ -81,19 +80,19 @@ pub fn apply(
     entropy: &mut dyn Entropy,
     now: u64,
 ) -> Result<Report, EntropyError> {
+    let names: Vec<String> = entries.iter().map(|e| e.draft.display_name()).collect();
+    let results = contents.add_labelled(
+        entries.into_iter().map(|e| (e.draft, e.labels)),
+        entropy,
+        now,
+    )?;
     let mut report = Report {
         problems,
         ..Report::default()
     };
-    for entry in entries {
-        let name = entry.draft.display_name();
-        match contents.add(entry.draft, entropy, now) {
-            Ok(id) => {
-                if let Some(account) = contents.get_mut(&id) {
-                    entry.labels.apply_to(account);
-                }
-                report.added.push((name, id));
-            }
+    for (name, result) in names.into_iter().zip(results) {
+        match result {
+            Ok(id) => report.added.push((name, id)),
             Err(AddError::Duplicate { name: existing, .. }) => {
                 report.duplicates.push((name, existing));
             }

@@ -16,7 +16,7 @@ use twofold_core::{Account, Secret};
 use zeroize::Zeroizing;
 
 use crate::error::{EntryProblem, ImportError};
-use crate::import::Entry;
+use crate::import::{Entry, Input};
 
 const APP: &str = "Twofold backup";
 /// The `format` field's value.
@@ -194,7 +194,11 @@ fn checked_kdf(i: usize, kdf: &Kdf) -> Result<KdfParams, ImportError> {
 
 /// Opens a backup with its passphrase: the vault contents it holds.
 pub fn open(bytes: &[u8], passphrase: Option<&Secret>) -> Result<Contents, ImportError> {
-    let file: File = crate::import::parse_json(APP, "the file", bytes)?;
+    open_input(Input::Bytes(bytes), passphrase)
+}
+
+fn open_input(input: Input<'_>, passphrase: Option<&Secret>) -> Result<Contents, ImportError> {
+    let file: File = input.parse(APP, "the file")?;
     if file.format != FORMAT {
         return Err(ImportError::damaged(APP, "format", "not a Twofold backup"));
     }
@@ -264,10 +268,10 @@ pub fn open(bytes: &[u8], passphrase: Option<&Secret>) -> Result<Contents, Impor
 /// A backup's accounts as import entries: every label kept (tags, colour, pin) and the
 /// parameters Twofold keeps verbatim.
 pub(crate) fn import(
-    bytes: &[u8],
+    input: Input<'_>,
     passphrase: Option<&Secret>,
 ) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
-    let contents = open(bytes, passphrase)?;
+    let contents = open_input(input, passphrase)?;
     crate::import::check_count(APP, contents.accounts.len())?;
     let mut entries = Vec::new();
     let mut problems = Vec::new();

@@ -250,6 +250,11 @@ pub fn import(bytes: &[u8], password: Option<&Secret>) -> Result<Imported, Impor
             limit: MAX_FILE_BYTES,
         });
     }
+    // JSON is parsed once: for detection and for the importer.
+    if let Ok(json) = serde_json::from_slice::<Value>(bytes) {
+        let format = detect_json(&json).ok_or(ImportError::UnknownFormat)?;
+        return convert_input(format, Input::Json(json), password);
+    }
     let format = detect(bytes).ok_or(ImportError::UnknownFormat)?;
     import_as(format, bytes, password)
 }
@@ -267,20 +272,34 @@ pub fn import_as(
             limit: MAX_FILE_BYTES,
         });
     }
+    convert_input(format, Input::Bytes(bytes), password)
+}
+
+/// Runs the format's importer on the content.
+fn convert_input(
+    format: Format,
+    input: Input<'_>,
+    password: Option<&Secret>,
+) -> Result<Imported, ImportError> {
+    let bytes = |input: Input<'_>| match input {
+        Input::Bytes(b) => Ok(b.to_vec()),
+        Input::Json(v) => serde_json::to_vec(&v)
+            .map_err(|e| ImportError::damaged(format.app(), "the file", e.to_string())),
+    };
     let (entries, problems) = match format {
-        Format::TwofoldBackup => crate::backup::import(bytes, password)?,
-        Format::AegisPlain | Format::AegisEncrypted => aegis::import(bytes, password)?,
-        Format::TwoFasPlain | Format::TwoFasEncrypted => twofas::import(bytes, password)?,
-        Format::AndOtpPlain => andotp::import_plain(bytes)?,
-        Format::AndOtpEncrypted => andotp::import_encrypted(bytes, password)?,
-        Format::BitwardenJson => bitwarden::import_json(bytes)?,
-        Format::BitwardenCsv => bitwarden::import_csv(bytes)?,
-        Format::FreeOtpPlus => freeotp_plus::import(bytes)?,
-        Format::ProtonPlain | Format::ProtonEncrypted => proton::import(bytes, password)?,
-        Format::LastPass => lastpass::import(bytes)?,
-        Format::Steam => steam::import(bytes)?,
-        Format::Duo => duo::import(bytes)?,
-        Format::UriList => uri_list::import(bytes)?,
+        Format::TwofoldBackup => crate::backup::import(input, password)?,
+        Format::AegisPlain | Format::AegisEncrypted => aegis::import(input, password)?,
+        Format::TwoFasPlain | Format::TwoFasEncrypted => twofas::import(input, password)?,
+        Format::AndOtpPlain => andotp::import_plain(input)?,
+        Format::AndOtpEncrypted => andotp::import_encrypted(&bytes(input)?, password)?,
+        Format::BitwardenJson => bitwarden::import_json(input)?,
+        Format::BitwardenCsv => bitwarden::import_csv(&bytes(input)?)?,
+        Format::FreeOtpPlus => freeotp_plus::import(input)?,
+        Format::ProtonPlain | Format::ProtonEncrypted => proton::import(input, password)?,
+        Format::LastPass => lastpass::import(input)?,
+        Format::Steam => steam::import(input)?,
+        Format::Duo => duo::import(input)?,
+        Format::UriList => uri_list::import(&bytes(input)?)?,
     };
     if entries.len() + problems.len() > MAX_ENTRIES {
         return Err(ImportError::TooManyEntries {
@@ -294,6 +313,28 @@ pub fn import_as(
         entries,
         problems,
     })
+}
+
+/// A file's content as an importer receives it: its bytes, or its JSON when detection has
+/// parsed it already (a large file is then not parsed twice).
+pub(crate) enum Input<'a> {
+    Bytes(&'a [u8]),
+    Json(Value),
+}
+
+impl Input<'_> {
+    /// The content as the format's shape, or which app's file is damaged.
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+        self,
+        app: &'static str,
+        field: &str,
+    ) -> Result<T, ImportError> {
+        match self {
+            Self::Bytes(bytes) => parse_json(app, field, bytes),
+            Self::Json(value) => serde_json::from_value(value)
+                .map_err(|e| ImportError::damaged(app, field, e.to_string())),
+        }
+    }
 }
 
 /// Parses JSON of the format's shape, or says which app's file is damaged.

@@ -1,8 +1,11 @@
 //! The decrypted contents of a vault: the accounts in the user's order, and adding one unless
 //! it is there already.
 
-use crate::account::{Account, AccountDraft, AccountId};
+use std::collections::HashMap;
+
+use crate::account::{Account, AccountDraft, AccountId, Labels};
 use crate::entropy::{Entropy, EntropyError};
+use crate::otp::Method;
 
 /// The decrypted contents of a vault.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -47,6 +50,48 @@ impl Contents {
         Ok(id)
     }
 
+    /// Adds many accounts with their labels in one pass (an import of thousands): each unless
+    /// one with the same secret for the same kind of code is there already or was added
+    /// earlier in the same call — one hash lookup each, not a scan of the list. In order, what
+    /// became of each; only a failing random source stops it.
+    pub fn add_labelled(
+        &mut self,
+        entries: impl IntoIterator<Item = (AccountDraft, Labels)>,
+        entropy: &mut dyn Entropy,
+        now: u64,
+    ) -> Result<Vec<Result<AccountId, AddError>>, EntropyError> {
+        let mut index = self.duplicate_index();
+        let mut out = Vec::new();
+        for (draft, labels) in entries {
+            let key = duplicate_key(&draft.secret, draft.params.method());
+            if let Some(&at) = index.get(&key) {
+                let existing: &Account = &self.accounts[at];
+                out.push(Err(AddError::Duplicate {
+                    existing: existing.id.clone(),
+                    name: existing.display_name(),
+                }));
+                continue;
+            }
+            let id = AccountId::random(entropy)?;
+            let mut account = Account::from_draft(draft, id.clone(), now);
+            labels.apply_to(&mut account);
+            index.insert(key, self.accounts.len());
+            self.accounts.push(account);
+            out.push(Ok(id));
+        }
+        Ok(out)
+    }
+
+    /// Where each secret (for each kind of code) is in the list, for duplicate checks of many
+    /// drafts at once.
+    pub fn duplicate_index(&self) -> HashMap<DuplicateKey, usize> {
+        self.accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (duplicate_key(&a.secret, a.params.method()), i))
+            .collect()
+    }
+
     /// The account that `draft` would duplicate, if any.
     pub fn find_duplicate(&self, draft: &AccountDraft) -> Option<&Account> {
         self.accounts.iter().find(|a| a.is_duplicate_of(draft))
@@ -72,4 +117,20 @@ impl Contents {
         let index = self.accounts.iter().position(|a| &a.id == id)?;
         Some(self.accounts.remove(index))
     }
+}
+
+/// What makes two accounts the same one: the seed and the kind of code (a hash of the seed, so
+/// that the key itself holds no secret).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DuplicateKey([u8; 32], u8);
+
+/// The duplicate key of a seed and a kind of code.
+pub fn duplicate_key(secret: &crate::Secret, method: Method) -> DuplicateKey {
+    use sha2::Digest;
+    let kind = match method {
+        Method::Totp { .. } => 0,
+        Method::Hotp { .. } => 1,
+        Method::Steam { .. } => 2,
+    };
+    DuplicateKey(sha2::Sha256::digest(secret.expose()).into(), kind)
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use twofold_core::Secret;
 use zeroize::Zeroizing;
 
-use super::{Entry, Fields, Format, check_count, convert, nth};
+use super::{Entry, Fields, Format, Input, check_count, convert, nth};
 use crate::error::{EntryProblem, ImportError};
 
 const APP: &str = "Aegis";
@@ -108,11 +108,10 @@ pub(super) fn detect(json: &Value) -> Option<Format> {
 }
 
 pub(super) fn import(
-    bytes: &[u8],
+    input: Input<'_>,
     password: Option<&Secret>,
 ) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
-    let file: File = serde_json::from_slice(bytes)
-        .map_err(|e| ImportError::damaged(APP, "the file", e.to_string()))?;
+    let file: File = input.parse(APP, "the file")?;
     let db: Db = match file.db {
         Value::Object(_) => serde_json::from_value(file.db)
             .map_err(|e| ImportError::damaged(APP, "db", e.to_string()))?,

@@ -11,7 +11,7 @@ use sha2::Digest;
 use twofold_core::Secret;
 use zeroize::Zeroizing;
 
-use super::{Entry, Fields, check_count, convert, nth, null_as_default};
+use super::{Entry, Fields, Input, check_count, convert, nth, null_as_default};
 use crate::error::{EntryProblem, ImportError};
 
 const APP: &str = "andOTP";
@@ -66,8 +66,10 @@ fn rounds(bytes: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?))
 }
 
-pub(super) fn import_plain(bytes: &[u8]) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
-    let tokens: Vec<Value> = super::parse_json(APP, "the file", bytes)?;
+pub(super) fn import_plain(
+    input: Input<'_>,
+) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
+    let tokens: Vec<Value> = input.parse(APP, "the file")?;
     check_count(APP, tokens.len())?;
     let fields = tokens.into_iter().enumerate().map(|(i, value)| {
         let t: Token = serde_json::from_value(value).map_err(|e| EntryProblem {
@@ -130,7 +132,7 @@ pub(super) fn import_encrypted(
         _ => old(bytes, password),
     };
     let plain = plain.ok_or(ImportError::WrongPassword { app: APP })?;
-    import_plain(&plain)
+    import_plain(Input::Bytes(&plain))
 }
 
 fn open(key: &[u8; 32], iv: &[u8], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {

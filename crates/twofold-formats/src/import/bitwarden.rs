@@ -11,7 +11,7 @@ use serde_json::Value;
 use twofold_core::account::display_name;
 
 use super::{
-    Entry, Format, check_count, draft_from_totp_field, entry_from_draft, link_labels, nth,
+    Entry, Format, Input, check_count, draft_from_totp_field, entry_from_draft, link_labels, nth,
     null_as_default,
 };
 use crate::error::{EntryProblem, ImportError};
@@ -113,8 +113,10 @@ fn entry(
     entry_from_draft(draft, tags, pinned)
 }
 
-pub(super) fn import_json(bytes: &[u8]) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
-    let file: File = super::parse_json(APP, "the file", bytes)?;
+pub(super) fn import_json(
+    input: Input<'_>,
+) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
+    let file: File = input.parse(APP, "the file")?;
     if file.encrypted {
         return Err(ImportError::damaged(
             APP,

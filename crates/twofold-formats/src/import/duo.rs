@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Entry, Fields, check_count, convert, nth, null_as_default};
+use super::{Entry, Fields, Input, check_count, convert, nth, null_as_default};
 use crate::error::{EntryProblem, ImportError};
 
 const APP: &str = "Duo Mobile";
@@ -35,8 +35,8 @@ pub(super) fn detect(json: &Value) -> bool {
     })
 }
 
-pub(super) fn import(bytes: &[u8]) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
-    let accounts: Vec<Value> = super::parse_json(APP, "the file", bytes)?;
+pub(super) fn import(input: Input<'_>) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
+    let accounts: Vec<Value> = input.parse(APP, "the file")?;
     check_count(APP, accounts.len())?;
     let fields = accounts
         .into_iter()

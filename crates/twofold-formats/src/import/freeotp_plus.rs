@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Entry, Fields, check_count, convert, nth, null_as_default};
+use super::{Entry, Fields, Input, check_count, convert, nth, null_as_default};
 use crate::error::{EntryProblem, ImportError};
 
 const APP: &str = "FreeOTP+";
@@ -36,8 +36,8 @@ pub(super) fn detect(json: &Value) -> bool {
     json.get("tokens").is_some_and(Value::is_array) && json.get("tokenOrder").is_some()
 }
 
-pub(super) fn import(bytes: &[u8]) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
-    let file: File = super::parse_json(APP, "the file", bytes)?;
+pub(super) fn import(input: Input<'_>) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
+    let file: File = input.parse(APP, "the file")?;
     check_count(APP, file.tokens.len())?;
     let fields = file.tokens.into_iter().enumerate().map(|(i, value)| {
         let t: Token = serde_json::from_value(value).map_err(|e| EntryProblem {

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 use twofold_core::account::display_name;
 
 use super::{
-    Entry, Format, check_count, draft_from_totp_field, entry_from_draft, link_labels, nth,
+    Entry, Format, Input, check_count, draft_from_totp_field, entry_from_draft, link_labels, nth,
     null_as_default,
 };
 use crate::error::{EntryProblem, ImportError};
@@ -60,19 +60,19 @@ pub(super) fn detect(json: &Value) -> Option<Format> {
 }
 
 pub(super) fn import(
-    bytes: &[u8],
+    input: Input<'_>,
     password: Option<&Secret>,
 ) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
-    let json: Value = super::parse_json(APP, "the file", bytes)?;
-    let plain = if json.get("entries").is_some() {
-        Zeroizing::new(bytes.to_vec())
+    let json: Value = input.parse(APP, "the file")?;
+    let file: Plain = if json.get("entries").is_some() {
+        Input::Json(json).parse(APP, "entries")?
     } else {
         let sealed: Sealed = serde_json::from_value(json)
             .map_err(|e| ImportError::damaged(APP, "the file", e.to_string()))?;
         let password = password.ok_or(ImportError::PasswordRequired { app: APP })?;
-        decrypt(&sealed, password)?
+        let plain = decrypt(&sealed, password)?;
+        super::parse_json(APP, "entries", &plain)?
     };
-    let file: Plain = super::parse_json(APP, "entries", &plain)?;
     check_count(APP, file.entries.len())?;
     let mut entries = Vec::new();
     let mut problems = Vec::new();

@@ -9,7 +9,7 @@ use twofold_core::Secret;
 use twofold_core::account::AccountDraft;
 use twofold_core::otp::{Algorithm, Method, OtpParams};
 
-use super::{Entry, check_count, entry_from_draft, null_as_default};
+use super::{Entry, Input, check_count, entry_from_draft, null_as_default};
 use crate::error::{EntryProblem, ImportError};
 
 const APP: &str = "Steam";
@@ -30,8 +30,8 @@ pub(super) fn detect(json: &Value) -> bool {
             .is_some_and(|a| !a.is_empty() && a.values().all(|v| v.get("shared_secret").is_some()))
 }
 
-pub(super) fn import(bytes: &[u8]) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
-    let json: Value = super::parse_json(APP, "the file", bytes)?;
+pub(super) fn import(input: Input<'_>) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
+    let json: Value = input.parse(APP, "the file")?;
     let files: Vec<(String, Value)> = match json.get("accounts").and_then(Value::as_object) {
         Some(accounts) => accounts
             .iter()

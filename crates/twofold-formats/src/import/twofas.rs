@@ -11,7 +11,7 @@ use serde_json::Value;
 use twofold_core::Secret;
 use zeroize::Zeroizing;
 
-use super::{Entry, Fields, Format, check_count, convert, nth, null_as_default};
+use super::{Entry, Fields, Format, Input, check_count, convert, nth, null_as_default};
 use crate::error::{EntryProblem, ImportError};
 
 const APP: &str = "2FAS";
@@ -80,10 +80,10 @@ pub(super) fn detect(json: &Value) -> Option<Format> {
 }
 
 pub(super) fn import(
-    bytes: &[u8],
+    input: Input<'_>,
     password: Option<&Secret>,
 ) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
-    let file: File = super::parse_json(APP, "the file", bytes)?;
+    let file: File = input.parse(APP, "the file")?;
     let services = if file.services_encrypted.is_empty() {
         file.services
     } else {
