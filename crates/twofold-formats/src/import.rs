@@ -6,10 +6,12 @@ mod aegis;
 mod andotp;
 mod bitwarden;
 mod duo;
+mod ente;
 mod freeotp_plus;
 mod lastpass;
 mod proton;
 mod steam;
+mod stratum;
 mod twofas;
 mod uri_list;
 
@@ -61,6 +63,14 @@ pub enum Format {
     Steam,
     /// Duo Mobile's accounts JSON.
     Duo,
+    /// Ente Auth's encrypted export (Argon2id + XChaCha20-Poly1305 secret stream).
+    EnteEncrypted,
+    /// Authenticator Pro / Stratum's backup, unencrypted JSON.
+    StratumPlain,
+    /// Authenticator Pro / Stratum's encrypted backup (strong and legacy).
+    StratumEncrypted,
+    /// A web page with `otpauth://` links (Authenticator Pro's HTML export).
+    HtmlLinks,
     /// `otpauth://` (and `otpauth-migration://`) links, one a line: what Aegis, Ente Auth,
     /// Google Authenticator and many others export as text.
     UriList,
@@ -68,7 +78,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, for `--list-formats` and error messages.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 20] = [
         Self::TwofoldBackup,
         Self::AegisPlain,
         Self::AegisEncrypted,
@@ -84,6 +94,10 @@ impl Format {
         Self::LastPass,
         Self::Steam,
         Self::Duo,
+        Self::EnteEncrypted,
+        Self::StratumPlain,
+        Self::StratumEncrypted,
+        Self::HtmlLinks,
         Self::UriList,
     ];
 
@@ -105,6 +119,10 @@ impl Format {
             Self::LastPass => "LastPass Authenticator (JSON)",
             Self::Steam => "Steam (maFile)",
             Self::Duo => "Duo Mobile (JSON)",
+            Self::EnteEncrypted => "Ente Auth (encrypted JSON)",
+            Self::StratumPlain => "Authenticator Pro / Stratum (plain .authpro)",
+            Self::StratumEncrypted => "Authenticator Pro / Stratum (encrypted .authpro)",
+            Self::HtmlLinks => "HTML page of otpauth:// links",
             Self::UriList => "otpauth:// list",
         }
     }
@@ -124,6 +142,9 @@ impl Format {
             Self::LastPass => "lastpass",
             Self::Steam => "steam",
             Self::Duo => "duo",
+            Self::EnteEncrypted => "ente",
+            Self::StratumPlain | Self::StratumEncrypted => "authpro",
+            Self::HtmlLinks => "html",
             Self::UriList => "otpauth",
         }
     }
@@ -141,6 +162,8 @@ impl Format {
             Self::LastPass => "LastPass Authenticator",
             Self::Steam => "Steam",
             Self::Duo => "Duo Mobile",
+            Self::EnteEncrypted => "Ente Auth",
+            Self::StratumPlain | Self::StratumEncrypted | Self::HtmlLinks => "Authenticator Pro",
             Self::UriList => "otpauth list",
         }
     }
@@ -154,6 +177,8 @@ impl Format {
                 | Self::TwoFasEncrypted
                 | Self::AndOtpEncrypted
                 | Self::ProtonEncrypted
+                | Self::EnteEncrypted
+                | Self::StratumEncrypted
         )
     }
 
@@ -222,6 +247,12 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     if uri_list::detect(bytes) {
         return Some(Format::UriList);
     }
+    if uri_list::detect_html(bytes) {
+        return Some(Format::HtmlLinks);
+    }
+    if stratum::detect_encrypted(bytes) {
+        return Some(Format::StratumEncrypted);
+    }
     andotp::detect_encrypted(bytes).then_some(Format::AndOtpEncrypted)
 }
 
@@ -237,6 +268,8 @@ fn detect_json(json: &Value) -> Option<Format> {
         .or_else(|| lastpass::detect(json).then_some(Format::LastPass))
         .or_else(|| steam::detect(json).then_some(Format::Steam))
         .or_else(|| duo::detect(json).then_some(Format::Duo))
+        .or_else(|| ente::detect(json).then_some(Format::EnteEncrypted))
+        .or_else(|| stratum::detect(json).then_some(Format::StratumPlain))
         .or_else(|| andotp::detect(json).then_some(Format::AndOtpPlain))
 }
 
@@ -299,6 +332,10 @@ fn convert_input(
         Format::LastPass => lastpass::import(input)?,
         Format::Steam => steam::import(input)?,
         Format::Duo => duo::import(input)?,
+        Format::EnteEncrypted => ente::import(input, password)?,
+        Format::StratumPlain => stratum::import(input)?,
+        Format::StratumEncrypted => stratum::import_encrypted(&bytes(input)?, password)?,
+        Format::HtmlLinks => uri_list::import_html(&bytes(input)?)?,
         Format::UriList => uri_list::import(&bytes(input)?)?,
     };
     if entries.len() + problems.len() > MAX_ENTRIES {

@@ -1,4 +1,5 @@
-//! Importers of 2FAS, andOTP, Bitwarden, FreeOTP+, Proton Authenticator, LastPass, Steam and Duo
+//! Importers of 2FAS, andOTP, Bitwarden, FreeOTP+, Proton Authenticator, LastPass, Steam, Duo,
+//! Ente Auth (encrypted) and Authenticator Pro (plain, strong, legacy, HTML)
 //! checked against files built by `fixtures/apps/make_fixtures.py` (Python's hashlib and
 //! `cryptography`, following each app's published format): the format told from the bytes,
 //! every entry compared field by field with the accounts the script wrote, codes against
@@ -172,7 +173,9 @@ fn check_md5_reported(file: &str, imported: &Imported) {
     let problems: Vec<String> = imported.problems.iter().map(ToString::to_string).collect();
     assert_eq!(problems.len(), 1, "{file}: {problems:?}");
     assert!(
-        problems[0].starts_with("Legacy (erin): algorithm: ") && problems[0].contains("MD5"),
+        problems[0].starts_with("Legacy (erin)")
+            && problems[0].contains(": algorithm: ")
+            && problems[0].contains("MD5"),
         "{file}: {problems:?}"
     );
 }
@@ -417,6 +420,10 @@ fn every_fixture_truncated_is_an_error_not_a_panic() {
         "lastpass.json",
         "steam.maFile",
         "duo.json",
+        "ente-encrypted.json",
+        "stratum-plain.authpro",
+        "stratum-legacy.authpro",
+        "stratum.html",
     ] {
         let bytes = fixture(file);
         for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
@@ -426,4 +433,91 @@ fn every_fixture_truncated_is_an_error_not_a_panic() {
             }
         }
     }
+}
+
+#[test]
+fn ente_auth_encrypted_export() {
+    let keeps = Keeps {
+        tags: true,
+        pins: true,
+    };
+    let bytes = fixture("ente-encrypted.json");
+    assert_eq!(detect(&bytes), Some(Format::EnteEncrypted));
+    let imported = open_encrypted("ente-encrypted.json", "Ente Auth");
+    // Ente's export is a link list inside: the format reported is what was read.
+    check(
+        "ente-encrypted",
+        Format::EnteEncrypted,
+        &imported,
+        &[&GITHUB, &BANK, &FORGE, &STEAM, &SHOP],
+        keeps,
+    );
+    check_md5_reported("ente-encrypted", &imported);
+    // A file asking libsodium's Argon2id for 64 GiB is refused, not obeyed.
+    let mut file: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    file["kdfParams"]["memLimit"] = serde_json::json!(64u64 << 30);
+    let err = import(
+        &serde_json::to_vec(&file).unwrap(),
+        Some(&password(PASSWORD)),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImportError::KdfTooCostly {
+                what: "Argon2id memory (bytes)",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn authenticator_pro_plain_strong_legacy_and_html() {
+    let keeps = Keeps {
+        tags: true,
+        pins: false,
+    };
+    // Categories hold accounts by secret: Forge shares Bank's seed and Steam GitHub's, and so
+    // their categories.
+    let forge = Want {
+        tag: Some("Personal"),
+        ..FORGE
+    };
+    let steam = Want {
+        tag: Some("Work"),
+        ..STEAM
+    };
+    let all = [&GITHUB, &BANK, &forge, &steam, &SHOP];
+    let bytes = fixture("stratum-plain.authpro");
+    assert_eq!(detect(&bytes), Some(Format::StratumPlain));
+    let plain = import(&bytes, None).unwrap();
+    check("stratum-plain", Format::StratumPlain, &plain, &all, keeps);
+    // Authenticator Pro has no number for MD5: the script wrote 3, which it does not define.
+    assert_eq!(
+        plain.problems[0].to_string(),
+        "Legacy (erin): algorithm: number 3 is not supported (SHA1, SHA256, SHA512)"
+    );
+    for file in ["stratum-strong.authpro", "stratum-legacy.authpro"] {
+        assert_eq!(detect(&fixture(file)), Some(Format::StratumEncrypted));
+        let imported = open_encrypted(file, "Authenticator Pro");
+        check(file, Format::StratumEncrypted, &imported, &all, keeps);
+    }
+    let bytes = fixture("stratum.html");
+    assert_eq!(detect(&bytes), Some(Format::HtmlLinks));
+    let html = import(&bytes, None).unwrap();
+    check(
+        "stratum.html",
+        Format::HtmlLinks,
+        &html,
+        &[&GITHUB, &BANK, &FORGE, &STEAM, &SHOP],
+        NOTHING,
+    );
+    let problems: Vec<String> = html.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[1].contains("not an otpauth:// link"),
+        "the mOTP link: {problems:?}"
+    );
 }

@@ -194,7 +194,7 @@ fn a_list_of_links_imports_each_line_and_names_the_bad_ones() {
         "{problems:?}"
     );
     assert!(
-        problems[1].starts_with("line 4: secret: `0` at position 1 is not a base32 character"),
+        problems[1].starts_with("x, line 4: secret: `0` at position 1 is not a base32 character"),
         "{problems:?}"
     );
 }

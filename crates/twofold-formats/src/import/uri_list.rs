@@ -7,7 +7,9 @@ use twofold_core::scan::{self, LinkScheme, ScanItem};
 
 use serde::Deserialize;
 
-use super::{Entry, check_count, entry_from_draft, link_problem};
+use twofold_core::account::display_name;
+
+use super::{Entry, check_count, entry_from_draft, link_labels, link_problem};
 use crate::error::{EntryProblem, ImportError};
 
 const APP: &str = "otpauth list";
@@ -49,7 +51,18 @@ pub(super) fn import(bytes: &[u8]) -> Result<(Vec<Entry>, Vec<EntryProblem>), Im
             ScanItem::Migration(batch) => batch.accounts,
             ScanItem::InvalidAccount(e) => {
                 let (field, problem) = link_problem(&e);
-                problems.push(at(field, problem));
+                // Named by its labels where the link has them, and its line.
+                let (issuer, name) = link_labels(line);
+                let entry = if issuer.is_empty() && name.is_empty() {
+                    format!("line {}", i + 1)
+                } else {
+                    format!("{}, line {}", display_name(&issuer, &name), i + 1)
+                };
+                problems.push(EntryProblem {
+                    entry,
+                    field,
+                    problem,
+                });
                 continue;
             }
             ScanItem::InvalidMigration(e) => {
@@ -98,4 +111,42 @@ fn take_code_display(draft: &mut twofold_core::account::AccountDraft) -> CodeDis
     };
     let (_, json) = draft.extra.remove(at);
     serde_json::from_str(&json).unwrap_or_default()
+}
+
+/// Whether the bytes are a web page holding `otpauth://` links.
+pub(super) fn detect_html(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let head = text
+        .trim_start()
+        .get(..15)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    (head.starts_with("<!doctype html") || head.starts_with("<html")) && text.contains("otpauth")
+}
+
+/// The `otpauth://` (and `motp://`) links of a web page (in attributes or text, `&amp;`
+/// undone), one a line, read as a list.
+pub(super) fn import_html(bytes: &[u8]) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        ImportError::damaged("HTML page", "the file", format!("not UTF-8 text: {e}"))
+    })?;
+    let mut links = String::new();
+    let mut rest = text;
+    // mOTP links too, so that they are reported rather than passed over.
+    let next = |t: &str| match (t.find("otpauth"), t.find("motp://")) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    while let Some(at) = next(rest) {
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| c == '"' || c == '\'' || c == '<' || c.is_whitespace())
+            .unwrap_or(tail.len());
+        links.push_str(&tail[..end].replace("&amp;", "&"));
+        links.push('\n');
+        rest = &tail[end..];
+    }
+    import(links.as_bytes())
 }
