@@ -66,6 +66,14 @@ const DELIBERATE: &[(&str, &str)] = &[
         "the name repeats the issuer (\"SerenityLabs:test1@...\"); Twofold drops the repeated issuer prefix",
     ),
     (
+        "totp-authenticator/aegis/totp_authenticator.bin",
+        "the file stores 7 digits / 20 s and 8 digits / 50 s for two accounts; Aegis forces 6 and 30, Twofold keeps what the file says",
+    ),
+    (
+        "totp-authenticator/aegis/totp_authenticator_internal.xml",
+        "as totp_authenticator.bin",
+    ),
+    (
         "google-authenticator/stratum/googleauthenticator.txt",
         "an entry with only a name: Stratum moves it to the issuer; Twofold keeps it as the name",
     ),

@@ -4,6 +4,7 @@
 
 mod aegis;
 mod andotp;
+mod android;
 mod bitwarden;
 mod duo;
 mod ente;
@@ -71,6 +72,16 @@ pub enum Format {
     StratumEncrypted,
     /// A web page with `otpauth://` links (Authenticator Pro's HTML export).
     HtmlLinks,
+    /// Authy's own data from an Android phone, seeds in the clear.
+    AuthyPlain,
+    /// Authy's own data from an Android phone, seeds encrypted with the backup password.
+    AuthyEncrypted,
+    /// FreeOTP's or FreeOTP+'s own data from an Android phone.
+    FreeOtpXml,
+    /// TOTP Authenticator's own data from an Android phone.
+    TotpAuthenticatorXml,
+    /// TOTP Authenticator's encrypted backup.
+    TotpAuthenticatorEncrypted,
     /// `otpauth://` (and `otpauth-migration://`) links, one a line: what Aegis, Ente Auth,
     /// Google Authenticator and many others export as text.
     UriList,
@@ -78,7 +89,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, for `--list-formats` and error messages.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 25] = [
         Self::TwofoldBackup,
         Self::AegisPlain,
         Self::AegisEncrypted,
@@ -98,6 +109,11 @@ impl Format {
         Self::StratumPlain,
         Self::StratumEncrypted,
         Self::HtmlLinks,
+        Self::AuthyPlain,
+        Self::AuthyEncrypted,
+        Self::FreeOtpXml,
+        Self::TotpAuthenticatorXml,
+        Self::TotpAuthenticatorEncrypted,
         Self::UriList,
     ];
 
@@ -123,6 +139,11 @@ impl Format {
             Self::StratumPlain => "Authenticator Pro / Stratum (plain .authpro)",
             Self::StratumEncrypted => "Authenticator Pro / Stratum (encrypted .authpro)",
             Self::HtmlLinks => "HTML page of otpauth:// links",
+            Self::AuthyPlain => "Authy (Android app data)",
+            Self::AuthyEncrypted => "Authy (Android app data, encrypted seeds)",
+            Self::FreeOtpXml => "FreeOTP / FreeOTP+ (Android app data)",
+            Self::TotpAuthenticatorXml => "TOTP Authenticator (Android app data)",
+            Self::TotpAuthenticatorEncrypted => "TOTP Authenticator (encrypted backup)",
             Self::UriList => "otpauth:// list",
         }
     }
@@ -145,6 +166,9 @@ impl Format {
             Self::EnteEncrypted => "ente",
             Self::StratumPlain | Self::StratumEncrypted => "authpro",
             Self::HtmlLinks => "html",
+            Self::AuthyPlain | Self::AuthyEncrypted => "authy",
+            Self::FreeOtpXml => "freeotp",
+            Self::TotpAuthenticatorXml | Self::TotpAuthenticatorEncrypted => "totp-authenticator",
             Self::UriList => "otpauth",
         }
     }
@@ -164,6 +188,9 @@ impl Format {
             Self::Duo => "Duo Mobile",
             Self::EnteEncrypted => "Ente Auth",
             Self::StratumPlain | Self::StratumEncrypted | Self::HtmlLinks => "Authenticator Pro",
+            Self::AuthyPlain | Self::AuthyEncrypted => "Authy",
+            Self::FreeOtpXml => "FreeOTP",
+            Self::TotpAuthenticatorXml | Self::TotpAuthenticatorEncrypted => "TOTP Authenticator",
             Self::UriList => "otpauth list",
         }
     }
@@ -179,6 +206,8 @@ impl Format {
                 | Self::ProtonEncrypted
                 | Self::EnteEncrypted
                 | Self::StratumEncrypted
+                | Self::AuthyEncrypted
+                | Self::TotpAuthenticatorEncrypted
         )
     }
 
@@ -252,6 +281,12 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     }
     if stratum::detect_encrypted(bytes) {
         return Some(Format::StratumEncrypted);
+    }
+    if let Some(format) = android::detect(bytes) {
+        return Some(format);
+    }
+    if android::detect_totp_authenticator(bytes) {
+        return Some(Format::TotpAuthenticatorEncrypted);
     }
     andotp::detect_encrypted(bytes).then_some(Format::AndOtpEncrypted)
 }
@@ -336,6 +371,14 @@ fn convert_input(
         Format::StratumPlain => stratum::import(input)?,
         Format::StratumEncrypted => stratum::import_encrypted(&bytes(input)?, password)?,
         Format::HtmlLinks => uri_list::import_html(&bytes(input)?)?,
+        Format::AuthyPlain | Format::AuthyEncrypted => {
+            android::import_authy(&bytes(input)?, password)?
+        }
+        Format::FreeOtpXml => android::import_freeotp(&bytes(input)?)?,
+        Format::TotpAuthenticatorXml => android::import_totp_authenticator_xml(&bytes(input)?)?,
+        Format::TotpAuthenticatorEncrypted => {
+            android::import_totp_authenticator_backup(&bytes(input)?, password)?
+        }
         Format::UriList => uri_list::import(&bytes(input)?)?,
     };
     if entries.len() + problems.len() > MAX_ENTRIES {

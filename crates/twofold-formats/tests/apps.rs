@@ -1,5 +1,6 @@
 //! Importers of 2FAS, andOTP, Bitwarden, FreeOTP+, Proton Authenticator, LastPass, Steam, Duo,
-//! Ente Auth (encrypted) and Authenticator Pro (plain, strong, legacy, HTML)
+//! Ente Auth (encrypted), Authenticator Pro (plain, strong, legacy, HTML) and the Android app data
+//! of Authy, FreeOTP and TOTP Authenticator (with its encrypted backup)
 //! checked against files built by `fixtures/apps/make_fixtures.py` (Python's hashlib and
 //! `cryptography`, following each app's published format): the format told from the bytes,
 //! every entry compared field by field with the accounts the script wrote, codes against
@@ -424,6 +425,11 @@ fn every_fixture_truncated_is_an_error_not_a_panic() {
         "stratum-plain.authpro",
         "stratum-legacy.authpro",
         "stratum.html",
+        "authy.xml",
+        "authy-encrypted.xml",
+        "freeotp.xml",
+        "totp-authenticator.xml",
+        "totp-authenticator.bin",
     ] {
         let bytes = fixture(file);
         for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
@@ -519,5 +525,63 @@ fn authenticator_pro_plain_strong_legacy_and_html() {
     assert!(
         problems[1].contains("not an otpauth:// link"),
         "the mOTP link: {problems:?}"
+    );
+}
+
+#[test]
+fn android_app_data_of_authy_freeotp_and_totp_authenticator() {
+    let bytes = fixture("authy.xml");
+    assert_eq!(detect(&bytes), Some(Format::AuthyPlain));
+    let imported = import(&bytes, None).unwrap();
+    check(
+        "authy.xml",
+        Format::AuthyPlain,
+        &imported,
+        &[&GITHUB],
+        NOTHING,
+    );
+    let imported = open_encrypted("authy-encrypted.xml", "Authy");
+    check(
+        "authy-encrypted.xml",
+        Format::AuthyEncrypted,
+        &imported,
+        &[&GITHUB],
+        NOTHING,
+    );
+
+    let bytes = fixture("freeotp.xml");
+    assert_eq!(detect(&bytes), Some(Format::FreeOtpXml));
+    let imported = import(&bytes, None).unwrap();
+    check(
+        "freeotp.xml",
+        Format::FreeOtpXml,
+        &imported,
+        &[&GITHUB, &BANK, &FORGE, &SHOP],
+        NOTHING,
+    );
+
+    let keeps = Keeps {
+        tags: false,
+        pins: true,
+    };
+    let bytes = fixture("totp-authenticator.xml");
+    assert_eq!(detect(&bytes), Some(Format::TotpAuthenticatorXml));
+    let imported = import(&bytes, None).unwrap();
+    check(
+        "totp-authenticator.xml",
+        Format::TotpAuthenticatorXml,
+        &imported,
+        &[&GITHUB],
+        keeps,
+    );
+    let bytes = fixture("totp-authenticator.bin");
+    assert_eq!(detect(&bytes), Some(Format::TotpAuthenticatorEncrypted));
+    let imported = open_encrypted("totp-authenticator.bin", "TOTP Authenticator");
+    check(
+        "totp-authenticator.bin",
+        Format::TotpAuthenticatorEncrypted,
+        &imported,
+        &[&GITHUB],
+        keeps,
     );
 }
