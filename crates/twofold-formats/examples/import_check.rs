@@ -74,6 +74,10 @@ const DELIBERATE: &[(&str, &str)] = &[
         "as totp_authenticator.bin",
     ),
     (
+        "proton-pass/proton/PassExport.zip",
+        "Proton names a bare secret's account \"Proton Pass\"; Twofold names it after the item and its user name",
+    ),
+    (
         "google-authenticator/stratum/googleauthenticator.txt",
         "an entry with only a name: Stratum moves it to the issuer; Twofold keeps it as the name",
     ),

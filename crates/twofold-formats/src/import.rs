@@ -15,6 +15,7 @@ mod steam;
 mod stratum;
 mod twofas;
 mod uri_list;
+mod zip;
 
 use serde_json::Value;
 use twofold_core::account::{AccountDraft, Labels, display_name};
@@ -82,6 +83,10 @@ pub enum Format {
     TotpAuthenticatorXml,
     /// TOTP Authenticator's encrypted backup.
     TotpAuthenticatorEncrypted,
+    /// Proton Pass's export (a ZIP with `data.json`): its logins' TOTP fields.
+    ProtonPass,
+    /// A ZIP of `otpauth://` text, usually password-protected (WinAuth, Authenticator Plus).
+    ZipLinks,
     /// `otpauth://` (and `otpauth-migration://`) links, one a line: what Aegis, Ente Auth,
     /// Google Authenticator and many others export as text.
     UriList,
@@ -89,7 +94,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, for `--list-formats` and error messages.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 27] = [
         Self::TwofoldBackup,
         Self::AegisPlain,
         Self::AegisEncrypted,
@@ -114,6 +119,8 @@ impl Format {
         Self::FreeOtpXml,
         Self::TotpAuthenticatorXml,
         Self::TotpAuthenticatorEncrypted,
+        Self::ProtonPass,
+        Self::ZipLinks,
         Self::UriList,
     ];
 
@@ -144,6 +151,8 @@ impl Format {
             Self::FreeOtpXml => "FreeOTP / FreeOTP+ (Android app data)",
             Self::TotpAuthenticatorXml => "TOTP Authenticator (Android app data)",
             Self::TotpAuthenticatorEncrypted => "TOTP Authenticator (encrypted backup)",
+            Self::ProtonPass => "Proton Pass (ZIP export)",
+            Self::ZipLinks => "ZIP of otpauth:// links (WinAuth, Authenticator Plus)",
             Self::UriList => "otpauth:// list",
         }
     }
@@ -169,6 +178,8 @@ impl Format {
             Self::AuthyPlain | Self::AuthyEncrypted => "authy",
             Self::FreeOtpXml => "freeotp",
             Self::TotpAuthenticatorXml | Self::TotpAuthenticatorEncrypted => "totp-authenticator",
+            Self::ProtonPass => "proton-pass",
+            Self::ZipLinks => "zip",
             Self::UriList => "otpauth",
         }
     }
@@ -191,6 +202,8 @@ impl Format {
             Self::AuthyPlain | Self::AuthyEncrypted => "Authy",
             Self::FreeOtpXml => "FreeOTP",
             Self::TotpAuthenticatorXml | Self::TotpAuthenticatorEncrypted => "TOTP Authenticator",
+            Self::ProtonPass => "Proton Pass",
+            Self::ZipLinks => "ZIP of otpauth links",
             Self::UriList => "otpauth list",
         }
     }
@@ -208,6 +221,7 @@ impl Format {
                 | Self::StratumEncrypted
                 | Self::AuthyEncrypted
                 | Self::TotpAuthenticatorEncrypted
+                | Self::ZipLinks
         )
     }
 
@@ -281,6 +295,9 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     }
     if stratum::detect_encrypted(bytes) {
         return Some(Format::StratumEncrypted);
+    }
+    if let Some(format) = zip::detect(bytes) {
+        return Some(format);
     }
     if let Some(format) = android::detect(bytes) {
         return Some(format);
@@ -379,6 +396,8 @@ fn convert_input(
         Format::TotpAuthenticatorEncrypted => {
             android::import_totp_authenticator_backup(&bytes(input)?, password)?
         }
+        Format::ProtonPass => zip::import_proton_pass(&bytes(input)?)?,
+        Format::ZipLinks => zip::import_links(&bytes(input)?, password)?,
         Format::UriList => uri_list::import(&bytes(input)?)?,
     };
     if entries.len() + problems.len() > MAX_ENTRIES {

@@ -1,6 +1,7 @@
 //! Importers of 2FAS, andOTP, Bitwarden, FreeOTP+, Proton Authenticator, LastPass, Steam, Duo,
 //! Ente Auth (encrypted), Authenticator Pro (plain, strong, legacy, HTML) and the Android app data
-//! of Authy, FreeOTP and TOTP Authenticator (with its encrypted backup)
+//! of Authy, FreeOTP and TOTP Authenticator (with its encrypted backup), Proton Pass's ZIP and
+//! password-protected ZIPs of links (and a ZIP bomb)
 //! checked against files built by `fixtures/apps/make_fixtures.py` (Python's hashlib and
 //! `cryptography`, following each app's published format): the format told from the bytes,
 //! every entry compared field by field with the accounts the script wrote, codes against
@@ -430,6 +431,8 @@ fn every_fixture_truncated_is_an_error_not_a_panic() {
         "freeotp.xml",
         "totp-authenticator.xml",
         "totp-authenticator.bin",
+        "proton-pass.zip",
+        "links-encrypted.zip",
     ] {
         let bytes = fixture(file);
         for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
@@ -584,4 +587,44 @@ fn android_app_data_of_authy_freeotp_and_totp_authenticator() {
         &[&GITHUB],
         keeps,
     );
+}
+
+#[test]
+fn zip_exports_proton_pass_and_password_protected_links() {
+    let bytes = fixture("proton-pass.zip");
+    assert_eq!(detect(&bytes), Some(Format::ProtonPass));
+    let imported = import(&bytes, None).unwrap();
+    // The vault's name becomes the tag of its items; Shop's TOTP is an extra field.
+    let personal = |w: &Want| Want {
+        tag: Some("Personal"),
+        ..*w
+    };
+    let (github, bank, shop) = (personal(&GITHUB), personal(&BANK), personal(&SHOP));
+    let keeps = Keeps {
+        tags: true,
+        pins: true,
+    };
+    check(
+        "proton-pass.zip",
+        Format::ProtonPass,
+        &imported,
+        &[&github, &bank, &shop],
+        keeps,
+    );
+
+    let bytes = fixture("links-encrypted.zip");
+    assert_eq!(detect(&bytes), Some(Format::ZipLinks));
+    let imported = open_encrypted("links-encrypted.zip", "ZIP of otpauth links");
+    check(
+        "links-encrypted.zip",
+        Format::ZipLinks,
+        &imported,
+        &[&GITHUB, &BANK, &FORGE, &STEAM, &SHOP],
+        NOTHING,
+    );
+    check_md5_reported("links-encrypted.zip", &imported);
+
+    // 64 MiB of zeros in 64 KB: refused before it is expanded.
+    let err = import(&fixture("bomb.zip"), None).unwrap_err();
+    assert!(err.to_string().contains("more than Twofold reads"), "{err}");
 }
