@@ -9,6 +9,7 @@ mod bitwarden;
 mod duo;
 mod ente;
 mod freeotp_plus;
+mod keepass;
 mod lastpass;
 mod proton;
 mod steam;
@@ -87,6 +88,8 @@ pub enum Format {
     ProtonPass,
     /// A ZIP of `otpauth://` text, usually password-protected (WinAuth, Authenticator Plus).
     ZipLinks,
+    /// A KeePass or KeePassXC database (KDBX 3.1 and 4).
+    KeePass,
     /// `otpauth://` (and `otpauth-migration://`) links, one a line: what Aegis, Ente Auth,
     /// Google Authenticator and many others export as text.
     UriList,
@@ -94,7 +97,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, for `--list-formats` and error messages.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 28] = [
         Self::TwofoldBackup,
         Self::AegisPlain,
         Self::AegisEncrypted,
@@ -121,6 +124,7 @@ impl Format {
         Self::TotpAuthenticatorEncrypted,
         Self::ProtonPass,
         Self::ZipLinks,
+        Self::KeePass,
         Self::UriList,
     ];
 
@@ -153,6 +157,7 @@ impl Format {
             Self::TotpAuthenticatorEncrypted => "TOTP Authenticator (encrypted backup)",
             Self::ProtonPass => "Proton Pass (ZIP export)",
             Self::ZipLinks => "ZIP of otpauth:// links (WinAuth, Authenticator Plus)",
+            Self::KeePass => "KeePass / KeePassXC database (.kdbx)",
             Self::UriList => "otpauth:// list",
         }
     }
@@ -180,6 +185,7 @@ impl Format {
             Self::TotpAuthenticatorXml | Self::TotpAuthenticatorEncrypted => "totp-authenticator",
             Self::ProtonPass => "proton-pass",
             Self::ZipLinks => "zip",
+            Self::KeePass => "keepass",
             Self::UriList => "otpauth",
         }
     }
@@ -204,6 +210,7 @@ impl Format {
             Self::TotpAuthenticatorXml | Self::TotpAuthenticatorEncrypted => "TOTP Authenticator",
             Self::ProtonPass => "Proton Pass",
             Self::ZipLinks => "ZIP of otpauth links",
+            Self::KeePass => "KeePass",
             Self::UriList => "otpauth list",
         }
     }
@@ -222,6 +229,7 @@ impl Format {
                 | Self::AuthyEncrypted
                 | Self::TotpAuthenticatorEncrypted
                 | Self::ZipLinks
+                | Self::KeePass
         )
     }
 
@@ -295,6 +303,9 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     }
     if stratum::detect_encrypted(bytes) {
         return Some(Format::StratumEncrypted);
+    }
+    if keepass::detect(bytes) {
+        return Some(Format::KeePass);
     }
     if let Some(format) = zip::detect(bytes) {
         return Some(format);
@@ -398,6 +409,7 @@ fn convert_input(
         }
         Format::ProtonPass => zip::import_proton_pass(&bytes(input)?)?,
         Format::ZipLinks => zip::import_links(&bytes(input)?, password)?,
+        Format::KeePass => keepass::import(&bytes(input)?, password)?,
         Format::UriList => uri_list::import(&bytes(input)?)?,
     };
     if entries.len() + problems.len() > MAX_ENTRIES {

@@ -1,7 +1,7 @@
 //! Importers of 2FAS, andOTP, Bitwarden, FreeOTP+, Proton Authenticator, LastPass, Steam, Duo,
 //! Ente Auth (encrypted), Authenticator Pro (plain, strong, legacy, HTML) and the Android app data
 //! of Authy, FreeOTP and TOTP Authenticator (with its encrypted backup), Proton Pass's ZIP and
-//! password-protected ZIPs of links (and a ZIP bomb)
+//! password-protected ZIPs of links (and a ZIP bomb), and a KeePassXC database
 //! checked against files built by `fixtures/apps/make_fixtures.py` (Python's hashlib and
 //! `cryptography`, following each app's published format): the format told from the bytes,
 //! every entry compared field by field with the accounts the script wrote, codes against
@@ -433,6 +433,7 @@ fn every_fixture_truncated_is_an_error_not_a_panic() {
         "totp-authenticator.bin",
         "proton-pass.zip",
         "links-encrypted.zip",
+        "keepass.kdbx",
     ] {
         let bytes = fixture(file);
         for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
@@ -627,4 +628,76 @@ fn zip_exports_proton_pass_and_password_protected_links() {
     // 64 MiB of zeros in 64 KB: refused before it is expanded.
     let err = import(&fixture("bomb.zip"), None).unwrap_err();
     assert!(err.to_string().contains("more than Twofold reads"), "{err}");
+}
+
+#[test]
+fn keepassxc_database() {
+    let bytes = fixture("keepass.kdbx");
+    assert_eq!(detect(&bytes), Some(Format::KeePass));
+    let imported = open_encrypted("keepass.kdbx", "KeePass");
+    // KeePass's own TimeOtp fields (8 digits) on Forge; the recycle bin's entry left out.
+    let forge = Want {
+        secret: "MFRGGZDFMZTWQ2LK",
+        method: Method::Totp { period: 30 },
+        digits: 8,
+        tag: None,
+        ..FORGE
+    };
+    let keeps = Keeps {
+        tags: true,
+        pins: false,
+    };
+    let names: Vec<String> = imported
+        .entries
+        .iter()
+        .map(|e| e.draft.display_name())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("Deleted")), "{names:?}");
+    let mut entries = imported.entries.clone();
+    // pykeepass lists a group's entries after the root's: order by the script's order.
+    let order = ["GitHub", "Bank", "Steam", "Shop", "Forge"];
+    entries.sort_by_key(|e| order.iter().position(|o| *o == e.draft.issuer));
+    let sorted = twofold_formats::Imported {
+        entries,
+        ..imported.clone()
+    };
+    check(
+        "keepass.kdbx",
+        Format::KeePass,
+        &sorted,
+        &[&GITHUB, &BANK, &STEAM, &SHOP, &forge],
+        keeps,
+    );
+    check_md5_reported("keepass.kdbx", &imported);
+    // A database asking Argon2 for more memory than the bounds: refused before deriving.
+    let mut costly = bytes.clone();
+    if let Some(m) = find_variant(&costly, b"M") {
+        costly[m..m + 8].copy_from_slice(&(64u64 << 30).to_le_bytes());
+        let err = import(&costly, Some(&password(PASSWORD))).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ImportError::KdfTooCostly {
+                    what: "Argon2 memory (bytes)",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    } else {
+        panic!("the fixture's KDF parameters have no memory entry");
+    }
+}
+
+/// Where the value of KDF parameter `key` (a u64) starts in a KDBX 4 header.
+fn find_variant(bytes: &[u8], key: &[u8]) -> Option<usize> {
+    // type 0x05 (u64), key length, key, value length 8, value.
+    let mut needle = vec![0x05];
+    needle.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    needle.extend_from_slice(key);
+    needle.extend_from_slice(&8u32.to_le_bytes());
+    bytes
+        .windows(needle.len())
+        .position(|w| w == needle.as_slice())
+        .map(|p| p + needle.len())
 }
