@@ -169,10 +169,13 @@ fn sqlx_unavailable(e: &sqlx::Error) -> bool {
                     .map(|c| c & 0xff);
                 matches!(primary, Some(13 | 10 | 5))
             } else if let Some(e) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-                // Insufficient resources (disk full, out of memory), the server shutting down or
-                // starting, a lost connection, a standby that cannot write.
+                // Insufficient resources (disk full, out of memory), a system or I/O error of
+                // the server's own storage (class 58: a write that failed as the disk filled),
+                // the server shutting down or starting, a lost connection, a standby that
+                // cannot write.
                 let code = e.code();
                 code.starts_with("53")
+                    || code.starts_with("58")
                     || code.starts_with("57P")
                     || code.starts_with("08")
                     || code == "25006"
