@@ -12,6 +12,7 @@ mod freeotp_plus;
 mod keepass;
 mod lastpass;
 mod proton;
+mod sqlite;
 mod steam;
 mod stratum;
 mod twofas;
@@ -90,6 +91,12 @@ pub enum Format {
     ZipLinks,
     /// A KeePass or KeePassXC database (KDBX 3.1 and 4).
     KeePass,
+    /// Google Authenticator's own database from an Android phone.
+    GoogleAuthenticatorDb,
+    /// Microsoft Authenticator's own database from an Android phone.
+    MicrosoftAuthenticatorDb,
+    /// Authenticator Pro / Stratum's own database.
+    StratumDb,
     /// `otpauth://` (and `otpauth-migration://`) links, one a line: what Aegis, Ente Auth,
     /// Google Authenticator and many others export as text.
     UriList,
@@ -97,7 +104,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, for `--list-formats` and error messages.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 31] = [
         Self::TwofoldBackup,
         Self::AegisPlain,
         Self::AegisEncrypted,
@@ -125,6 +132,9 @@ impl Format {
         Self::ProtonPass,
         Self::ZipLinks,
         Self::KeePass,
+        Self::GoogleAuthenticatorDb,
+        Self::MicrosoftAuthenticatorDb,
+        Self::StratumDb,
         Self::UriList,
     ];
 
@@ -158,6 +168,9 @@ impl Format {
             Self::ProtonPass => "Proton Pass (ZIP export)",
             Self::ZipLinks => "ZIP of otpauth:// links (WinAuth, Authenticator Plus)",
             Self::KeePass => "KeePass / KeePassXC database (.kdbx)",
+            Self::GoogleAuthenticatorDb => "Google Authenticator (Android database)",
+            Self::MicrosoftAuthenticatorDb => "Microsoft Authenticator (Android database)",
+            Self::StratumDb => "Authenticator Pro / Stratum (app database)",
             Self::UriList => "otpauth:// list",
         }
     }
@@ -186,6 +199,9 @@ impl Format {
             Self::ProtonPass => "proton-pass",
             Self::ZipLinks => "zip",
             Self::KeePass => "keepass",
+            Self::GoogleAuthenticatorDb => "google-db",
+            Self::MicrosoftAuthenticatorDb => "microsoft-db",
+            Self::StratumDb => "authpro-db",
             Self::UriList => "otpauth",
         }
     }
@@ -211,6 +227,9 @@ impl Format {
             Self::ProtonPass => "Proton Pass",
             Self::ZipLinks => "ZIP of otpauth links",
             Self::KeePass => "KeePass",
+            Self::GoogleAuthenticatorDb => "Google Authenticator",
+            Self::MicrosoftAuthenticatorDb => "Microsoft Authenticator",
+            Self::StratumDb => "Authenticator Pro",
             Self::UriList => "otpauth list",
         }
     }
@@ -303,6 +322,9 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     }
     if stratum::detect_encrypted(bytes) {
         return Some(Format::StratumEncrypted);
+    }
+    if let Some(format) = sqlite::detect(bytes) {
+        return Some(format);
     }
     if keepass::detect(bytes) {
         return Some(Format::KeePass);
@@ -410,6 +432,9 @@ fn convert_input(
         Format::ProtonPass => zip::import_proton_pass(&bytes(input)?)?,
         Format::ZipLinks => zip::import_links(&bytes(input)?, password)?,
         Format::KeePass => keepass::import(&bytes(input)?, password)?,
+        Format::GoogleAuthenticatorDb => sqlite::import_google(&bytes(input)?)?,
+        Format::MicrosoftAuthenticatorDb => sqlite::import_microsoft(&bytes(input)?)?,
+        Format::StratumDb => sqlite::import_stratum(&bytes(input)?)?,
         Format::UriList => uri_list::import(&bytes(input)?)?,
     };
     if entries.len() + problems.len() > MAX_ENTRIES {

@@ -1,7 +1,8 @@
 //! Importers of 2FAS, andOTP, Bitwarden, FreeOTP+, Proton Authenticator, LastPass, Steam, Duo,
 //! Ente Auth (encrypted), Authenticator Pro (plain, strong, legacy, HTML) and the Android app data
 //! of Authy, FreeOTP and TOTP Authenticator (with its encrypted backup), Proton Pass's ZIP and
-//! password-protected ZIPs of links (and a ZIP bomb), and a KeePassXC database
+//! password-protected ZIPs of links (and a ZIP bomb), a KeePassXC database, and the SQLite
+//! databases of Google Authenticator, Microsoft Authenticator and Authenticator Pro
 //! checked against files built by `fixtures/apps/make_fixtures.py` (Python's hashlib and
 //! `cryptography`, following each app's published format): the format told from the bytes,
 //! every entry compared field by field with the accounts the script wrote, codes against
@@ -434,6 +435,9 @@ fn every_fixture_truncated_is_an_error_not_a_panic() {
         "proton-pass.zip",
         "links-encrypted.zip",
         "keepass.kdbx",
+        "google-authenticator.sqlite",
+        "microsoft-authenticator.sqlite",
+        "stratum.db",
     ] {
         let bytes = fixture(file);
         for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
@@ -700,4 +704,51 @@ fn find_variant(bytes: &[u8], key: &[u8]) -> Option<usize> {
         .windows(needle.len())
         .position(|w| w == needle.as_slice())
         .map(|p| p + needle.len())
+}
+
+#[test]
+fn app_databases_of_google_microsoft_and_authenticator_pro() {
+    let bytes = fixture("google-authenticator.sqlite");
+    assert_eq!(detect(&bytes), Some(Format::GoogleAuthenticatorDb));
+    let imported = import(&bytes, None).unwrap();
+    check(
+        "google-authenticator.sqlite",
+        Format::GoogleAuthenticatorDb,
+        &imported,
+        &[&GITHUB, &FORGE],
+        NOTHING,
+    );
+
+    let bytes = fixture("microsoft-authenticator.sqlite");
+    assert_eq!(detect(&bytes), Some(Format::MicrosoftAuthenticatorDb));
+    let imported = import(&bytes, None).unwrap();
+    check(
+        "microsoft-authenticator.sqlite",
+        Format::MicrosoftAuthenticatorDb,
+        &imported,
+        &[&GITHUB],
+        NOTHING,
+    );
+    // Microsoft's own account makes no standard codes: reported, not imported.
+    assert_eq!(imported.problems.len(), 1);
+    assert!(
+        imported.problems[0]
+            .to_string()
+            .starts_with("Microsoft (me@outlook.com): account_type:")
+    );
+
+    let bytes = fixture("stratum.db");
+    assert_eq!(detect(&bytes), Some(Format::StratumDb));
+    let imported = import(&bytes, None).unwrap();
+    let keeps = Keeps {
+        tags: true,
+        pins: false,
+    };
+    check(
+        "stratum.db",
+        Format::StratumDb,
+        &imported,
+        &[&GITHUB, &FORGE, &SHOP],
+        keeps,
+    );
 }
