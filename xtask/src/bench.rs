@@ -1,4 +1,4 @@
-//! `cargo xtask bench [core|qr|server|push|soak|desktop|all]`: runs the benchmark binaries in release mode, each beside its
+//! `cargo xtask bench [core|qr|import|server|push|soak|desktop|all]`: runs the benchmark binaries in release mode, each beside its
 //! reference in the same run, and writes BENCHMARKS.md.
 
 use std::fmt::Write as _;
@@ -226,7 +226,7 @@ const SERVER_NOTES: &str = "\nNotes:\n\n\
 
 fn header() -> Result<String> {
     let mut h = String::from(
-        "Produced by `cargo xtask bench [core|qr|server|push|soak|desktop|all]` (release builds). Every row is \
+        "Produced by `cargo xtask bench [core|qr|import|server|push|soak|desktop|all]` (release builds). Every row is \
          measured beside its reference in the same run on the same machine, so the ratios hold \
          even when the machine is shared; absolute times move with load. Nothing here is \
          asserted by the tests.\n\n",

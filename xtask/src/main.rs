@@ -23,7 +23,7 @@ usage: cargo xtask <command>
 commands:
   run [--cli]    build the UI and start the desktop app (--cli: the CLI on a demo vault)
   test           install what the tests need, then fmt, clippy and every test, headless
-  bench [AREA]   run the benchmarks (AREA: core | qr | server | desktop | all), write BENCHMARKS.md
+  bench [AREA]   run the benchmarks (AREA: core | qr | import | server | push | soak | desktop | all), write BENCHMARKS.md
   bundle         build the desktop app's .deb (release build, Tauri CLI from npm)
   fuzz [TARGET] [--time S] [--runs N]
                  fuzz the parsers of outside input (default: every target for 60 s)
