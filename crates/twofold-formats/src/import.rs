@@ -55,6 +55,8 @@ pub enum Format {
     BitwardenJson,
     /// Bitwarden's CSV export (`login_totp`), and Bitwarden Authenticator's.
     BitwardenCsv,
+    /// Bitwarden's password-protected JSON export.
+    BitwardenEncrypted,
     /// FreeOTP+'s JSON export.
     FreeOtpPlus,
     /// Proton Authenticator's JSON export, unencrypted.
@@ -104,7 +106,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, for `--list-formats` and error messages.
-    pub const ALL: [Self; 31] = [
+    pub const ALL: [Self; 32] = [
         Self::TwofoldBackup,
         Self::AegisPlain,
         Self::AegisEncrypted,
@@ -114,6 +116,7 @@ impl Format {
         Self::AndOtpEncrypted,
         Self::BitwardenJson,
         Self::BitwardenCsv,
+        Self::BitwardenEncrypted,
         Self::FreeOtpPlus,
         Self::ProtonPlain,
         Self::ProtonEncrypted,
@@ -150,6 +153,7 @@ impl Format {
             Self::AndOtpEncrypted => "andOTP (encrypted)",
             Self::BitwardenJson => "Bitwarden (JSON)",
             Self::BitwardenCsv => "Bitwarden (CSV)",
+            Self::BitwardenEncrypted => "Bitwarden (password-protected JSON)",
             Self::FreeOtpPlus => "FreeOTP+ (JSON)",
             Self::ProtonPlain => "Proton Authenticator (plain JSON)",
             Self::ProtonEncrypted => "Proton Authenticator (encrypted JSON)",
@@ -183,7 +187,7 @@ impl Format {
             Self::AegisPlain | Self::AegisEncrypted => "aegis",
             Self::TwoFasPlain | Self::TwoFasEncrypted => "2fas",
             Self::AndOtpPlain | Self::AndOtpEncrypted => "andotp",
-            Self::BitwardenJson => "bitwarden-json",
+            Self::BitwardenJson | Self::BitwardenEncrypted => "bitwarden-json",
             Self::BitwardenCsv => "bitwarden-csv",
             Self::FreeOtpPlus => "freeotp-plus",
             Self::ProtonPlain | Self::ProtonEncrypted => "proton",
@@ -213,7 +217,7 @@ impl Format {
             Self::AegisPlain | Self::AegisEncrypted => "Aegis",
             Self::TwoFasPlain | Self::TwoFasEncrypted => "2FAS",
             Self::AndOtpPlain | Self::AndOtpEncrypted => "andOTP",
-            Self::BitwardenJson | Self::BitwardenCsv => "Bitwarden",
+            Self::BitwardenJson | Self::BitwardenCsv | Self::BitwardenEncrypted => "Bitwarden",
             Self::FreeOtpPlus => "FreeOTP+",
             Self::ProtonPlain | Self::ProtonEncrypted => "Proton Authenticator",
             Self::LastPass => "LastPass Authenticator",
@@ -239,6 +243,7 @@ impl Format {
         matches!(
             self,
             Self::TwofoldBackup
+                | Self::BitwardenEncrypted
                 | Self::AegisEncrypted
                 | Self::TwoFasEncrypted
                 | Self::AndOtpEncrypted
@@ -412,6 +417,7 @@ fn convert_input(
         Format::AndOtpEncrypted => andotp::import_encrypted(&bytes(input)?, password)?,
         Format::BitwardenJson => bitwarden::import_json(input)?,
         Format::BitwardenCsv => bitwarden::import_csv(&bytes(input)?)?,
+        Format::BitwardenEncrypted => bitwarden::import_protected(&bytes(input)?, password)?,
         Format::FreeOtpPlus => freeotp_plus::import(input)?,
         Format::ProtonPlain | Format::ProtonEncrypted => proton::import(input, password)?,
         Format::LastPass => lastpass::import(input)?,

@@ -312,13 +312,19 @@ fn bitwarden_json_and_csv() {
         keeps,
     );
     check_md5_reported("bitwarden.csv", &imported);
-    // An encrypted export says so instead of importing nothing.
+    // Password-protected exports (PBKDF2 and Argon2id) hold the same accounts.
+    for file in ["bitwarden-pbkdf2.json", "bitwarden-argon2id.json"] {
+        assert_eq!(detect(&fixture(file)), Some(Format::BitwardenEncrypted));
+        let imported = open_encrypted(file, "Bitwarden");
+        check(file, Format::BitwardenEncrypted, &imported, &wants, keeps);
+    }
+    // An account-restricted export says what to do instead of importing nothing.
     let mut file: serde_json::Value = serde_json::from_slice(&json).unwrap();
     file["encrypted"] = serde_json::json!(true);
     let err = import(&serde_json::to_vec(&file).unwrap(), None).unwrap_err();
     assert!(
         err.to_string()
-            .starts_with("Bitwarden: encrypted: this export is encrypted"),
+            .starts_with("Bitwarden: encrypted: this export is locked to a Bitwarden account"),
         "{err}"
     );
 }
@@ -435,6 +441,8 @@ fn every_fixture_truncated_is_an_error_not_a_panic() {
         "proton-pass.zip",
         "links-encrypted.zip",
         "keepass.kdbx",
+        "bitwarden-pbkdf2.json",
+        "bitwarden-argon2id.json",
         "google-authenticator.sqlite",
         "microsoft-authenticator.sqlite",
         "stratum.db",
