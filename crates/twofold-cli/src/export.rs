@@ -3,7 +3,7 @@
 //! ones warn first and need a yes. Files are new (never overwritten) and readable by the user
 //! only.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -157,24 +157,8 @@ fn numbered(path: &Path, index: usize, count: usize) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Writes a new file readable and writable by the user only (never over an existing one), and
-/// flushes it to the disk.
+/// Writes a new file readable and writable by the user only (never over an existing one).
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    if let Err(e) = written {
-        drop(file);
-        let _ = std::fs::remove_file(path);
-        return Err(e).with_context(|| format!("writing {}", path.display()));
-    }
-    Ok(())
+    twofold_core::vault::write_new_private(path, bytes)
+        .with_context(|| format!("writing {}", path.display()))
 }

@@ -96,34 +96,32 @@ fn read_file(path: &Path, format: Option<&str>, password: Option<&Secret>) -> Re
         }
         .into());
     }
-    let format = match format {
-        Some(name) => Format::named(name, &bytes).with_context(|| {
+    let named = match format {
+        Some(name) => Some(Format::named(name, &bytes).with_context(|| {
             format!("--format: `{name}` is not a format Twofold reads (see --list-formats)")
-        })?,
-        None => twofold_formats::detect(&bytes).ok_or(ImportError::UnknownFormat)?,
-    };
-    let asked;
-    let password = match password {
-        Some(p) => Some(p),
-        None if format.encrypted() => {
-            if !std::io::stdin().is_terminal() {
-                bail!(
-                    "{}: this export is encrypted; pass --password-file",
-                    format.app()
-                );
-            }
-            let text = rpassword::prompt_password(format!(
-                "Password of {} ({}): ",
-                path.display(),
-                format.name()
-            ))
-            .context("reading the password")?;
-            asked = Secret::new(text.into_bytes());
-            Some(&asked)
-        }
+        })?),
         None => None,
     };
-    Ok(twofold_formats::import_as(format, &bytes, password)?)
+    let attempt = |password: Option<&Secret>| match named {
+        Some(format) => twofold_formats::import_as(format, &bytes, password),
+        // Told from the content, the file read once.
+        None => twofold_formats::import(&bytes, password),
+    };
+    match attempt(password) {
+        Err(ImportError::PasswordRequired { app }) => {
+            if !std::io::stdin().is_terminal() {
+                bail!("{app}: this export is encrypted; pass --password-file");
+            }
+            let name = named
+                .or_else(|| twofold_formats::detect(&bytes))
+                .map_or(app, Format::name);
+            let text =
+                rpassword::prompt_password(format!("Password of {} ({name}): ", path.display()))
+                    .context("reading the password")?;
+            Ok(attempt(Some(&Secret::new(text.into_bytes())))?)
+        }
+        other => Ok(other?),
+    }
 }
 
 fn list_formats(json: bool) {

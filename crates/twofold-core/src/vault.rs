@@ -23,9 +23,12 @@ mod header;
 mod payload;
 
 pub use contents::{AddError, Contents, DuplicateKey, duplicate_key};
-pub use file::{APP_ID, backup_path, create_private_dir, default_location};
+pub use file::{APP_ID, backup_path, create_private_dir, default_location, write_new_private};
 use file::{FileLock, atomic_replace, read_file};
-pub use header::{FORMAT_VERSION, HEADER_LEN, KdfParams, MAGIC};
+pub use header::{
+    FORMAT_VERSION, HEADER_LEN, KdfParams, MAGIC, MAX_M_COST_KIB, MAX_P_COST, MAX_T_COST,
+    derive_kek,
+};
 use header::{Header, KEY_LEN, TAG_LEN};
 
 /// Where the key of a vault is kept.

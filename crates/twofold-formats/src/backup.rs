@@ -27,10 +27,10 @@ pub const VERSION: u64 = 1;
 const PAYLOAD_AAD: &[u8] = b"twofold-backup-v1";
 /// Associated data of a key wrap.
 const WRAP_AAD: &[u8] = b"twofold-backup-v1 key";
-/// The bounds a file's Argon2id parameters must keep (as the vault reader's).
-const MAX_MEMORY_KIB: u32 = 1024 * 1024;
-const MAX_PASSES: u32 = 64;
-const MAX_LANES: u32 = 16;
+/// The bounds a file's Argon2id parameters must keep: the vault reader's.
+use twofold_core::vault::{
+    MAX_M_COST_KIB as MAX_MEMORY_KIB, MAX_P_COST as MAX_LANES, MAX_T_COST as MAX_PASSES,
+};
 
 #[derive(Serialize, Deserialize)]
 struct File {
@@ -64,21 +64,9 @@ pub(crate) fn detect(json: &Value) -> bool {
     json.get("format").and_then(Value::as_str) == Some(FORMAT)
 }
 
-fn random<const N: usize>(entropy: &mut dyn Entropy) -> Result<Zeroizing<[u8; N]>, EntropyError> {
-    let mut bytes = Zeroizing::new([0u8; N]);
-    entropy.fill(bytes.as_mut())?;
-    Ok(bytes)
-}
-
+/// The key-encryption key of a passphrase slot: the vault's own derivation.
 fn kek(passphrase: &Secret, salt: &[u8], kdf: KdfParams) -> Result<Zeroizing<[u8; 32]>, String> {
-    let params = argon2::Params::new(kdf.m_cost_kib, kdf.t_cost, kdf.p_cost, Some(32))
-        .map_err(|e| e.to_string())?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    let mut key = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(passphrase.expose(), salt, key.as_mut())
-        .map_err(|e| e.to_string())?;
-    Ok(key)
+    vault::derive_kek(passphrase, salt, kdf).map_err(|e| e.to_string())
 }
 
 /// Seals `contents` under `passphrase`: the backup file's bytes (zeroized when dropped; they
@@ -90,10 +78,10 @@ pub fn seal(
     entropy: &mut dyn Entropy,
     now: u64,
 ) -> Result<Zeroizing<Vec<u8>>, EntropyError> {
-    let key = random::<32>(entropy)?;
-    let salt = random::<16>(entropy)?;
-    let wrap_nonce = random::<24>(entropy)?;
-    let nonce = random::<24>(entropy)?;
+    let key = crate::crypto::random::<32>(entropy)?;
+    let salt = crate::crypto::random::<16>(entropy)?;
+    let wrap_nonce = crate::crypto::random::<24>(entropy)?;
+    let nonce = crate::crypto::random::<24>(entropy)?;
     // Twofold's own parameters are always valid for Argon2.
     let kek = kek(passphrase, salt.as_ref(), kdf).unwrap_or_else(|_| Zeroizing::new([0; 32]));
     let wrapped = XChaCha20Poly1305::new((&*kek).into())

@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod backup;
+mod crypto;
 pub mod error;
 pub mod export;
 pub mod import;

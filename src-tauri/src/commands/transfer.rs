@@ -7,7 +7,7 @@ use serde::Serialize;
 use tauri::State;
 use twofold_core::{OsEntropy, Secret};
 use twofold_formats::import::MAX_FILE_BYTES;
-use twofold_formats::{ExportFormat, Format, ImportError, Output};
+use twofold_formats::{ExportFormat, ImportError, Output};
 
 use super::scan::{Preview, hold_entries};
 use super::vault::poisoned;
@@ -68,29 +68,28 @@ fn import_error(e: ImportError) -> IpcError {
     IpcError::new(code, e.to_string())
 }
 
-/// An export's entries as the pending preview.
-fn preview_import(
-    session: &AppSession,
-    format: Format,
-    bytes: &[u8],
-    password: Option<&Secret>,
-) -> Result<ImportStep, IpcError> {
-    let imported = twofold_formats::import_as(format, bytes, password).map_err(import_error)?;
-    let problems = imported.problems.iter().map(ToString::to_string).collect();
-    let preview = hold_entries(session, "file", imported.entries, problems, None)?;
-    Ok(ImportStep::Preview { preview })
-}
-
 /// Another app's export (told from its bytes) as a preview, or a request for its password; any
 /// other file is scanned as an image for QR codes.
 async fn open_bytes(session: &AppSession, bytes: Vec<u8>) -> Result<ImportStep, IpcError> {
     *session.staged_import.lock().map_err(poisoned)? = None;
-    match twofold_formats::detect(&bytes) {
-        Some(_) if bytes.len() > MAX_FILE_BYTES => Err(import_error(ImportError::TooLarge {
+    // A file larger than any export is an image to scan, unless it looks like an export.
+    if bytes.len() > MAX_FILE_BYTES && twofold_formats::detect(&bytes).is_some() {
+        return Err(import_error(ImportError::TooLarge {
             size: bytes.len(),
             limit: MAX_FILE_BYTES,
-        })),
-        Some(format) if format.encrypted() => {
+        }));
+    }
+    // One pass over the file: imported, or what it needs.
+    match twofold_formats::import(&bytes, None) {
+        Ok(imported) => {
+            let problems = imported.problems.iter().map(ToString::to_string).collect();
+            let preview = hold_entries(session, "file", imported.entries, problems, None)?;
+            Ok(ImportStep::Preview { preview })
+        }
+        Err(ImportError::PasswordRequired { .. }) => {
+            let format = twofold_formats::detect(&bytes).ok_or_else(|| {
+                IpcError::new(ErrorCode::Internal, "an encrypted file of no known format")
+            })?;
             let step = ImportStep::Password {
                 app: format.app().into(),
                 format: format.name().into(),
@@ -101,11 +100,11 @@ async fn open_bytes(session: &AppSession, bytes: Vec<u8>) -> Result<ImportStep, 
             });
             Ok(step)
         }
-        Some(format) => preview_import(session, format, &bytes, None),
-        None => {
+        Err(ImportError::UnknownFormat | ImportError::TooLarge { .. }) => {
             let preview = super::scan::scan_bytes(session, bytes).await?;
             Ok(ImportStep::Preview { preview })
         }
+        Err(e) => Err(import_error(e)),
     }
 }
 
@@ -300,39 +299,24 @@ pub async fn export_google_qr(session: State<'_, AppSession>) -> Result<QrExport
 }
 
 /// Writes a new file in `dir` readable by the user only, never over an existing one (`name`,
-/// then `name (2)`, …), flushed to the disk; its path.
+/// then `name (2)`, …); its path.
 fn write_new_private(
     dir: &std::path::Path,
     name: &str,
     bytes: &[u8],
 ) -> Result<std::path::PathBuf, String> {
-    use std::io::Write;
     let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
     for n in 1..1000 {
-        let file_name = if n == 1 {
-            name.to_owned()
+        let path = if n == 1 {
+            dir.join(name)
         } else {
-            format!("{stem} ({n}).{ext}")
+            dir.join(format!("{stem} ({n}).{ext}"))
         };
-        let path = dir.join(file_name);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = match options.open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+        match twofold_core::vault::write_new_private(&path, bytes) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(format!("{}: {e}", path.display())),
-        };
-        if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
-            drop(file);
-            let _ = std::fs::remove_file(&path);
-            return Err(format!("{}: {e}", path.display()));
         }
-        return Ok(path);
     }
     Err(format!("{}: too many exports of this name", dir.display()))
 }

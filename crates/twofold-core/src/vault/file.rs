@@ -50,6 +50,27 @@ pub(super) fn atomic_replace(path: &Path, bytes: &[u8]) -> Result<(), VaultError
     result
 }
 
+/// Writes `bytes` to a new file at `path` (never over an existing one: `AlreadyExists`),
+/// readable and writable by the user only, flushed to the disk; a file that could not be
+/// written whole is removed. For exports, whose plain formats hold every secret.
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if written.is_err() {
+        drop(file);
+        let _ = fs::remove_file(path);
+    }
+    written
+}
+
 /// An I/O error on `path`: [`VaultError::DiskFull`] when the disk or quota is full.
 pub(super) fn io_error(path: &Path) -> impl FnOnce(io::Error) -> VaultError {
     let path = path.to_owned();

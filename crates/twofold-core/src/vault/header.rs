@@ -23,11 +23,13 @@ pub(super) const KEY_LEN: usize = 32;
 pub(super) const TAG_LEN: usize = 16;
 pub(super) const WRAPPED_LEN: usize = KEY_LEN + TAG_LEN;
 
-/// The most memory (KiB), passes and lanes a vault file may ask the KDF for; a file asking
-/// for more is refused rather than allowed to exhaust the machine.
-const MAX_M_COST_KIB: u32 = 1024 * 1024;
-const MAX_T_COST: u32 = 64;
-const MAX_P_COST: u32 = 16;
+/// The most memory (KiB), passes and lanes a vault file (or a Twofold backup) may ask the KDF
+/// for; a file asking for more is refused rather than allowed to exhaust the machine.
+pub const MAX_M_COST_KIB: u32 = 1024 * 1024;
+/// The most Argon2id passes a file may ask for.
+pub const MAX_T_COST: u32 = 64;
+/// The most Argon2id lanes a file may ask for.
+pub const MAX_P_COST: u32 = 16;
 
 /// Argon2id cost parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -277,8 +279,8 @@ impl Header {
     }
 }
 
-/// Argon2id(passphrase, salt) → 32-byte key-encryption key.
-pub(super) fn derive_kek(
+/// Argon2id(passphrase, salt) → 32-byte key-encryption key (the vault's, and Twofold backups').
+pub fn derive_kek(
     passphrase: &Secret,
     salt: &[u8],
     kdf: KdfParams,

@@ -3,8 +3,6 @@
 //! one password slot wraps with a key from scrypt (N = 2^15, r = 8, p = 1, Aegis's own
 //! parameters).
 
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -137,17 +135,9 @@ pub(super) fn plain(accounts: &[Account]) -> Zeroizing<Vec<u8>> {
     })
 }
 
-fn random<const N: usize>(entropy: &mut dyn Entropy) -> Result<Zeroizing<[u8; N]>, EntropyError> {
-    let mut bytes = Zeroizing::new([0u8; N]);
-    entropy.fill(bytes.as_mut())?;
-    Ok(bytes)
-}
-
 /// AES-256-GCM; the ciphertext and the tag apart, as Aegis stores them.
 fn seal(key: &[u8; 32], nonce: &[u8; 12], plain: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let mut sealed = Aes256Gcm::new(key.into())
-        .encrypt(&Nonce::from(*nonce), plain)
-        .unwrap_or_default();
+    let mut sealed = crate::crypto::gcm_seal(key, nonce, plain);
     let tag = sealed.split_off(sealed.len().saturating_sub(16));
     (sealed, tag)
 }
@@ -158,11 +148,11 @@ pub(super) fn encrypted(
     password: &Secret,
     entropy: &mut dyn Entropy,
 ) -> Result<Zeroizing<Vec<u8>>, EntropyError> {
-    let master = random::<32>(entropy)?;
-    let salt = random::<32>(entropy)?;
-    let key_nonce = random::<12>(entropy)?;
-    let db_nonce = random::<12>(entropy)?;
-    let slot_id = random::<16>(entropy)?;
+    let master = crate::crypto::random::<32>(entropy)?;
+    let salt = crate::crypto::random::<32>(entropy)?;
+    let key_nonce = crate::crypto::random::<12>(entropy)?;
+    let db_nonce = crate::crypto::random::<12>(entropy)?;
+    let slot_id = crate::crypto::random::<16>(entropy)?;
     let mut derived = Zeroizing::new([0u8; 32]);
     // Aegis's fixed parameters are valid for scrypt.
     if let Ok(params) = scrypt::Params::new(LOG_N, R, P) {

@@ -3,8 +3,6 @@
 //! with a key derived by scrypt. Groups become tags, favourites are pinned; Aegis's icons and
 //! notes have no place in Twofold yet and are left out.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
@@ -185,20 +183,12 @@ fn open(
             "not 16 bytes",
         ));
     }
-    let cipher = Aes256Gcm::new_from_slice(key)
+    let key: &[u8; 32] = key
+        .try_into()
         .map_err(|_| ImportError::damaged(APP, field, "a key of 32 bytes"))?;
     let mut sealed = ciphertext.to_vec();
     sealed.extend_from_slice(&tag);
-    Ok(cipher
-        .decrypt(
-            &Nonce::from(nonce),
-            Payload {
-                msg: &sealed,
-                aad: b"",
-            },
-        )
-        .ok()
-        .map(Zeroizing::new))
+    Ok(crate::crypto::gcm_open(key, &nonce, &sealed, b""))
 }
 
 /// The master key from the first password slot the password opens, then the database.

@@ -3,8 +3,6 @@
 //! AES-256-GCM ciphertext; before it, the key was SHA-256 of the password and the file just IV
 //! and ciphertext. Tags are kept.
 
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::Digest;
@@ -136,11 +134,7 @@ pub(super) fn import_encrypted(
 }
 
 fn open(key: &[u8; 32], iv: &[u8], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    let iv: [u8; IV] = iv.try_into().ok()?;
-    Aes256Gcm::new(key.into())
-        .decrypt(&Nonce::from(iv), sealed)
-        .ok()
-        .map(Zeroizing::new)
+    crate::crypto::gcm_open(key, &iv.try_into().ok()?, sealed, b"")
 }
 
 /// Rounds, salt, IV, ciphertext.

@@ -6,7 +6,6 @@
 //! password, a zero IV).
 
 use base64::Engine;
-use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::Digest;
@@ -85,10 +84,8 @@ fn authy_decrypt(token: &AuthyToken, password: &Secret) -> Option<Zeroizing<Stri
         .ok()?;
     let mut key = Zeroizing::new([0u8; 32]);
     pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.expose(), token.salt.as_bytes(), 1000, key.as_mut());
-    let plain = cbc::Decryptor::<aes::Aes256>::new((&*key).into(), (&[0u8; 16]).into())
-        .decrypt_padded_vec::<cbc::cipher::block_padding::Pkcs7>(&sealed)
-        .ok()?;
-    let text = Zeroizing::new(String::from_utf8(plain).ok()?);
+    let plain = crate::crypto::cbc_open(&key, &[0; 16], &sealed)?;
+    let text = Zeroizing::new(String::from_utf8(plain.to_vec()).ok()?);
     // A wrong password unpads by chance at most: what comes out must be base32.
     twofold_core::base32::decode_lenient(&text).ok()?;
     Some(text)
@@ -302,10 +299,8 @@ pub(super) fn import_totp_authenticator_backup(
         .decode(&text)
         .map_err(|e| ImportError::damaged(APP, "the file", format!("not base64: {e}")))?;
     let key = Zeroizing::new(<[u8; 32]>::from(sha2::Sha256::digest(password.expose())));
-    let plain = cbc::Decryptor::<aes::Aes256>::new((&*key).into(), (&[0u8; 16]).into())
-        .decrypt_padded_vec::<cbc::cipher::block_padding::Pkcs7>(&sealed)
-        .map(Zeroizing::new)
-        .map_err(|_| ImportError::WrongPassword { app: APP })?;
+    let plain = crate::crypto::cbc_open(&key, &[0; 16], &sealed)
+        .ok_or(ImportError::WrongPassword { app: APP })?;
     // The backup is a JSON object whose first key is the list, as JSON text.
     let object: serde_json::Map<String, Value> =
         serde_json::from_slice(&plain).map_err(|_| ImportError::WrongPassword { app: APP })?;

@@ -8,7 +8,6 @@
 //! the file does not hold: refused with a clear error.
 
 use base64::Engine;
-use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::Digest;
@@ -134,16 +133,14 @@ fn master_key(p: &Protected, password: &Secret) -> Result<Zeroizing<[u8; 32]>, I
             }
             // Bitwarden's Argon2id salt is SHA-256 of the salt text.
             let salt: [u8; 32] = sha2::Sha256::digest(p.salt.as_bytes()).into();
-            let params = argon2::Params::new(
+            master = crate::crypto::argon2id(
+                password.expose(),
+                &salt,
                 u32::try_from(memory * 1024).unwrap_or(u32::MAX),
                 u32::try_from(p.kdf_iterations).unwrap_or(u32::MAX),
                 u32::try_from(lanes).unwrap_or(u32::MAX),
-                Some(32),
             )
-            .map_err(|e| ImportError::damaged(APP, "kdf", e.to_string()))?;
-            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-                .hash_password_into(password.expose(), &salt, master.as_mut())
-                .map_err(|e| ImportError::damaged(APP, "kdf", e.to_string()))?;
+            .map_err(|e| ImportError::damaged(APP, "kdf", e))?;
         }
         other => {
             return Err(ImportError::damaged(
@@ -188,10 +185,9 @@ fn open_cipher_string(
     let iv: [u8; 16] = iv
         .try_into()
         .map_err(|_| ImportError::damaged(APP, field, "an IV that is not 16 bytes"))?;
-    cbc::Decryptor::<aes::Aes256>::new(enc.into(), (&iv).into())
-        .decrypt_padded_vec::<cbc::cipher::block_padding::Pkcs7>(&data)
-        .map(|plain| Some(Zeroizing::new(plain)))
-        .map_err(|_| ImportError::damaged(APP, field, "bad padding"))
+    crate::crypto::cbc_open(enc, &iv, &data)
+        .map(Some)
+        .ok_or_else(|| ImportError::damaged(APP, field, "bad padding"))
 }
 
 /// Opens a password-protected export: the unencrypted export's JSON.

@@ -75,12 +75,8 @@ pub(super) fn import(
     let mut data = b64("encryptedData", &file.encrypted_data)?;
     let memory_kib = u32::try_from(p.mem_limit / 1024).unwrap_or(u32::MAX);
     let passes = u32::try_from(p.ops_limit).unwrap_or(u32::MAX);
-    let params = argon2::Params::new(memory_kib, passes, 1, Some(32))
-        .map_err(|e| ImportError::damaged(APP, "kdfParams", e.to_string()))?;
-    let mut key = Zeroizing::new([0u8; 32]);
-    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-        .hash_password_into(password.expose(), &salt, key.as_mut())
-        .map_err(|e| ImportError::damaged(APP, "kdfParams", e.to_string()))?;
+    let key = crate::crypto::argon2id(password.expose(), &salt, memory_kib, passes, 1)
+        .map_err(|e| ImportError::damaged(APP, "kdfParams", e))?;
     let mut stream = PullStream::init(header, &Key::from(*key));
     stream
         .pull(&mut data, &[])

@@ -4,8 +4,6 @@
 //! 12-byte nonce and AES-256-GCM ciphertext with `proton.authenticator.export.v1` as associated
 //! data. The entry's name is used when the link has no account.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
@@ -128,21 +126,8 @@ fn decrypt(sealed: &Sealed, password: &Secret) -> Result<Zeroizing<Vec<u8>>, Imp
     }
     let (nonce, ciphertext) = content.split_at(12);
     let nonce: [u8; 12] = nonce.try_into().unwrap_or_default();
-    let params = argon2::Params::new(19 * 1024, 2, 1, Some(32))
-        .map_err(|e| ImportError::damaged(APP, "salt", e.to_string()))?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    let mut key = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(password.expose(), &salt, key.as_mut())
-        .map_err(|e| ImportError::damaged(APP, "salt", e.to_string()))?;
-    Aes256Gcm::new((&*key).into())
-        .decrypt(
-            &Nonce::from(nonce),
-            Payload {
-                msg: ciphertext,
-                aad: AAD,
-            },
-        )
-        .map(Zeroizing::new)
-        .map_err(|_| ImportError::WrongPassword { app: APP })
+    let key = crate::crypto::argon2id(password.expose(), &salt, 19 * 1024, 2, 1)
+        .map_err(|e| ImportError::damaged(APP, "salt", e))?;
+    crate::crypto::gcm_open(&key, &nonce, ciphertext, AAD)
+        .ok_or(ImportError::WrongPassword { app: APP })
 }

@@ -4,9 +4,6 @@
 //! (`AuthenticatorPro`, a 20-byte salt and 16-byte IV, PBKDF2-SHA1 with 64,000 rounds,
 //! AES-256-CBC). Types 1 HOTP, 2 TOTP, 4 Steam; mOTP (3) and Yandex (5) are reported.
 
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
-use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
 use serde::Deserialize;
 use serde_json::Value;
 use twofold_core::Secret;
@@ -148,16 +145,10 @@ fn strong(rest: &[u8], password: &Secret) -> Result<Zeroizing<Vec<u8>>, ImportEr
     let (salt, rest) = rest.split_at(16);
     let (nonce, sealed) = rest.split_at(12);
     let nonce: [u8; 12] = nonce.try_into().unwrap_or_default();
-    let params = argon2::Params::new(65_536, 3, 4, Some(32))
-        .map_err(|e| ImportError::damaged(APP, "the file", e.to_string()))?;
-    let mut key = Zeroizing::new([0u8; 32]);
-    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-        .hash_password_into(password.expose(), salt, key.as_mut())
-        .map_err(|e| ImportError::damaged(APP, "the file", e.to_string()))?;
-    Aes256Gcm::new((&*key).into())
-        .decrypt(&Nonce::from(nonce), sealed)
-        .map(Zeroizing::new)
-        .map_err(|_| ImportError::WrongPassword { app: APP })
+    let key = crate::crypto::argon2id(password.expose(), salt, 65_536, 3, 4)
+        .map_err(|e| ImportError::damaged(APP, "the file", e))?;
+    crate::crypto::gcm_open(&key, &nonce, sealed, b"")
+        .ok_or(ImportError::WrongPassword { app: APP })
 }
 
 fn legacy(rest: &[u8], password: &Secret) -> Result<Zeroizing<Vec<u8>>, ImportError> {
@@ -173,10 +164,8 @@ fn legacy(rest: &[u8], password: &Secret) -> Result<Zeroizing<Vec<u8>>, ImportEr
     let mut key = Zeroizing::new([0u8; 32]);
     pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.expose(), salt, 64_000, key.as_mut());
     let iv: [u8; 16] = iv.try_into().unwrap_or_default();
-    let plain = cbc::Decryptor::<aes::Aes256>::new((&*key).into(), (&iv).into())
-        .decrypt_padded_vec::<cbc::cipher::block_padding::Pkcs7>(sealed)
-        .map(Zeroizing::new)
-        .map_err(|_| ImportError::WrongPassword { app: APP })?;
+    let plain = crate::crypto::cbc_open(&key, &iv, sealed)
+        .ok_or(ImportError::WrongPassword { app: APP })?;
     // CBC has no integrity check: a wrong password can unpad by chance, but is not JSON.
     if serde_json::from_slice::<serde::de::IgnoredAny>(&plain).is_err() {
         return Err(ImportError::WrongPassword { app: APP });

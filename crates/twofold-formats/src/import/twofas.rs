@@ -3,8 +3,6 @@
 //! by the format), stored as `ciphertext:salt:iv` in base64. Groups become tags; issuer from the
 //! token's issuer, else the service's name; the account from the token.
 
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
@@ -161,9 +159,6 @@ fn decrypt(sealed: &str, password: &Secret) -> Result<Zeroizing<Vec<u8>>, Import
         .map_err(|_| ImportError::damaged(APP, "servicesEncrypted (iv)", "not 12 bytes"))?;
     let mut key = Zeroizing::new([0u8; 32]);
     pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.expose(), &salt, ROUNDS, key.as_mut());
-    let cipher = Aes256Gcm::new((&*key).into());
-    cipher
-        .decrypt(&Nonce::from(iv), ciphertext.as_slice())
-        .map(Zeroizing::new)
-        .map_err(|_| ImportError::WrongPassword { app: APP })
+    crate::crypto::gcm_open(&key, &iv, &ciphertext, b"")
+        .ok_or(ImportError::WrongPassword { app: APP })
 }
