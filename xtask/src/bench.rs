@@ -323,9 +323,7 @@ fn desktop() -> Result<String> {
         "desktop",
         "--no-run",
     ]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| shell::root().join("target"));
+    let target = shell::target_dir();
     let work = std::env::temp_dir().join(format!("twofold-bench-desktop-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let display = crate::desktop::start_xvfb(&work)?;

@@ -23,10 +23,7 @@ pub fn bundle() -> Result<()> {
     }
     // A target directory of its own: the workspace's release profile keeps line tables for
     // profiling, a package ships a stripped binary, and the two must not rebuild each other.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-        .join("dist");
+    let target = shell::target_dir().join("dist");
     shell::run(
         Command::new(&cli)
             .args(["build", "--bundles", "deb"])

@@ -158,10 +158,7 @@ pub fn webdriver_e2e(
 
 /// Where review screenshots go: `$CARGO_TARGET_DIR/screenshots` (not the source tree).
 pub fn screenshots_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shell::root().join("target"))
-        .join("screenshots")
+    shell::target_dir().join("screenshots")
 }
 
 /// Starts Xvfb on the first free display from :90; returns the guard and `:N`.

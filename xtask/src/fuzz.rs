@@ -85,7 +85,7 @@ pub fn smoke(seconds: u64) -> Result<()> {
 fn run(targets: &[&str], seconds: Option<u64>, runs: Option<u64>) -> Result<Vec<String>> {
     ensure_cargo_fuzz()?;
     let root = shell::root();
-    let out = target_dir().join("fuzz");
+    let out = shell::target_dir().join("fuzz");
     let mut summary = Vec::new();
     for target in targets {
         let corpus = out.join("corpus").join(target);
@@ -161,12 +161,6 @@ fn seeds(root: &Path, target: &str) -> Vec<PathBuf> {
         _ => {}
     }
     dirs.into_iter().filter(|d| d.is_dir()).collect()
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shell::root().join("target"))
 }
 
 /// `cargo fuzz` on the stable toolchain, building into `out`.

@@ -2,7 +2,6 @@
 //! on its embedded SQLite database (stopped when the app quits); `--cli` instead shows the
 //! `twofold` CLI on a demo vault.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result};
@@ -24,9 +23,7 @@ pub fn run(args: &[String]) -> Result<()> {
         return desktop();
     }
     shell::run(shell::cargo().args(["build", "--release", "-p", "twofold-cli"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shell::root().join("target"));
+    let target = shell::target_dir();
     let bin = target.join("release/twofold");
     let vault = target.join("demo/vault.tfv");
     let twofold = |args: &[&str]| {
@@ -68,9 +65,7 @@ fn desktop() -> Result<()> {
     for package in ["twofold-desktop", "twofold-server"] {
         shell::run(shell::cargo().args(["build", "--release", "-p", package]))?;
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shell::root().join("target"));
+    let target = shell::target_dir();
     let data = target.join("local-server");
     std::fs::create_dir_all(&data)?;
     let listen = local_address();

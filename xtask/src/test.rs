@@ -48,7 +48,25 @@ pub fn test(args: &[String]) -> Result<()> {
         &["--ignore-scripts"],
     )?;
     // Build the tests outside the session, so that compile time is not spent inside it.
-    shell::run(shell::cargo().args(["test", "--workspace", "--no-run"]))?;
+    let target = shell::target_dir();
+    let free_before = shell::free_gib(&target);
+    if let Some(free) = free_before.filter(|&f| f < NEEDED_DISK_GIB) {
+        eprintln!(
+            "xtask: warning: {free} GiB free on the disk of {}; a first test build takes about \
+             {NEEDED_DISK_GIB} GiB",
+            target.display()
+        );
+    }
+    shell::run(shell::cargo().args(["test", "--workspace", "--no-run"])).map_err(|e| {
+        match shell::free_gib(&target) {
+            Some(free) if free < 1 => e.context(format!(
+                "the disk of {} is full ({free} GiB free, {} GiB before the build)",
+                target.display(),
+                free_before.map_or("?".into(), |f| f.to_string())
+            )),
+            _ => e,
+        }
+    })?;
     let driver = crate::desktop::ensure_tauri_driver()?;
     let postgres = Postgres::start()?;
     let small_disk = crate::small_disk::SmallDisk::mount()?;
@@ -72,6 +90,9 @@ pub fn test(args: &[String]) -> Result<()> {
     // fuzz`; their figures are in docs/security.md).
     crate::fuzz::smoke(FUZZ_SECONDS)
 }
+
+/// About how much disk a first `cargo test --workspace` build takes in its target directory.
+const NEEDED_DISK_GIB: u64 = 20;
 
 /// How long `cargo xtask test` fuzzes each target.
 const FUZZ_SECONDS: u64 = 10;
