@@ -12,6 +12,7 @@ pub mod migration;
 pub mod otp;
 pub mod otpauth;
 pub mod qr;
+pub mod recovery;
 pub mod scan;
 pub mod secret;
 pub mod vault;

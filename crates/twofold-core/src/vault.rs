@@ -1,6 +1,7 @@
 //! The encrypted vault file: a versioned header, the vault key kept in the OS keychain or wrapped
-//! by an Argon2id passphrase key, the accounts sealed with XChaCha20-Poly1305, atomic saves that
-//! keep the previous generation, and a lock file that lets the CLI and the desktop app share it.
+//! by an Argon2id passphrase key, and sealed to a recovery key that opens it when those are
+//! lost; the accounts sealed with XChaCha20-Poly1305, atomic saves that keep the previous
+//! generation, and a lock file that lets the CLI and the desktop app share it.
 //!
 //! The byte layout is specified in `docs/vault-format.md`. This module is the vault and its
 //! operations; `header` is the header's layout and the KDF, `file` the bytes on disk (atomic
@@ -15,6 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::entropy::{Entropy, EntropyError};
 use crate::keychain::{KeyStore, KeyStoreError};
+use crate::recovery::{Recipient, RecoveryKey};
 use crate::secret::Secret;
 
 mod contents;
@@ -26,10 +28,10 @@ pub use contents::{AddError, Contents, DuplicateKey, duplicate_key};
 pub use file::{APP_ID, backup_path, create_private_dir, default_location, write_new_private};
 use file::{FileLock, atomic_replace, read_file};
 pub use header::{
-    FORMAT_VERSION, HEADER_LEN, KdfParams, MAGIC, MAX_M_COST_KIB, MAX_P_COST, MAX_T_COST,
-    derive_kek,
+    FORMAT_VERSION, HEADER_LEN, HEADER_LEN_V1, KdfParams, MAGIC, MAX_M_COST_KIB, MAX_P_COST,
+    MAX_T_COST, derive_kek,
 };
-use header::{Header, KEY_LEN, TAG_LEN};
+use header::{Header, KEY_LEN, TAG_LEN, key_check, recovery_aad};
 
 /// Where the key of a vault is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +64,24 @@ pub struct VaultInfo {
     pub generation: u64,
     /// The KDF cost, in passphrase mode.
     pub kdf: Option<KdfParams>,
+    /// The file's format version (1 until the first save by this version upgrades it).
+    pub version: u16,
+    /// The recovery key's public half, when the vault has one: what backups are sealed to.
+    pub recovery: Option<Recipient>,
+}
+
+/// How a recovered vault's new key is kept.
+#[derive(Clone, Copy)]
+pub enum RecoverTo<'a> {
+    /// In this machine's keychain.
+    Keychain(&'a dyn KeyStore),
+    /// Wrapped by a new passphrase.
+    Passphrase {
+        /// The new passphrase.
+        passphrase: &'a Secret,
+        /// The KDF cost.
+        kdf: KdfParams,
+    },
 }
 
 /// Why a vault could not be created, opened or saved.
@@ -134,11 +154,27 @@ pub enum VaultError {
     #[error("this vault is locked with a passphrase")]
     PassphraseRequired,
     /// The keychain has no key for this vault.
-    #[error("the keychain has no key for vault {vault_id}")]
+    #[error(
+        "this computer's keychain has no key for vault {vault_id} (a new computer, or a keychain that was reset); recover it with its recovery key or restore a backup"
+    )]
     KeyMissing {
         /// The vault id.
         vault_id: String,
     },
+    /// The keychain holds a key for this vault, but not the one that opens it.
+    #[error(
+        "this computer's keychain holds a different key for vault {vault_id} (a keychain restored from elsewhere, or reset); recover it with its recovery key or restore a backup"
+    )]
+    KeyMismatch {
+        /// The vault id.
+        vault_id: String,
+    },
+    /// The recovery key is not this vault's (or not the current one: it was replaced).
+    #[error("this is not the vault's current recovery key; nothing was changed")]
+    WrongRecoveryKey,
+    /// The vault has no recovery key to recover with.
+    #[error("this vault has no recovery key")]
+    NoRecoveryKey,
     /// Another process changed the vault's passphrase (or moved it to or from the keychain),
     /// which gave it a new key.
     #[error("the vault's passphrase was changed by another program; unlock it again")]
@@ -174,6 +210,15 @@ pub enum Protection<'a> {
     },
 }
 
+impl std::fmt::Debug for RecoverTo<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Keychain(_) => f.write_str("RecoverTo::Keychain"),
+            Self::Passphrase { kdf, .. } => write!(f, "RecoverTo::Passphrase({kdf:?})"),
+        }
+    }
+}
+
 impl std::fmt::Debug for Protection<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -187,6 +232,9 @@ impl std::fmt::Debug for Protection<'_> {
 pub struct Vault {
     path: PathBuf,
     key: Secret,
+    /// The passphrase key, when the vault was opened with its passphrase: a re-key (a new
+    /// recovery key) wraps the new key without asking for the passphrase again.
+    kek: Option<Zeroizing<[u8; KEY_LEN]>>,
     header: Header,
 }
 
@@ -217,15 +265,17 @@ impl Vault {
         let mut vault_id = [0u8; 16];
         entropy.fill(&mut vault_id)?;
         let mut header = Header::keychain(vault_id);
+        let mut kek = None;
         match protection {
             Protection::Keychain(store) => store.set(&header.vault_id_hex(), &key)?,
             Protection::Passphrase { passphrase, kdf } => {
-                header.wrap(&key, passphrase, kdf, entropy)?;
+                kek = Some(header.wrap(&key, passphrase, kdf, entropy)?);
             }
         }
         let mut vault = Self {
             path: path.to_owned(),
             key,
+            kek,
             header,
         };
         let contents = Contents::default();
@@ -249,28 +299,80 @@ impl Vault {
         let _lock = FileLock::shared(path)?;
         let bytes = read_file(path)?;
         let (header, ciphertext) = Header::parse(path, &bytes)?;
-        let key = match header.mode {
+        let (key, kek) = match header.mode {
             KeyMode::Keychain => {
-                keystore
-                    .get(&header.vault_id_hex())?
-                    .ok_or_else(|| VaultError::KeyMissing {
+                let key = keystore.get(&header.vault_id_hex())?.ok_or_else(|| {
+                    VaultError::KeyMissing {
                         vault_id: header.vault_id_hex(),
-                    })?
+                    }
+                })?;
+                if header.version >= 2 && key_check(&key) != header.key_check {
+                    return Err(VaultError::KeyMismatch {
+                        vault_id: header.vault_id_hex(),
+                    });
+                }
+                (key, None)
             }
             KeyMode::Passphrase => {
                 let passphrase = passphrase.ok_or(VaultError::PassphraseRequired)?;
-                header.unwrap_key(passphrase)?
+                let (key, kek) = header.unwrap_key(passphrase)?;
+                (key, Some(kek))
             }
         };
-        let contents = decrypt(&key, &bytes[..HEADER_LEN], &header, ciphertext)?;
+        let contents = decrypt(&key, &bytes[..header.len()], &header, ciphertext)?;
         Ok((
             Self {
                 path: path.to_owned(),
                 key,
+                kek,
                 header,
             },
             contents,
         ))
+    }
+
+    /// Recovers a vault with its recovery key, when the keychain lost its key or the
+    /// passphrase is forgotten: the vault gets a new key kept as `to` says, stays sealed to the
+    /// same recovery key, and no copy under the old key is left beside it. A wrong recovery
+    /// key changes nothing ([`VaultError::WrongRecoveryKey`]).
+    pub fn recover(
+        path: &Path,
+        recovery_key: &RecoveryKey,
+        to: RecoverTo<'_>,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(Self, Contents), VaultError> {
+        let lock = FileLock::exclusive(path)?;
+        let bytes = read_file(path)?;
+        let (header, ciphertext) = Header::parse(path, &bytes)?;
+        let slot = header.recovery.clone().ok_or(VaultError::NoRecoveryKey)?;
+        let key = recovery_key.open(
+            &slot.recipient,
+            &slot.sealed,
+            &recovery_aad(&header.vault_id),
+        )?;
+        let contents = decrypt(&key, &bytes[..header.len()], &header, ciphertext)?;
+        let mut vault = Self {
+            path: path.to_owned(),
+            key,
+            kek: None,
+            header,
+        };
+        let new_key = new_key(entropy)?;
+        let mut header = vault.header.clone();
+        let id = header.vault_id_hex();
+        match to {
+            RecoverTo::Keychain(store) => {
+                header.unwrap_to_keychain();
+                store.set(&id, &new_key)?;
+            }
+            RecoverTo::Passphrase { passphrase, kdf } => {
+                vault.kek = Some(header.wrap(&new_key, passphrase, kdf, entropy)?);
+            }
+        }
+        header.seal_recovery(slot.recipient, &new_key, entropy)?;
+        vault.rekey_locked(new_key, header, &contents, entropy)?;
+        drop(lock);
+        Ok((vault, contents))
     }
 
     /// Opens a vault with its key already known (after an unlock, in tests and benchmarks).
@@ -278,11 +380,12 @@ impl Vault {
         let _lock = FileLock::shared(path)?;
         let bytes = read_file(path)?;
         let (header, ciphertext) = Header::parse(path, &bytes)?;
-        let contents = decrypt(&key, &bytes[..HEADER_LEN], &header, ciphertext)?;
+        let contents = decrypt(&key, &bytes[..header.len()], &header, ciphertext)?;
         Ok((
             Self {
                 path: path.to_owned(),
                 key,
+                kek: None,
                 header,
             },
             contents,
@@ -368,8 +471,12 @@ impl Vault {
             let contents = self.read_locked()?;
             let key = new_key(entropy)?;
             let mut header = self.header.clone();
-            header.wrap(&key, passphrase, kdf, entropy)?;
+            let kek = header.wrap(&key, passphrase, kdf, entropy)?;
+            if let Some(slot) = &self.header.recovery {
+                header.seal_recovery(slot.recipient, &key, entropy)?;
+            }
             self.rekey_locked(key, header, &contents, entropy)?;
+            self.kek = Some(kek);
         }
         if was_keychain {
             // The file no longer needs the keychain entry; a failure to delete it leaves a
@@ -394,7 +501,77 @@ impl Vault {
         let contents = self.read_locked()?;
         let mut header = self.header.clone();
         header.unwrap_to_keychain();
-        self.rekey_locked(key, header, &contents, entropy)
+        if let Some(slot) = &self.header.recovery {
+            header.seal_recovery(slot.recipient, &key, entropy)?;
+        }
+        self.rekey_locked(key, header, &contents, entropy)?;
+        self.kek = None;
+        Ok(())
+    }
+
+    /// Makes a new recovery key for the vault and returns it (to show once). The first one is
+    /// simply added; a later one replaces the old, and the vault gets a new key as well, so the
+    /// old recovery key opens neither this file nor any copy written from now on (copies from
+    /// before — old backups — still open with it). In keychain mode the new key goes to
+    /// `keystore`; in passphrase mode the vault must have been opened with its passphrase.
+    pub fn set_recovery_key(
+        &mut self,
+        keystore: &dyn KeyStore,
+        kdf: KdfParams,
+        entropy: &mut dyn Entropy,
+    ) -> Result<RecoveryKey, VaultError> {
+        let recovery_key = RecoveryKey::generate(entropy)?;
+        let recipient = recovery_key.recipient(kdf, entropy)?;
+        let _lock = FileLock::exclusive(&self.path)?;
+        let contents = self.read_locked()?;
+        let mut header = self.header.clone();
+        if self.header.recovery.is_none() {
+            header.seal_recovery(recipient, &self.key, entropy)?;
+            let old = std::mem::replace(&mut self.header, header);
+            if let Err(e) = self.write(&contents, entropy) {
+                self.header = old;
+                return Err(e);
+            }
+            return Ok(recovery_key);
+        }
+        let key = new_key(entropy)?;
+        let id = header.vault_id_hex();
+        let old_key = match header.mode {
+            KeyMode::Keychain => {
+                let old = keystore.get(&id)?;
+                keystore.set(&id, &key)?;
+                Some(old)
+            }
+            KeyMode::Passphrase => {
+                let kek = self.kek.as_ref().ok_or(VaultError::PassphraseRequired)?;
+                header.wrap_with_kek(&key, kek, entropy)?;
+                None
+            }
+        };
+        header.seal_recovery(recipient, &key, entropy)?;
+        let new_check = key_check(&key);
+        if let Err(e) = self.rekey_locked(key, header, &contents, entropy) {
+            // The keychain goes back to the old key only when the file still holds it (the
+            // first write failed); after the second, the file is under the new key.
+            if self.file_key_check()? == Some(new_check) {
+                return Err(e);
+            }
+            if let Some(old) = old_key {
+                match old {
+                    Some(old) => keystore.set(&id, &old)?,
+                    None => keystore.delete(&id)?,
+                }
+            }
+            return Err(e);
+        }
+        Ok(recovery_key)
+    }
+
+    /// The key check of the file on disk (`None` for a version 1 file).
+    fn file_key_check(&self) -> Result<Option<[u8; header::KEY_CHECK_LEN]>, VaultError> {
+        let bytes = read_file(&self.path)?;
+        let (header, _) = Header::parse(&self.path, &bytes)?;
+        Ok((header.version >= 2).then_some(header.key_check))
     }
 
     /// Writes `contents` under a new key and header, twice: the second generation pushes the
@@ -423,7 +600,12 @@ impl Vault {
         if header.vault_id != self.header.vault_id {
             return Err(VaultError::Replaced);
         }
-        let contents = match decrypt(&self.key, &bytes[..HEADER_LEN], &header, ciphertext) {
+        // Another process gave the vault a new key (a new passphrase, a move to or from the
+        // keychain, a new recovery key).
+        if header.version >= 2 && header.key_check != key_check(&self.key) {
+            return Err(VaultError::Rekeyed);
+        }
+        let contents = match decrypt(&self.key, &bytes[..header.len()], &header, ciphertext) {
             // Another process changed how the vault is protected, which gave it a new key.
             Err(VaultError::Tampered) if header.protection_changed(&self.header) => {
                 return Err(VaultError::Rekeyed);
@@ -438,6 +620,8 @@ impl Vault {
     /// holds the exclusive lock.
     fn write(&mut self, contents: &Contents, entropy: &mut dyn Entropy) -> Result<(), VaultError> {
         let mut header = self.header.clone();
+        header.version = FORMAT_VERSION;
+        header.key_check = key_check(&self.key);
         header.generation += 1;
         entropy.fill(&mut header.payload_nonce)?;
         let plaintext = payload::encode(contents);
@@ -472,7 +656,7 @@ impl Vault {
 /// path or a lock (for tools, and for the fuzzer of the vault reader).
 pub fn read_bytes(bytes: &[u8], key: &Secret) -> Result<(VaultInfo, Contents), VaultError> {
     let (header, ciphertext) = Header::parse(Path::new("<bytes>"), bytes)?;
-    let contents = decrypt(key, &bytes[..HEADER_LEN], &header, ciphertext)?;
+    let contents = decrypt(key, &bytes[..header.len()], &header, ciphertext)?;
     Ok((header.info(), contents))
 }
 

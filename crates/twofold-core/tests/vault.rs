@@ -260,11 +260,11 @@ fn newer_format_version_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = new_passphrase_vault(dir.path());
     let mut bytes = std::fs::read(&path).unwrap();
-    bytes[8] = 2;
+    bytes[8] = 3;
     std::fs::write(&path, &bytes).unwrap();
     assert!(matches!(
         Vault::inspect(&path),
-        Err(VaultError::UnsupportedVersion { version: 2 })
+        Err(VaultError::UnsupportedVersion { version: 3 })
     ));
 }
 

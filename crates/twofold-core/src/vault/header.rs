@@ -1,6 +1,7 @@
 //! The vault file's header: its fixed layout (magic, version, key mode, vault id, generation,
-//! KDF parameters and salt, the wrapped key, the payload nonce and length), parsed strictly and
-//! bounded in what it may ask of the KDF, and the Argon2id key derivation.
+//! KDF parameters and salt, the wrapped key, the payload nonce and length; from version 2 the
+//! key check and the recovery-key slot), parsed strictly and bounded in what it may ask of the
+//! KDF, and the Argon2id key derivation. Version 1 files are read; version 2 is written.
 
 use argon2::Argon2;
 use chacha20poly1305::aead::{Aead, Payload};
@@ -9,16 +10,23 @@ use zeroize::Zeroizing;
 
 use std::path::Path;
 
+use sha2::{Digest, Sha256};
+
 use super::{KeyMode, VaultError, VaultInfo};
 use crate::entropy::Entropy;
+use crate::recovery::{Recipient, SEALED_LEN};
 use crate::secret::Secret;
 
 /// The first eight bytes of every vault file.
 pub const MAGIC: &[u8; 8] = b"TWOFOLD\0";
-/// The format version this code writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
-/// Length of the header, which is also the associated data of the payload.
-pub const HEADER_LEN: usize = 168;
+/// The format version this code writes (it reads this one and version 1).
+pub const FORMAT_VERSION: u16 = 2;
+/// Length of the header this code writes, which is also the associated data of the payload.
+pub const HEADER_LEN: usize = 324;
+/// Length of a version 1 header.
+pub const HEADER_LEN_V1: usize = 168;
+/// Length of the key check (version 2).
+pub(super) const KEY_CHECK_LEN: usize = 16;
 pub(super) const KEY_LEN: usize = 32;
 pub(super) const TAG_LEN: usize = 16;
 pub(super) const WRAPPED_LEN: usize = KEY_LEN + TAG_LEN;
@@ -49,6 +57,15 @@ impl KdfParams {
         t_cost: 3,
         p_cost: 1,
     };
+    /// Whether a file may ask for this cost: 8·lanes ≤ memory ≤ 1 GiB, 1 ≤ passes ≤ 64,
+    /// 1 ≤ lanes ≤ 16.
+    pub fn within_bounds(&self) -> bool {
+        (1..=MAX_P_COST).contains(&self.p_cost)
+            && (1..=MAX_T_COST).contains(&self.t_cost)
+            && self.m_cost_kib >= 8 * self.p_cost
+            && self.m_cost_kib <= MAX_M_COST_KIB
+    }
+
     /// A cheap cost for tests and test vectors only.
     pub const INSECURE_FAST: Self = Self {
         m_cost_kib: 64,
@@ -57,8 +74,17 @@ impl KdfParams {
     };
 }
 
+/// The recovery key's slot: its recipient and the vault key sealed to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct RecoverySlot {
+    pub(super) recipient: Recipient,
+    pub(super) sealed: [u8; SEALED_LEN],
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Header {
+    /// The version read (what is written is always [`FORMAT_VERSION`]).
+    pub(super) version: u16,
     pub(super) mode: KeyMode,
     pub(super) vault_id: [u8; 16],
     pub(super) generation: u64,
@@ -68,11 +94,34 @@ pub(super) struct Header {
     pub(super) wrapped_key: [u8; WRAPPED_LEN],
     pub(super) payload_nonce: [u8; 24],
     pub(super) payload_len: u64,
+    /// [`key_check`] of the vault key (version 2; zeros when read from version 1).
+    pub(super) key_check: [u8; KEY_CHECK_LEN],
+    pub(super) recovery: Option<RecoverySlot>,
+}
+
+/// The first 16 bytes of SHA-256("twofold vault key check" ‖ key): tells a different key (a
+/// reset or foreign keychain entry) from a damaged file, and reveals nothing of the key.
+pub(super) fn key_check(key: &Secret) -> [u8; KEY_CHECK_LEN] {
+    let digest = Sha256::new()
+        .chain_update(b"twofold vault key check")
+        .chain_update(key.expose())
+        .finalize();
+    let mut out = [0u8; KEY_CHECK_LEN];
+    out.copy_from_slice(&digest[..KEY_CHECK_LEN]);
+    out
+}
+
+/// The associated data of the recovery slot's seal: the magic and the vault id.
+pub(super) fn recovery_aad(vault_id: &[u8; 16]) -> Vec<u8> {
+    let mut aad = MAGIC.to_vec();
+    aad.extend_from_slice(vault_id);
+    aad
 }
 
 impl Header {
     pub(super) fn keychain(vault_id: [u8; 16]) -> Self {
         Self {
+            version: FORMAT_VERSION,
             mode: KeyMode::Keychain,
             vault_id,
             generation: 0,
@@ -86,6 +135,17 @@ impl Header {
             wrapped_key: [0; WRAPPED_LEN],
             payload_nonce: [0; 24],
             payload_len: 0,
+            key_check: [0; KEY_CHECK_LEN],
+            recovery: None,
+        }
+    }
+
+    /// Length of this header on disk (the payload's associated data).
+    pub(super) fn len(&self) -> usize {
+        if self.version == 1 {
+            HEADER_LEN_V1
+        } else {
+            HEADER_LEN
         }
     }
 
@@ -96,6 +156,7 @@ impl Header {
             || self.salt != other.salt
             || self.wrap_nonce != other.wrap_nonce
             || self.wrapped_key != other.wrapped_key
+            || (self.version >= 2 && other.version >= 2 && self.key_check != other.key_check)
     }
 
     pub(super) fn vault_id_hex(&self) -> String {
@@ -108,9 +169,12 @@ impl Header {
             vault_id: self.vault_id_hex(),
             generation: self.generation,
             kdf: (self.mode == KeyMode::Passphrase).then_some(self.kdf),
+            version: self.version,
+            recovery: self.recovery.as_ref().map(|slot| slot.recipient),
         }
     }
 
+    /// The header as written: always the current version.
     pub(super) fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut b = [0u8; HEADER_LEN];
         b[0..8].copy_from_slice(MAGIC);
@@ -130,15 +194,33 @@ impl Header {
         b[88..136].copy_from_slice(&self.wrapped_key);
         b[136..160].copy_from_slice(&self.payload_nonce);
         b[160..168].copy_from_slice(&self.payload_len.to_le_bytes());
+        b[168..184].copy_from_slice(&self.key_check);
+        if let Some(slot) = &self.recovery {
+            let r = &slot.recipient;
+            b[184..188].copy_from_slice(&r.kdf.m_cost_kib.to_le_bytes());
+            b[188..192].copy_from_slice(&r.kdf.t_cost.to_le_bytes());
+            b[192..196].copy_from_slice(&r.kdf.p_cost.to_le_bytes());
+            b[196..212].copy_from_slice(&r.salt);
+            b[212..244].copy_from_slice(&r.public);
+            b[244..324].copy_from_slice(&slot.sealed);
+        }
         b
     }
 
-    /// Associated data of the key wrap: everything that describes the key, not the generation.
+    /// Associated data of the passphrase wrap: what describes the key, not the generation. It
+    /// is version 1's header bytes 0–28 and 36–64 in passphrase mode (magic, version 1, mode 2,
+    /// reserved 0, vault id, KDF parameters, salt) in every version, so that upgrading a vault's
+    /// format keeps its wrap and needs no passphrase.
     pub(super) fn wrap_aad(&self) -> Vec<u8> {
-        let b = self.to_bytes();
         let mut aad = Vec::with_capacity(56);
-        aad.extend_from_slice(&b[0..28]);
-        aad.extend_from_slice(&b[36..64]);
+        aad.extend_from_slice(MAGIC);
+        aad.extend_from_slice(&1u16.to_le_bytes());
+        aad.extend_from_slice(&[2, 0]);
+        aad.extend_from_slice(&self.vault_id);
+        aad.extend_from_slice(&self.kdf.m_cost_kib.to_le_bytes());
+        aad.extend_from_slice(&self.kdf.t_cost.to_le_bytes());
+        aad.extend_from_slice(&self.kdf.p_cost.to_le_bytes());
+        aad.extend_from_slice(&self.salt);
         aad
     }
 
@@ -158,12 +240,14 @@ impl Header {
             });
         }
         let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-        if version != FORMAT_VERSION {
-            return Err(VaultError::UnsupportedVersion { version });
-        }
-        if bytes.len() < HEADER_LEN {
+        let header_len = match version {
+            1 => HEADER_LEN_V1,
+            FORMAT_VERSION => HEADER_LEN,
+            _ => return Err(VaultError::UnsupportedVersion { version }),
+        };
+        if bytes.len() < header_len {
             return Err(VaultError::Truncated {
-                expected: HEADER_LEN as u64,
+                expected: header_len as u64,
                 actual: bytes.len() as u64,
             });
         }
@@ -183,16 +267,11 @@ impl Header {
             t_cost: u32_at(40),
             p_cost: u32_at(44),
         };
-        if mode == KeyMode::Passphrase {
-            let ok = (1..=MAX_P_COST).contains(&kdf.p_cost)
-                && (1..=MAX_T_COST).contains(&kdf.t_cost)
-                && kdf.m_cost_kib >= 8 * kdf.p_cost
-                && kdf.m_cost_kib <= MAX_M_COST_KIB;
-            if !ok {
-                return Err(corrupt("KDF parameters out of range"));
-            }
+        if mode == KeyMode::Passphrase && !kdf.within_bounds() {
+            return Err(corrupt("KDF parameters out of range"));
         }
         let mut header = Self::keychain([0; 16]);
+        header.version = version;
         header.mode = mode;
         header.vault_id.copy_from_slice(arr(12, 16));
         header.generation = u64_at(28);
@@ -202,10 +281,33 @@ impl Header {
         header.wrapped_key.copy_from_slice(arr(88, WRAPPED_LEN));
         header.payload_nonce.copy_from_slice(arr(136, 24));
         header.payload_len = u64_at(160);
-        let actual = (bytes.len() - HEADER_LEN) as u64;
+        if version >= 2 {
+            header.key_check.copy_from_slice(arr(168, KEY_CHECK_LEN));
+            if bytes[184..324].iter().any(|&b| b != 0) {
+                let kdf = KdfParams {
+                    m_cost_kib: u32_at(184),
+                    t_cost: u32_at(188),
+                    p_cost: u32_at(192),
+                };
+                if !kdf.within_bounds() {
+                    return Err(corrupt("recovery key KDF parameters out of range"));
+                }
+                let mut recipient = Recipient {
+                    kdf,
+                    salt: [0; 16],
+                    public: [0; 32],
+                };
+                recipient.salt.copy_from_slice(arr(196, 16));
+                recipient.public.copy_from_slice(arr(212, 32));
+                let mut sealed = [0u8; SEALED_LEN];
+                sealed.copy_from_slice(arr(244, SEALED_LEN));
+                header.recovery = Some(RecoverySlot { recipient, sealed });
+            }
+        }
+        let actual = (bytes.len() - header_len) as u64;
         if actual < header.payload_len {
             return Err(VaultError::Truncated {
-                expected: (HEADER_LEN as u64).saturating_add(header.payload_len),
+                expected: (header_len as u64).saturating_add(header.payload_len),
                 actual: bytes.len() as u64,
             });
         }
@@ -215,7 +317,7 @@ impl Header {
         if header.payload_len < TAG_LEN as u64 {
             return Err(corrupt("payload shorter than its tag"));
         }
-        Ok((header, &bytes[HEADER_LEN..]))
+        Ok((header, &bytes[header_len..]))
     }
 
     pub(super) fn wrap(
@@ -224,12 +326,24 @@ impl Header {
         passphrase: &Secret,
         kdf: KdfParams,
         entropy: &mut dyn Entropy,
-    ) -> Result<(), VaultError> {
+    ) -> Result<Zeroizing<[u8; KEY_LEN]>, VaultError> {
         self.mode = KeyMode::Passphrase;
         self.kdf = kdf;
         entropy.fill(&mut self.salt)?;
-        entropy.fill(&mut self.wrap_nonce)?;
         let kek = derive_kek(passphrase, &self.salt, kdf)?;
+        self.wrap_with_kek(key, &kek, entropy)?;
+        Ok(kek)
+    }
+
+    /// Wraps `key` under an already derived passphrase key (same KDF parameters and salt):
+    /// a re-key that does not ask for the passphrase again.
+    pub(super) fn wrap_with_kek(
+        &mut self,
+        key: &Secret,
+        kek: &[u8; KEY_LEN],
+        entropy: &mut dyn Entropy,
+    ) -> Result<(), VaultError> {
+        entropy.fill(&mut self.wrap_nonce)?;
         let cipher =
             XChaCha20Poly1305::new_from_slice(kek.as_ref()).map_err(|e| VaultError::Kdf {
                 reason: e.to_string(),
@@ -250,7 +364,12 @@ impl Header {
         Ok(())
     }
 
-    pub(super) fn unwrap_key(&self, passphrase: &Secret) -> Result<Secret, VaultError> {
+    /// The vault key and the passphrase key that unwrapped it.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn unwrap_key(
+        &self,
+        passphrase: &Secret,
+    ) -> Result<(Secret, Zeroizing<[u8; KEY_LEN]>), VaultError> {
         let kek = derive_kek(passphrase, &self.salt, self.kdf)?;
         let cipher =
             XChaCha20Poly1305::new_from_slice(kek.as_ref()).map_err(|e| VaultError::Kdf {
@@ -266,16 +385,31 @@ impl Header {
                 },
             )
             .map_err(|_| VaultError::WrongPassphrase)?;
-        Ok(Secret::new(key))
+        Ok((Secret::new(key), kek))
     }
 
     pub(super) fn unwrap_to_keychain(&mut self) {
         let generation = self.generation;
         let (id, nonce, len) = (self.vault_id, self.payload_nonce, self.payload_len);
+        let recovery = self.recovery.take();
         *self = Self::keychain(id);
         self.generation = generation;
         self.payload_nonce = nonce;
         self.payload_len = len;
+        self.recovery = recovery;
+    }
+
+    /// Seals `key` to the recovery recipient (a new slot, or the same recipient again after a
+    /// re-key).
+    pub(super) fn seal_recovery(
+        &mut self,
+        recipient: Recipient,
+        key: &Secret,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(), VaultError> {
+        let sealed = recipient.seal(key, &recovery_aad(&self.vault_id), entropy)?;
+        self.recovery = Some(RecoverySlot { recipient, sealed });
+        Ok(())
     }
 }
 
