@@ -105,7 +105,7 @@ impl From<VaultError> for IpcError {
             | VaultError::Corrupt { .. }
             | VaultError::Tampered => ErrorCode::Damaged,
             VaultError::UnsupportedVersion { .. } => ErrorCode::NewerVersion,
-            VaultError::KeyMissing { .. } => ErrorCode::KeyMissing,
+            VaultError::KeyMissing { .. } | VaultError::KeyMismatch { .. } => ErrorCode::KeyMissing,
             VaultError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             VaultError::Io { .. } | VaultError::NoDataDirectory => ErrorCode::Io,
             _ => ErrorCode::Internal,

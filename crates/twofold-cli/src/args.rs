@@ -63,6 +63,22 @@ pub enum Command {
         #[command(subcommand)]
         action: PassphraseAction,
     },
+    /// Make the vault's recovery key (shown once), or replace it: it opens the vault and its
+    /// backups when this computer's keychain or the passphrase is lost.
+    RecoveryKey {
+        /// Replace an existing recovery key without asking.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Open the vault with its recovery key when the keychain lost its key (a new computer, a
+    /// reset keychain) or the passphrase is forgotten; or restore it from a backup file.
+    Recover(RecoverArgs),
+    /// Automatic encrypted backups: make one now, list, verify, restore, configure.
+    Backup {
+        /// What to do.
+        #[command(subcommand)]
+        action: BackupAction,
+    },
     /// Push approval: enroll this computer with a Twofold server and answer login requests.
     Push {
         /// What to do.
@@ -275,6 +291,64 @@ pub struct ShowQrArgs {
     /// Print the otpauth:// URI instead of the QR code.
     #[arg(long)]
     pub uri: bool,
+}
+
+/// `twofold recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// Read the recovery key from the first line of this file [default: TWOFOLD_RECOVERY_KEY,
+    /// or asked].
+    #[arg(long, value_name = "PATH")]
+    pub recovery_key_file: Option<PathBuf>,
+    /// Protect the recovered vault with this new passphrase (first line of the file; or
+    /// TWOFOLD_NEW_PASSPHRASE) instead of this computer's keychain.
+    #[arg(long, value_name = "PATH")]
+    pub new_passphrase_file: Option<PathBuf>,
+    /// Restore from this backup file instead (as `twofold backup restore FILE`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["recovery_key_file", "new_passphrase_file"])]
+    pub backup: Option<PathBuf>,
+}
+
+/// `twofold backup …`.
+#[derive(Debug, Subcommand)]
+pub enum BackupAction {
+    /// Write a backup now, read it back and verify it.
+    Now,
+    /// List the backups in the folder, and how the last automatic one went.
+    List,
+    /// Check that a backup opens and holds accounts [default: the newest].
+    Verify {
+        /// The backup file.
+        file: Option<PathBuf>,
+        /// Open it with the recovery key or passphrase in the first line of this file
+        /// [default: this vault's key when this vault wrote it, else asked].
+        #[arg(long, value_name = "PATH")]
+        password_file: Option<PathBuf>,
+    },
+    /// Restore a backup (or a Twofold export): into a new vault as it is, or into the
+    /// existing one with duplicates skipped.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
+    /// Choose the folder, switch automatic backups on or off, set a backup passphrase.
+    Config {
+        /// The folder backups go to (a folder your cloud drive syncs is a good choice).
+        #[arg(long, value_name = "PATH")]
+        folder: Option<PathBuf>,
+        /// Switch automatic backups on.
+        #[arg(long, conflicts_with = "off")]
+        on: bool,
+        /// Switch automatic backups off.
+        #[arg(long)]
+        off: bool,
+        /// A backup passphrase (first line of this file) that also opens every backup from now on.
+        #[arg(long, value_name = "PATH", conflicts_with = "remove_passphrase")]
+        passphrase_file: Option<PathBuf>,
+        /// Stop sealing new backups to the backup passphrase.
+        #[arg(long)]
+        remove_passphrase: bool,
+    },
 }
 
 /// `twofold passphrase`.

@@ -34,6 +34,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rename(args) => rename(&session, args, json),
         Command::ShowQr(args) => show_qr(&session, args),
         Command::Passphrase { action } => passphrase(&session, action),
+        Command::RecoveryKey { yes } => crate::backup::recovery_key(&session, yes, json),
+        Command::Recover(args) => crate::backup::recover(&session, args, json),
+        Command::Backup { action } => crate::backup::run(&session, action, json),
         Command::Push { action } => crate::push::run(&session, action, json),
     }
 }
@@ -357,6 +360,7 @@ fn remove(session: &Session, args: RmArgs, json: bool) -> Result<()> {
         c.remove(&id)
             .ok_or_else(|| anyhow!("the account was removed meanwhile"))
     })??;
+    session.backup_after_change(&vault);
     if json {
         print_json(&serde_json::json!({"removed": id.as_str(), "name": name}));
     } else {
@@ -385,6 +389,7 @@ fn rename(session: &Session, args: RenameArgs, json: bool) -> Result<()> {
         labels.check().map_err(problems)?.apply_to(a);
         Ok(())
     })??;
+    session.backup_after_change(&vault);
     let a = saved
         .get(&id)
         .ok_or_else(|| anyhow!("the account disappeared"))?;

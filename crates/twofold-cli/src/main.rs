@@ -2,6 +2,7 @@
 //! and turns every failure into a one-line error and a non-zero exit.
 
 mod args;
+mod backup;
 mod commands;
 mod export;
 mod import;

@@ -88,7 +88,9 @@ impl Session {
                 Ok(out)
             },
         )?;
-        Ok(result?.0)
+        let added = result?.0;
+        self.backup_after_change(&vault);
+        Ok(added)
     }
 
     /// Adds imported entries with their labels in one save (creating the vault on first use);
@@ -103,6 +105,7 @@ impl Session {
         let (report, _) = vault.update(&mut OsEntropy, |contents: &mut Contents| {
             twofold_formats::apply(contents, entries, problems, &mut OsEntropy, now)
         })??;
+        self.backup_after_change(&vault);
         Ok(report)
     }
 

@@ -150,6 +150,11 @@ impl RecoveryKey {
         Ok(Self(Secret::from_slice(&bytes)))
     }
 
+    /// The key's 20 bytes (what its recipient is derived from).
+    pub fn secret_bytes(&self) -> Secret {
+        self.0.clone()
+    }
+
     /// The key as a person writes it down: nine groups of four characters joined by hyphens.
     pub fn to_text(&self) -> Secret {
         let mut plain = Zeroizing::new(spec().encode(self.0.expose()));
@@ -164,26 +169,13 @@ impl RecoveryKey {
         Secret::from_slice(out.as_bytes())
     }
 
-    /// The X25519 secret this key gives with `recipient`'s cost and salt.
-    fn x25519_secret(&self, kdf: KdfParams, salt: &[u8; 16]) -> Result<StaticSecret, VaultError> {
-        let seed = derive_kek(&self.0, salt, kdf)?;
-        Ok(StaticSecret::from(*seed))
-    }
-
     /// A new recipient for this key (a fresh salt): what a vault or a backup stores.
     pub fn recipient(
         &self,
         kdf: KdfParams,
         entropy: &mut dyn Entropy,
     ) -> Result<Recipient, VaultError> {
-        let mut salt = [0u8; 16];
-        entropy.fill(&mut salt)?;
-        let secret = self.x25519_secret(kdf, &salt)?;
-        Ok(Recipient {
-            kdf,
-            salt,
-            public: PublicKey::from(&secret).to_bytes(),
-        })
+        Recipient::new(&self.0, kdf, entropy)
     }
 
     /// Opens a key sealed to `recipient` with associated data `aad`. A key that is not the
@@ -194,7 +186,49 @@ impl RecoveryKey {
         sealed: &[u8; SEALED_LEN],
         aad: &[u8],
     ) -> Result<Secret, VaultError> {
-        let secret = self.x25519_secret(recipient.kdf, &recipient.salt)?;
+        recipient.open(&self.0, sealed, aad)
+    }
+}
+
+/// The X25519 secret that `input` (a recovery key's bytes, or a passphrase) gives with an
+/// Argon2id cost and salt.
+fn x25519_secret(
+    input: &Secret,
+    kdf: KdfParams,
+    salt: &[u8; 16],
+) -> Result<StaticSecret, VaultError> {
+    let seed = derive_kek(input, salt, kdf)?;
+    Ok(StaticSecret::from(*seed))
+}
+
+impl Recipient {
+    /// The recipient of a secret (a recovery key's 20 bytes, or a backup passphrase's UTF-8
+    /// bytes) with a fresh salt.
+    pub fn new(
+        input: &Secret,
+        kdf: KdfParams,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Self, VaultError> {
+        let mut salt = [0u8; 16];
+        entropy.fill(&mut salt)?;
+        let secret = x25519_secret(input, kdf, &salt)?;
+        Ok(Self {
+            kdf,
+            salt,
+            public: PublicKey::from(&secret).to_bytes(),
+        })
+    }
+
+    /// Opens a key sealed to this recipient with the secret it was made from. Another secret
+    /// is [`VaultError::WrongRecoveryKey`]; a damaged seal is [`VaultError::Tampered`].
+    pub fn open(
+        &self,
+        input: &Secret,
+        sealed: &[u8; SEALED_LEN],
+        aad: &[u8],
+    ) -> Result<Secret, VaultError> {
+        let recipient = self;
+        let secret = x25519_secret(input, recipient.kdf, &recipient.salt)?;
         if PublicKey::from(&secret).to_bytes() != recipient.public {
             return Err(VaultError::WrongRecoveryKey);
         }
@@ -230,6 +264,15 @@ fn seal_key(shared: &[u8; 32], ephemeral: &[u8; 32], public: &[u8; 32]) -> Zeroi
 }
 
 impl Recipient {
+    /// Whether `public` is a key anything can be sealed to (not one of X25519's low-order
+    /// points, which would make every seal readable): checked on keys read from files.
+    pub fn is_valid(&self) -> bool {
+        let probe = StaticSecret::from([0x5a; 32]);
+        probe
+            .diffie_hellman(&PublicKey::from(self.public))
+            .was_contributory()
+    }
+
     /// Seals `key` (32 bytes) to this recipient with associated data `aad`: a fresh ephemeral
     /// X25519 key, the shared secret hashed into a one-time wrapping key, XChaCha20-Poly1305
     /// under an all-zero nonce (the wrapping key is never used twice).

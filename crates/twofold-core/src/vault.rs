@@ -25,7 +25,9 @@ mod header;
 mod payload;
 
 pub use contents::{AddError, Contents, DuplicateKey, duplicate_key};
-pub use file::{APP_ID, backup_path, create_private_dir, default_location, write_new_private};
+pub use file::{
+    APP_ID, backup_path, create_private_dir, default_location, write_atomically, write_new_private,
+};
 use file::{FileLock, atomic_replace, read_file};
 pub use header::{
     FORMAT_VERSION, HEADER_LEN, HEADER_LEN_V1, KdfParams, MAGIC, MAX_M_COST_KIB, MAX_P_COST,

@@ -111,6 +111,9 @@ pub enum ExportError {
     /// No random bytes for keys and nonces.
     #[error(transparent)]
     Entropy(#[from] EntropyError),
+    /// Sealing a Twofold backup failed.
+    #[error(transparent)]
+    Seal(#[from] twofold_core::VaultError),
 }
 
 /// What an export made.

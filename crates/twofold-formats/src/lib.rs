@@ -4,6 +4,7 @@
 //! for are bounded before any work is done.
 
 pub mod apply;
+pub mod autobackup;
 pub mod backup;
 mod crypto;
 pub mod error;

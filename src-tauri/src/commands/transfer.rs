@@ -195,7 +195,7 @@ fn export_error(e: twofold_formats::ExportError) -> IpcError {
         twofold_formats::ExportError::PasswordRequired { .. } => {
             IpcError::new(ErrorCode::PassphraseRequired, e.to_string())
         }
-        twofold_formats::ExportError::Entropy(_) => {
+        twofold_formats::ExportError::Entropy(_) | twofold_formats::ExportError::Seal(_) => {
             IpcError::new(ErrorCode::Internal, e.to_string())
         }
     }

@@ -50,6 +50,30 @@ pub(super) fn atomic_replace(path: &Path, bytes: &[u8]) -> Result<(), VaultError
     result
 }
 
+/// Writes `bytes` to `path` atomically, without keeping a previous generation: a temporary
+/// file (mode 0600) written and fsynced, renamed over `path`, the directory fsynced. At every
+/// instant `path` is absent, the old file or the new one, whole (backups and their records).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
+    let tmp = sibling(path, ".tmp");
+    let result = (|| {
+        {
+            let mut options = OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&tmp).map_err(io_error(&tmp))?;
+            file.write_all(bytes).map_err(io_error(&tmp))?;
+            file.sync_all().map_err(io_error(&tmp))?;
+        }
+        fs::rename(&tmp, path).map_err(io_error(path))?;
+        sync_dir(path).map_err(io_error(path))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Writes `bytes` to a new file at `path` (never over an existing one: `AlreadyExists`),
 /// readable and writable by the user only, flushed to the disk; a file that could not be
 /// written whole is removed. For exports, whose plain formats hold every secret.
