@@ -382,9 +382,14 @@ impl Session {
         };
         match autobackup::run(vault, &contents, self.now(), &mut OsEntropy) {
             Ok(_) => {}
-            Err(BackupError::NoLock) => eprintln!(
-                "twofold: warning: no automatic backup: make a recovery key first (`twofold recovery-key`)"
-            ),
+            // Said to people at a terminal; scripts get the status in `twofold backup list`.
+            Err(BackupError::NoLock) => {
+                if std::io::stderr().is_terminal() {
+                    eprintln!(
+                        "twofold: warning: no automatic backup: make a recovery key first (`twofold recovery-key`)"
+                    );
+                }
+            }
             Err(e) => eprintln!("twofold: warning: the automatic backup failed: {e}"),
         }
     }

@@ -63,7 +63,10 @@ fn fails(out: Output, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stdout)
     );
     let err = String::from_utf8(out.stderr).unwrap();
-    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("warning:")).collect();
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.starts_with("warning:") && !l.starts_with("twofold: warning:"))
+        .collect();
     assert_eq!(lines.len(), 1, "one line of error expected: {err}");
     assert!(lines[0].starts_with("twofold: error: "), "{err}");
     lines[0].to_owned()
@@ -1028,4 +1031,202 @@ fn google_qr_export_scans_back_in_numbered_codes() {
     args.extend(files.iter().map(String::as_str));
     other.ok(&args);
     assert_eq!(other.json(&["list"]).as_array().unwrap().len(), 12);
+}
+
+/// A private session bus with its own, new gnome-keyring (another computer's keychain); killed
+/// when dropped.
+struct FreshKeyring {
+    bus: std::process::Child,
+    address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl FreshKeyring {
+    fn start() -> Self {
+        use std::io::{BufRead, BufReader, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon runs");
+        let mut address = String::new();
+        BufReader::new(bus.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_owned();
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--unlock", "--components=secrets"])
+            .env_remove("GNOME_KEYRING_CONTROL")
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("XDG_DATA_HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        keyring.stdin.take().unwrap().write_all(b"pw").unwrap();
+        keyring.wait().unwrap();
+        Self {
+            bus,
+            address,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for FreshKeyring {
+    fn drop(&mut self) {
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+/// The recovery key in a real Secret Service: a keychain vault's entry wiped (what a keychain
+/// reset does) is named and recovered from; a typo in the key is caught by its checksum and a
+/// wrong key changes nothing; then another computer (new HOME, a fresh keyring on its own bus)
+/// gets the vault back twice over: the vault file with the recovery key, and a fresh install
+/// from an automatic backup — every account identical.
+#[test]
+fn recovery_key_and_backups_through_a_real_secret_service() {
+    if std::env::var_os("TWOFOLD_TEST_SECRET_SERVICE").is_none() {
+        eprintln!(
+            "recovery_key_and_backups_through_a_real_secret_service: needs `cargo xtask test`"
+        );
+        return;
+    }
+    let env = Env::new();
+    let real = |vault: &Path, bus: Option<&str>, extra: &[(&str, &str)], args: &[&str]| -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_twofold"));
+        c.env("TWOFOLD_VAULT", vault)
+            .env_remove("TWOFOLD_PASSPHRASE")
+            .env_remove("TWOFOLD_NO_KEYCHAIN")
+            .stdin(Stdio::null());
+        if let Some(address) = bus {
+            c.env("DBUS_SESSION_BUS_ADDRESS", address);
+        }
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c.args(args).output().unwrap()
+    };
+    let ok = |out: Output| -> String {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let vault = env.vault();
+    for uri in [
+        "otpauth://totp/Keyring:user?secret=JBSWY3DPEHPK3PXP",
+        "otpauth://hotp/Bank:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=3",
+    ] {
+        ok(real(&vault, None, &[], &["add", uri]));
+    }
+    let key: Value =
+        serde_json::from_str(&ok(real(&vault, None, &[], &["--json", "recovery-key"]))).unwrap();
+    let key = key["recovery_key"].as_str().unwrap().to_owned();
+    let listed = ok(real(&vault, None, &[], &["--json", "list"]));
+    // The automatic backup after the recovery key was made.
+    let backups: Value =
+        serde_json::from_str(&ok(real(&vault, None, &[], &["--json", "backup", "list"]))).unwrap();
+    assert!(backups["last_success"]["file"].is_string(), "{backups}");
+    let backup_file = backups["last_success"]["file"].as_str().unwrap().to_owned();
+
+    // The keychain entry wiped.
+    let id = twofold_core::Vault::inspect(&vault).unwrap().vault_id;
+    twofold_core::keychain::KeyStore::delete(
+        &twofold_core::keychain::Keychain::open_os().unwrap(),
+        &id,
+    )
+    .unwrap();
+    let line = fails(real(&vault, None, &[], &["list"]), &["list"]);
+    assert!(
+        line.contains("no key") && line.contains("recovery key"),
+        "{line}"
+    );
+    // A typo, then a wrong key: refused, nothing written.
+    let before = std::fs::read(&vault).unwrap();
+    let mut typo = key.clone().into_bytes();
+    typo[5] = if typo[5] == b'A' { b'B' } else { b'A' };
+    let typo = String::from_utf8(typo).unwrap();
+    let line = fails(
+        real(
+            &vault,
+            None,
+            &[("TWOFOLD_RECOVERY_KEY", &typo)],
+            &["recover"],
+        ),
+        &["recover"],
+    );
+    assert!(line.contains("typo"), "{line}");
+    let wrong = "0000-0000-0000-0000-0000-0000-0000-0000-0000";
+    let out = real(
+        &vault,
+        None,
+        &[("TWOFOLD_RECOVERY_KEY", wrong)],
+        &["recover"],
+    );
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read(&vault).unwrap(), before);
+    // The right key: every account back, the new key in the keychain.
+    ok(real(
+        &vault,
+        None,
+        &[("TWOFOLD_RECOVERY_KEY", &key)],
+        &["recover"],
+    ));
+    assert_eq!(ok(real(&vault, None, &[], &["--json", "list"])), listed);
+    let code = ok(real(
+        &vault,
+        None,
+        &[],
+        &["--json", "code", "keyring", "--at", "59"],
+    ));
+    assert!(code.contains("\"code\":\"996554\""), "{code}");
+
+    // Another computer: a fresh keyring on its own bus and a new HOME.
+    let other = FreshKeyring::start();
+    let home = tempfile::tempdir().unwrap();
+    let copied = home.path().join("vault.tfv");
+    std::fs::copy(&vault, &copied).unwrap();
+    let bus = Some(other.address.as_str());
+    let home_env = [("HOME", home.path().to_str().unwrap())];
+    let line = fails(real(&copied, bus, &home_env, &["list"]), &["list"]);
+    assert!(line.contains("recovery key"), "{line}");
+    let with_key = [home_env[0], ("TWOFOLD_RECOVERY_KEY", key.as_str())];
+    ok(real(&copied, bus, &with_key, &["recover"]));
+    assert_eq!(
+        ok(real(&copied, bus, &home_env, &["--json", "list"])),
+        listed
+    );
+    // And a fresh install restored from the backup file alone.
+    let restored = home.path().join("restored.tfv");
+    let out = ok(real(
+        &restored,
+        bus,
+        &with_key,
+        &["--json", "backup", "restore", &backup_file],
+    ));
+    assert!(out.contains("\"restored\":2"), "{out}");
+    assert_eq!(
+        ok(real(&restored, bus, &home_env, &["--json", "list"])),
+        listed
+    );
+    for vault in [&copied, &restored] {
+        let code = ok(real(
+            vault,
+            bus,
+            &home_env,
+            &["--json", "code", "keyring", "--at", "59"],
+        ));
+        assert!(code.contains("\"code\":\"996554\""), "{code}");
+        let code = ok(real(vault, bus, &home_env, &["--json", "code", "bank"]));
+        assert!(
+            code.contains("\"code\":\"969429\""),
+            "RFC 4226 counter 3: {code}"
+        );
+    }
 }
