@@ -168,9 +168,20 @@ impl Session {
                 other => other,
             },
         };
-        let opened = created.map_err(|e| self.explain(e))?;
+        let (mut vault, contents) = created.map_err(|e| self.explain(e))?;
         eprintln!("Created a new vault at {}", self.path.display());
-        Ok(opened)
+        // A person at a terminal gets the recovery key now, once; scripts make it with
+        // `twofold recovery-key`.
+        if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+            let key =
+                vault.set_recovery_key(self.keystore(), KdfParams::DEFAULT, &mut OsEntropy)?;
+            let text = key.to_text();
+            eprintln!(
+                "Its recovery key (shown only now; write it down and keep it apart from this computer):\n\n    {}\n\nIt opens the vault and its backups if the keychain or passphrase is lost (`twofold recover`).",
+                String::from_utf8_lossy(text.expose())
+            );
+        }
+        Ok((vault, contents))
     }
 
     /// The passphrase from --passphrase-file, TWOFOLD_PASSPHRASE, or a prompt.
