@@ -57,7 +57,9 @@ pub fn recovery_key(session: &Session, yes: bool, json: bool) -> Result<()> {
             other => other.into(),
         })?;
     show_recovery_key(&key, json);
-    session.backup_after_change(&vault);
+    // As saved with the new key (another program may have changed the vault meanwhile).
+    let contents = vault.read()?;
+    session.backup_after_change(&vault, &contents);
     Ok(())
 }
 
@@ -131,7 +133,7 @@ pub fn recover(session: &Session, args: RecoverArgs, json: bool) -> Result<()> {
             }
         );
     }
-    session.backup_after_change(&vault);
+    session.backup_after_change(&vault, &contents);
     Ok(())
 }
 
@@ -186,14 +188,7 @@ fn restore(session: &Session, file: &Path, json: bool) -> Result<()> {
     let bytes = read_backup(file)?;
     if session.path.exists() {
         let contents = open_backup(session, &bytes, None)?;
-        let mut entries = Vec::new();
-        let mut problems = Vec::new();
-        for account in &contents.accounts {
-            match twofold_formats::backup::entry_of(account) {
-                Ok(e) => entries.push(e),
-                Err(p) => problems.push(p),
-            }
-        }
+        let (entries, problems) = backup::entries_of(&contents);
         let report = session.import(entries, problems)?;
         if json {
             print_json(&serde_json::json!({
@@ -369,18 +364,14 @@ pub fn run(session: &Session, action: BackupAction, json: bool) -> Result<()> {
 }
 
 impl Session {
-    /// After a change: an automatic backup when one is due; a failure is a warning (the change
+    /// After a change (`contents` as saved): an automatic backup when one is due; a failure is a warning (the change
     /// itself was saved), and says how to fix it.
-    pub fn backup_after_change(&self, vault: &Vault) {
+    pub fn backup_after_change(&self, vault: &Vault, contents: &Contents) {
         let record = Record::load(&self.path);
         if !record.due(vault.info().generation, self.now()) {
             return;
         }
-        let Ok(contents) = Vault::open_with_key(&self.path, vault.key().clone()).map(|(_, c)| c)
-        else {
-            return;
-        };
-        match autobackup::run(vault, &contents, self.now(), &mut OsEntropy) {
+        match autobackup::run(vault, contents, self.now(), &mut OsEntropy) {
             Ok(_) => {}
             // Said to people at a terminal; scripts get the status in `twofold backup list`.
             Err(BackupError::NoLock) => {

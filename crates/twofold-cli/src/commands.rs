@@ -356,11 +356,11 @@ fn remove(session: &Session, args: RmArgs, json: bool) -> Result<()> {
             bail!("cancelled");
         }
     }
-    vault.update(&mut OsEntropy, |c: &mut Contents| {
+    let (_, saved) = vault.update(&mut OsEntropy, |c: &mut Contents| {
         c.remove(&id)
             .ok_or_else(|| anyhow!("the account was removed meanwhile"))
     })??;
-    session.backup_after_change(&vault);
+    session.backup_after_change(&vault, &saved);
     if json {
         print_json(&serde_json::json!({"removed": id.as_str(), "name": name}));
     } else {
@@ -389,7 +389,7 @@ fn rename(session: &Session, args: RenameArgs, json: bool) -> Result<()> {
         labels.check().map_err(problems)?.apply_to(a);
         Ok(())
     })??;
-    session.backup_after_change(&vault);
+    session.backup_after_change(&vault, &saved);
     let a = saved
         .get(&id)
         .ok_or_else(|| anyhow!("the account disappeared"))?;

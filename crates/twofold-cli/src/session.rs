@@ -88,8 +88,8 @@ impl Session {
                 Ok(out)
             },
         )?;
-        let added = result?.0;
-        self.backup_after_change(&vault);
+        let (added, saved) = result?;
+        self.backup_after_change(&vault, &saved);
         Ok(added)
     }
 
@@ -102,10 +102,10 @@ impl Session {
     ) -> Result<twofold_formats::Report> {
         let (mut vault, _) = self.open_or_create()?;
         let now = self.now();
-        let (report, _) = vault.update(&mut OsEntropy, |contents: &mut Contents| {
+        let (report, saved) = vault.update(&mut OsEntropy, |contents: &mut Contents| {
             twofold_formats::apply(contents, entries, problems, &mut OsEntropy, now)
         })??;
-        self.backup_after_change(&vault);
+        self.backup_after_change(&vault, &saved);
         Ok(report)
     }
 

@@ -553,9 +553,9 @@ impl Vault {
         header.seal_recovery(recipient, &key, entropy)?;
         let new_check = key_check(&key);
         if let Err(e) = self.rekey_locked(key, header, &contents, entropy) {
-            // The keychain goes back to the old key only when the file still holds it (the
-            // first write failed); after the second, the file is under the new key.
-            if self.file_key_check()? == Some(new_check) {
+            // The keychain goes back to the old key only when the first write failed (then
+            // the vault kept its old key); after the second, the file is under the new key.
+            if key_check(&self.key) == new_check {
                 return Err(e);
             }
             if let Some(old) = old_key {
@@ -567,13 +567,6 @@ impl Vault {
             return Err(e);
         }
         Ok(recovery_key)
-    }
-
-    /// The key check of the file on disk (`None` for a version 1 file).
-    fn file_key_check(&self) -> Result<Option<[u8; header::KEY_CHECK_LEN]>, VaultError> {
-        let bytes = read_file(&self.path)?;
-        let (header, _) = Header::parse(&self.path, &bytes)?;
-        Ok((header.version >= 2).then_some(header.key_check))
     }
 
     /// Writes `contents` under a new key and header, twice: the second generation pushes the

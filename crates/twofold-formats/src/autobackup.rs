@@ -12,6 +12,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use data_encoding::HEXLOWER;
 use serde::{Deserialize, Serialize};
 use twofold_core::entropy::Entropy;
 use twofold_core::recovery::Recipient;
@@ -87,8 +88,8 @@ impl StoredRecipient {
             memory_kib: r.kdf.m_cost_kib,
             passes: r.kdf.t_cost,
             lanes: r.kdf.p_cost,
-            salt: hex(&r.salt),
-            public_key: hex(&r.public),
+            salt: HEXLOWER.encode(&r.salt),
+            public_key: HEXLOWER.encode(&r.public),
         }
     }
 
@@ -100,25 +101,19 @@ impl StoredRecipient {
         };
         let r = Recipient {
             kdf,
-            salt: unhex(&self.salt)?.try_into().ok()?,
-            public: unhex(&self.public_key)?.try_into().ok()?,
+            salt: HEXLOWER
+                .decode(self.salt.as_bytes())
+                .ok()?
+                .try_into()
+                .ok()?,
+            public: HEXLOWER
+                .decode(self.public_key.as_bytes())
+                .ok()?
+                .try_into()
+                .ok()?,
         };
         (kdf.within_bounds() && r.is_valid()).then_some(r)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// What the person chose.

@@ -556,6 +556,12 @@ pub(crate) fn import(
     let passphrase = passphrase.ok_or(ImportError::PasswordRequired { app: APP })?;
     let contents = open_input(input, Unlock::Typed(passphrase))?;
     crate::import::check_count(APP, contents.accounts.len())?;
+    Ok(entries_of(&contents))
+}
+
+/// A backup's accounts as import entries (for adding them to a vault that has accounts
+/// already), and those whose labels break the rules.
+pub fn entries_of(contents: &Contents) -> (Vec<Entry>, Vec<EntryProblem>) {
     let mut entries = Vec::new();
     let mut problems = Vec::new();
     for account in &contents.accounts {
@@ -564,12 +570,12 @@ pub(crate) fn import(
             Err(p) => problems.push(p),
         }
     }
-    Ok((entries, problems))
+    (entries, problems)
 }
 
 /// The account as an entry, its labels checked by the rules every account has (a backup is
 /// outside input like any other file).
-pub fn entry_of(account: &Account) -> Result<Entry, EntryProblem> {
+fn entry_of(account: &Account) -> Result<Entry, EntryProblem> {
     let labels = twofold_core::account::Labels::of(account)
         .check()
         .map_err(|mut problems| {

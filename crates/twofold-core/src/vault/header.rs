@@ -156,7 +156,6 @@ impl Header {
             || self.salt != other.salt
             || self.wrap_nonce != other.wrap_nonce
             || self.wrapped_key != other.wrapped_key
-            || (self.version >= 2 && other.version >= 2 && self.key_check != other.key_check)
     }
 
     pub(super) fn vault_id_hex(&self) -> String {
