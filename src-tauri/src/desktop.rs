@@ -1,8 +1,11 @@
-//! Desktop integration: the tray (show, lock, quit, waiting approval requests), closing to the
+//! Desktop integration: the tray (show, lock, quit, waiting approval requests, a failing
+//! backup), closing to the
 //! tray, and links handed over by the browser or by a second launch, queued in Rust until the
 //! vault is open and previewed there, every one in order.
 
-use tauri::menu::{Menu, MenuItem};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use tauri::menu::{IsMenuItem, Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Emitter, Manager, Runtime, WindowEvent};
 
@@ -60,11 +63,11 @@ pub fn lock<R: Runtime>(app: &AppHandle<R>) {
 /// simply is not hidden on close (see [`on_window_event`]).
 pub fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let mut builder = TrayIconBuilder::with_id("main")
-        .tooltip("Twofold")
-        .menu(&tray_menu(app, 0)?)
+        .tooltip(tray_tooltip())
+        .menu(&tray_menu(app)?)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id.as_ref() {
-            "show" | "approvals" => show_main(app),
+            "show" | "approvals" | "backups" => show_main(app),
             "lock" => lock(app),
             "quit" => app.exit(0),
             _ => {}
@@ -86,38 +89,88 @@ pub fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-/// The tray menu; with approval requests waiting, their count comes first.
-fn tray_menu<R: Runtime>(app: &AppHandle<R>, waiting: usize) -> tauri::Result<Menu<R>> {
-    let show = MenuItem::with_id(app, "show", "Show Twofold", true, None::<&str>)?;
-    let lock_item = MenuItem::with_id(app, "lock", "Lock", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    if waiting == 0 {
-        return Menu::with_items(app, &[&show, &lock_item, &quit]);
-    }
-    let label = match waiting {
-        1 => "1 login waiting for approval".to_owned(),
-        n => format!("{n} logins waiting for approval"),
+/// Login requests waiting for an answer, as the tray shows them.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+/// The last automatic backup failed.
+static BACKUP_FAILING: AtomicBool = AtomicBool::new(false);
+
+/// The tray's tooltip: what needs the user first.
+fn tray_tooltip() -> String {
+    let mut tip = match WAITING.load(Ordering::SeqCst) {
+        0 => "Twofold".to_owned(),
+        1 => "Twofold: 1 login waiting for approval".to_owned(),
+        n => format!("Twofold: {n} logins waiting for approval"),
     };
-    let approvals = MenuItem::with_id(app, "approvals", label, true, None::<&str>)?;
-    Menu::with_items(app, &[&approvals, &show, &lock_item, &quit])
+    if BACKUP_FAILING.load(Ordering::SeqCst) {
+        tip.push_str(if tip == "Twofold" { ": " } else { "; " });
+        tip.push_str("backups are failing");
+    }
+    tip
 }
 
-/// Shows the number of waiting approval requests in the tray (tooltip and menu).
-pub fn show_waiting<R: Runtime>(app: &AppHandle<R>, waiting: usize) {
+/// The tray menu: waiting approval requests and a failing backup first, then the usual items.
+fn tray_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
+    let mut items: Vec<MenuItem<R>> = Vec::new();
+    let label = match WAITING.load(Ordering::SeqCst) {
+        0 => None,
+        1 => Some("1 login waiting for approval".to_owned()),
+        n => Some(format!("{n} logins waiting for approval")),
+    };
+    if let Some(label) = label {
+        items.push(MenuItem::with_id(
+            app,
+            "approvals",
+            label,
+            true,
+            None::<&str>,
+        )?);
+    }
+    if BACKUP_FAILING.load(Ordering::SeqCst) {
+        items.push(MenuItem::with_id(
+            app,
+            "backups",
+            "⚠ Backups are failing: open Twofold",
+            true,
+            None::<&str>,
+        )?);
+    }
+    items.push(MenuItem::with_id(
+        app,
+        "show",
+        "Show Twofold",
+        true,
+        None::<&str>,
+    )?);
+    items.push(MenuItem::with_id(app, "lock", "Lock", true, None::<&str>)?);
+    items.push(MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?);
+    let refs: Vec<&dyn IsMenuItem<R>> = items.iter().map(|i| i as &dyn IsMenuItem<R>).collect();
+    Menu::with_items(app, &refs)
+}
+
+/// Rebuilds the tray's tooltip and menu from what is waiting.
+fn refresh_tray<R: Runtime>(app: &AppHandle<R>) {
     let handle = app.clone();
     let _ = app.run_on_main_thread(move || {
         if let Some(tray) = handle.tray_by_id("main") {
-            let tip = match waiting {
-                0 => "Twofold".to_owned(),
-                1 => "Twofold: 1 login waiting for approval".to_owned(),
-                n => format!("Twofold: {n} logins waiting for approval"),
-            };
-            let _ = tray.set_tooltip(Some(tip));
-            if let Ok(menu) = tray_menu(&handle, waiting) {
+            let _ = tray.set_tooltip(Some(tray_tooltip()));
+            if let Ok(menu) = tray_menu(&handle) {
                 let _ = tray.set_menu(Some(menu));
             }
         }
     });
+}
+
+/// Shows the number of waiting approval requests in the tray (tooltip and menu).
+pub fn show_waiting<R: Runtime>(app: &AppHandle<R>, waiting: usize) {
+    WAITING.store(waiting, Ordering::SeqCst);
+    refresh_tray(app);
+}
+
+/// Shows in the tray whether automatic backups are failing (until one succeeds).
+pub fn show_backup_problem<R: Runtime>(app: &AppHandle<R>, failing: bool) {
+    if BACKUP_FAILING.swap(failing, Ordering::SeqCst) != failing {
+        refresh_tray(app);
+    }
 }
 
 /// The argument the session's autostart entry passes: start without showing the window.

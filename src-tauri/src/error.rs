@@ -29,6 +29,8 @@ pub enum ErrorCode {
     NewerVersion,
     /// The keychain has no key for this vault (a reset or another computer's keychain).
     KeyMissing,
+    /// The vault has no recovery key: it can only be restored from a backup.
+    NoRecoveryKey,
     /// A vault exists already where one was to be created.
     AlreadyExists,
     /// A file could not be read or written (its path and the system's reason in the message).
@@ -107,6 +109,13 @@ impl From<VaultError> for IpcError {
             VaultError::UnsupportedVersion { .. } => ErrorCode::NewerVersion,
             VaultError::KeyMissing { .. } | VaultError::KeyMismatch { .. } => ErrorCode::KeyMissing,
             VaultError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            VaultError::NoRecoveryKey => ErrorCode::NoRecoveryKey,
+            VaultError::WrongRecoveryKey => {
+                return Self::problems(vec![FieldProblem {
+                    field: "recovery_key".into(),
+                    message: e.to_string(),
+                }]);
+            }
             VaultError::Io { .. } | VaultError::NoDataDirectory => ErrorCode::Io,
             _ => ErrorCode::Internal,
         };

@@ -1,6 +1,7 @@
 //! The Twofold desktop app: Tauri wiring (state, commands, window) over `twofold-core`. Commands
 //! live in `commands/`; this file only assembles them.
 
+pub mod backups;
 pub mod clipboard;
 pub mod commands;
 pub mod desktop;
@@ -46,6 +47,10 @@ pub fn typescript_bindings() -> String {
         commands::transfer::ExportChoice::decl(&cfg),
         commands::transfer::ExportDone::decl(&cfg),
         commands::transfer::QrExport::decl(&cfg),
+        commands::recovery::RecoveryKeyOffer::decl(&cfg),
+        commands::recovery::BackupOffer::decl(&cfg),
+        commands::backup::BackupDone::decl(&cfg),
+        commands::backup::BackupView::decl(&cfg),
         commands::push::DetailRow::decl(&cfg),
         commands::push::ApprovalView::decl(&cfg),
         commands::push::PushDeviceView::decl(&cfg),
@@ -71,6 +76,15 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::vault::check_keychain,
         commands::vault::protect_with_passphrase,
         commands::vault::ui_ready,
+        commands::recovery::new_recovery_key,
+        commands::recovery::confirm_recovery_key,
+        commands::recovery::recover_vault,
+        commands::recovery::stage_backup,
+        commands::recovery::restore_backup,
+        commands::backup::backup_status,
+        commands::backup::backup_now,
+        commands::backup::set_backup_folder,
+        commands::backup::set_backup_passphrase,
         desktop::page_shown,
         commands::accounts::list_codes,
         commands::scan::preview_link,
@@ -131,6 +145,8 @@ pub fn run() {
             app.manage(push::PushState::default());
             // Push approval: a listener per enrolled device, from the start.
             push::start_all(app.handle());
+            // Automatic backups: after changes settle, and daily.
+            backups::start(app.handle());
             let handle = app.handle().clone();
             std::thread::spawn(move || handle.state::<AppSession>().open_at_launch());
             let handle = app.handle().clone();

@@ -35,6 +35,27 @@ pub struct AppSession {
     locked_since_start: AtomicBool,
     /// The app's one clock, passed to everything that needs the time.
     pub clock: SharedClock,
+    /// A recovery key shown to the user and the groups they must type back before the vault
+    /// is sealed to it (memory only, dropped on lock).
+    pub pending_recovery: Mutex<Option<PendingRecoveryKey>>,
+    /// A backup file picked on the first or the recovery screen, waiting for what opens it.
+    pub staged_restore: Mutex<Option<zeroize::Zeroizing<Vec<u8>>>>,
+    /// Tells the automatic backups that the vault changed.
+    pub backups: crate::backups::Notifier,
+}
+
+/// A recovery key made but not yet in the vault: the person writes it down, then types back
+/// the groups asked for.
+pub struct PendingRecoveryKey {
+    pub key: twofold_core::recovery::RecoveryKey,
+    /// The groups (1 to 9) to type back.
+    pub groups: Vec<u32>,
+}
+
+impl std::fmt::Debug for PendingRecoveryKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PendingRecoveryKey(groups {:?})", self.groups)
+    }
 }
 
 /// A preview's accounts with the labels they come with (an import's tags and pins), kept in
@@ -110,6 +131,10 @@ impl AppSession {
             .staged_import
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = None;
+        *self
+            .pending_recovery
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// Runs `op` on the open vault. When the file turns out to be re-keyed or replaced by
@@ -128,7 +153,13 @@ impl AppSession {
             let vault = guard
                 .as_mut()
                 .ok_or_else(crate::commands::accounts::locked)?;
-            op(vault)
+            let generation = vault.info().generation;
+            let result = op(vault);
+            // A change saved: the automatic backup follows once the changes settle.
+            if vault.info().generation != generation {
+                self.backups.changed();
+            }
+            result
         };
         if let Err(e) = &result
             && e.code == ErrorCode::Locked
@@ -150,6 +181,8 @@ impl AppSession {
         }
         if let Ok((vault, _)) = Vault::open(&self.path, self.keystore.as_ref(), None) {
             *slot = Some(vault);
+            // A daily backup may be due.
+            self.backups.changed();
         }
     }
 
@@ -165,6 +198,9 @@ impl AppSession {
             settings: Mutex::new(Settings::load(&settings::path_beside(&path))),
             clipboard: Arc::default(),
             opened_links: Mutex::default(),
+            pending_recovery: Mutex::new(None),
+            staged_restore: Mutex::new(None),
+            backups: crate::backups::Notifier::default(),
             locked_since_start: AtomicBool::new(false),
             path,
         }

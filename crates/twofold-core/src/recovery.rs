@@ -169,6 +169,32 @@ impl RecoveryKey {
         Secret::from_slice(out.as_bytes())
     }
 
+    /// Whether `typed` is group `group` (1 to 9) of the written key, read as [`RecoveryKey::parse`]
+    /// reads it: how an app checks that the person wrote the key down, by asking for part of it.
+    pub fn group_matches(&self, group: usize, typed: &str) -> bool {
+        let text = self.to_text();
+        let Some(want) = text
+            .expose()
+            .split(|&b| b == b'-')
+            .nth(group.wrapping_sub(1))
+        else {
+            return false;
+        };
+        let got: Zeroizing<Vec<u8>> = Zeroizing::new(
+            typed
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .map(|c| match c.to_ascii_uppercase() {
+                    'I' | 'L' => b'1',
+                    'O' => b'0',
+                    other if other.is_ascii() => other as u8,
+                    _ => 0,
+                })
+                .collect(),
+        );
+        got.as_slice() == want
+    }
+
     /// A new recipient for this key (a fresh salt): what a vault or a backup stores.
     pub fn recipient(
         &self,
@@ -338,6 +364,24 @@ mod tests {
             RecoveryKey::parse(&sloppy).unwrap().0.expose(),
             k.0.expose()
         );
+    }
+
+    #[test]
+    fn a_group_typed_back_is_checked_as_the_key_is_read() {
+        let k = key();
+        let text = String::from_utf8(k.to_text().expose().to_vec()).unwrap();
+        let groups: Vec<&str> = text.split('-').collect();
+        for (i, g) in groups.iter().enumerate() {
+            assert!(k.group_matches(i + 1, g));
+            assert!(k.group_matches(i + 1, &format!(" {} ", g.to_lowercase())));
+            let other = groups[(i + 1) % groups.len()];
+            assert_eq!(k.group_matches(i + 1, other), other == *g);
+        }
+        assert!(!k.group_matches(0, groups[0]));
+        assert!(!k.group_matches(10, groups[0]));
+        assert!(!k.group_matches(1, ""));
+        assert!(!k.group_matches(1, &groups[0][..3]));
+        assert!(!k.group_matches(1, "ÉÉÉÉ"));
     }
 
     #[test]

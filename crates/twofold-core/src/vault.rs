@@ -523,6 +523,19 @@ impl Vault {
         entropy: &mut dyn Entropy,
     ) -> Result<RecoveryKey, VaultError> {
         let recovery_key = RecoveryKey::generate(entropy)?;
+        self.install_recovery_key(keystore, &recovery_key, kdf, entropy)?;
+        Ok(recovery_key)
+    }
+
+    /// [`Vault::set_recovery_key`] with a key made beforehand (the desktop app shows it and
+    /// asks for part of it back before the vault starts depending on it).
+    pub fn install_recovery_key(
+        &mut self,
+        keystore: &dyn KeyStore,
+        recovery_key: &RecoveryKey,
+        kdf: KdfParams,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(), VaultError> {
         let recipient = recovery_key.recipient(kdf, entropy)?;
         let _lock = FileLock::exclusive(&self.path)?;
         let contents = self.read_locked()?;
@@ -534,7 +547,7 @@ impl Vault {
                 self.header = old;
                 return Err(e);
             }
-            return Ok(recovery_key);
+            return Ok(());
         }
         let key = new_key(entropy)?;
         let id = header.vault_id_hex();
@@ -566,7 +579,7 @@ impl Vault {
             }
             return Err(e);
         }
-        Ok(recovery_key)
+        Ok(())
     }
 
     /// Writes `contents` under a new key and header, twice: the second generation pushes the

@@ -43,6 +43,8 @@ pub struct VaultStatus {
     pub needs_passphrase: bool,
     /// The vault file.
     pub path: String,
+    /// The vault has a recovery key (else the page asks the user to make one).
+    pub has_recovery_key: bool,
 }
 
 pub fn status_of(session: &AppSession) -> VaultStatus {
@@ -55,7 +57,8 @@ pub fn status_of(session: &AppSession) -> VaultStatus {
     };
     VaultStatus {
         state,
-        needs_passphrase: info.is_some_and(|i| i.mode == KeyMode::Passphrase),
+        needs_passphrase: info.as_ref().is_some_and(|i| i.mode == KeyMode::Passphrase),
+        has_recovery_key: info.is_some_and(|i| i.recovery.is_some()),
         path: session.path.display().to_string(),
     }
 }
@@ -97,6 +100,8 @@ pub async fn unlock(
     let pass = secret(passphrase);
     let (vault, _) = Vault::open(&session.path, session.keystore.as_ref(), pass.as_ref())?;
     *session.vault.lock().map_err(poisoned)? = Some(vault);
+    // A daily backup may be due.
+    session.backups.changed();
     Ok(status_of(&session))
 }
 

@@ -1,6 +1,6 @@
 // Generated from the Rust types in src-tauri by `typescript_bindings()`. Do not edit.
 
-export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "no_code" | "not_found" | "clipboard" | "push" | "disk_full" | "damaged" | "newer_version" | "key_missing" | "already_exists" | "io" | "invalid_file" | "internal";
+export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "no_code" | "not_found" | "clipboard" | "push" | "disk_full" | "damaged" | "newer_version" | "key_missing" | "no_recovery_key" | "already_exists" | "io" | "invalid_file" | "internal";
 
 export type FieldProblem = { field: string, message: string, };
 
@@ -18,7 +18,11 @@ needs_passphrase: boolean,
 /**
  * The vault file.
  */
-path: string, };
+path: string, 
+/**
+ * The vault has a recovery key (else the page asks the user to make one).
+ */
+has_recovery_key: boolean, };
 
 export type KeychainState = "ok" | "restored" | "unreachable";
 
@@ -136,6 +140,62 @@ export type QrExport = {
  * SVG images, in order.
  */
 codes: Array<string>, accounts: number, skipped: Array<string>, };
+
+export type RecoveryKeyOffer = { 
+/**
+ * Nine groups of four characters joined by hyphens.
+ */
+key: string, 
+/**
+ * The groups (1 to 9) to type back, in order.
+ */
+confirm: Array<number>, };
+
+export type BackupOffer = { 
+/**
+ * When it was written (Unix seconds, as the file says).
+ */
+created_at: number, 
+/**
+ * What opens it, in words (`your recovery key`, `your backup passphrase`…).
+ */
+opens_with: Array<string>, };
+
+export type BackupDone = { file: string, 
+/**
+ * Unix seconds.
+ */
+at: number, accounts: number, };
+
+export type BackupView = { enabled: boolean, 
+/**
+ * The folder backups go to.
+ */
+folder: string, 
+/**
+ * The folder is the default one beside the vault.
+ */
+default_folder: boolean, 
+/**
+ * The last backup written and verified.
+ */
+last: BackupDone | null, 
+/**
+ * Why the last attempt failed (`None` after a success).
+ */
+error: string | null, 
+/**
+ * A backup passphrase is set.
+ */
+has_passphrase: boolean, 
+/**
+ * The vault has a recovery key.
+ */
+has_recovery_key: boolean, 
+/**
+ * Backup files in the folder.
+ */
+files: number, };
 
 export type DetailRow = { key: string, value: string, };
 

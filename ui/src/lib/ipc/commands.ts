@@ -1,6 +1,6 @@
 // Generated from the #[tauri::command] signatures by src-tauri/tests/ipc_commands.rs. Do not edit.
 import { invoke } from "@tauri-apps/api/core";
-import type { AccountEdit, AnswerView, ApprovalView, CodeView, Decision, ExportChoice, ExportDone, ImportStep, KeychainHealth, ManualEntry, Preview, PushDeviceView, QrExport, Settings, VaultStatus } from "./bindings";
+import type { AccountEdit, AnswerView, ApprovalView, BackupOffer, BackupView, CodeView, Decision, ExportChoice, ExportDone, ImportStep, KeychainHealth, ManualEntry, Preview, PushDeviceView, QrExport, RecoveryKeyOffer, Settings, VaultStatus } from "./bindings";
 
 export const vaultStatus = () => invoke<VaultStatus>("vault_status");
 export const createVault = (passphrase: string | null) => invoke<VaultStatus>("create_vault", { passphrase });
@@ -12,6 +12,23 @@ export const checkKeychain = () => invoke<KeychainHealth>("check_keychain");
 export const protectWithPassphrase = (passphrase: string) => invoke<VaultStatus>("protect_with_passphrase", { passphrase });
 /** The page reports that its first codes are on the screen. With `TWOFOLD_REPORT_READY` set (the start-up benchmark), the moment is printed on stdout. */
 export const uiReady = (what: string) => invoke<null>("ui_ready", { what });
+/** Makes a recovery key for the open vault and returns it to show, with the groups to type back. The vault does not use it until `confirm_recovery_key`; a vault that has one keeps it until then. */
+export const newRecoveryKey = () => invoke<RecoveryKeyOffer>("new_recovery_key");
+/** Checks the groups typed back (in the order asked) and, when they match, seals the vault to the new key: from now on it opens the vault and every backup written after. A key that replaces an older one re-keys the vault, so the old key opens nothing written from now on. */
+export const confirmRecoveryKey = (answers: string[]) => invoke<VaultStatus>("confirm_recovery_key", { answers });
+/** Opens the vault with its recovery key and gives it a new key: in this computer's keychain, or under `passphrase` when one is given. A wrong key changes nothing. */
+export const recoverVault = (recoveryKey: string, passphrase: string | null) => invoke<VaultStatus>("recover_vault", { recoveryKey, passphrase });
+/** A backup file's bytes (the raw request body), kept until `restore_backup` opens it. */
+export const stageBackup = (body: Uint8Array) => invoke<BackupOffer>("stage_backup", body);
+/** Opens the staged backup with `password` (the recovery key as written, or a passphrase) and makes it the vault: a new vault with exactly its accounts, its key in the keychain or under `passphrase`. A vault already there that this app cannot open (its key gone) is renamed beside it first, never deleted; an open vault is never replaced (restore into it through import instead). */
+export const restoreBackup = (password: string, passphrase: string | null) => invoke<VaultStatus>("restore_backup", { password, passphrase });
+export const backupStatus = () => invoke<BackupView>("backup_status");
+/** Writes and verifies a backup of the open vault now. */
+export const backupNow = () => invoke<BackupView>("backup_now");
+/** Turns automatic backups on or off and sets their folder (`None`: the default beside the vault). The folder must be an absolute path; it is made (private to the user) when missing, and a backup follows at once. */
+export const setBackupFolder = (enabled: boolean, folder: string | null) => invoke<BackupView>("set_backup_folder", { enabled, folder });
+/** Sets the backup passphrase (only its public half is kept: backups open with it, the vault does not), or removes it with `None`. */
+export const setBackupPassphrase = (passphrase: string | null) => invoke<BackupView>("set_backup_passphrase", { passphrase });
 /** The page has shown its first screen: now the tray icon is made (off the start-up path, where it would delay the first codes). */
 export const pageShown = () => invoke<null>("page_shown");
 export const listCodes = () => invoke<CodeView[]>("list_codes");
