@@ -4,7 +4,7 @@
 
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use twofold_core::OsEntropy;
@@ -18,6 +18,9 @@ pub const BACKUP_EVENT: &str = "twofold://backup";
 
 /// Quiet time after a change before the backup is written: a burst of edits makes one backup.
 pub const DEBOUNCE: Duration = Duration::from_secs(2);
+
+/// The longest a stream of changes postpones the backup.
+const MAX_DELAY: Duration = Duration::from_secs(30);
 
 /// How often the thread looks whether the daily backup is due.
 const CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
@@ -87,8 +90,14 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
         loop {
             match rx.recv_timeout(CHECK_EVERY) {
                 Ok(()) => {
-                    // Wait until the changes settle.
-                    while rx.recv_timeout(DEBOUNCE).is_ok() {}
+                    // Wait until the changes settle, but not forever.
+                    let deadline = Instant::now() + MAX_DELAY;
+                    loop {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        if left.is_zero() || rx.recv_timeout(DEBOUNCE.min(left)).is_err() {
+                            break;
+                        }
+                    }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,

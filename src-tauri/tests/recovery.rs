@@ -391,3 +391,57 @@ fn without_a_keychain_recovery_asks_for_a_passphrase() {
     app.call("unlock", json!({"passphrase": "remembered"}))
         .unwrap();
 }
+
+#[test]
+fn the_app_backs_up_each_change_once_the_changes_settle() {
+    let store = store();
+    let app = keychain_app(&store);
+    twofold_desktop::backups::start(tauri::Manager::app_handle(&app.window));
+    app.call("create_vault", json!({"passphrase": null}))
+        .unwrap();
+    make_recovery_key(&app);
+    let count = || {
+        app.call("backup_status", json!({})).unwrap()["files"]
+            .as_u64()
+            .unwrap()
+    };
+    let settle = twofold_desktop::backups::DEBOUNCE + std::time::Duration::from_millis(1500);
+    std::thread::sleep(settle);
+    assert_eq!(count(), 1);
+    // A burst of changes makes one backup, once they settle.
+    for link in LINKS {
+        app.add_link(link).unwrap();
+    }
+    std::thread::sleep(settle);
+    let view = app.call("backup_status", json!({})).unwrap();
+    assert_eq!(
+        (view["files"].as_u64(), view["last"]["accounts"].as_u64()),
+        (Some(2), Some(2)),
+        "{view}"
+    );
+    // Reading codes changes nothing and backs up nothing.
+    for _ in 0..3 {
+        app.call("list_codes", json!({})).unwrap();
+    }
+    std::thread::sleep(settle);
+    assert_eq!(count(), 2);
+    let id = shown_ids(&app)[0].clone();
+    app.call("delete_account", json!({ "id": id })).unwrap();
+    std::thread::sleep(settle);
+    let view = app.call("backup_status", json!({})).unwrap();
+    assert_eq!(
+        (view["files"].as_u64(), view["last"]["accounts"].as_u64()),
+        (Some(3), Some(1)),
+        "{view}"
+    );
+}
+
+fn shown_ids(app: &App) -> Vec<String> {
+    app.call("list_codes", json!({}))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -43,6 +43,8 @@ PASSPHRASE = "correct horse" if MODE == "passphrase" else ""
 SERVER_BIN = os.environ.get("TWOFOLD_SERVER_BIN")
 API_KEY = "desktop-e2e-api-key"
 results = []
+# What the run learns as it goes: the recovery key shown at first run, the passphrase now.
+STATE = {"passphrase": PASSPHRASE}
 # The page re-renders while a wait looks: WebKitWebDriver may then report an element as stale
 # even inside find_elements. A wait tries again instead of failing.
 STALE = (StaleElementReferenceException,)
@@ -118,6 +120,39 @@ def codes(d):
     return {e.get_attribute("data-code") for e in d.find_elements(By.CSS_SELECTOR, "[data-code]")}
 
 
+def confirm_the_recovery_key(drv, first_try=None):
+    """The recovery key as the app shows it once, written down, and two groups typed back (a
+    wrong `first_try` refused beside its group first). Returns the key."""
+    key = wait(drv, By.CSS_SELECTOR, "[data-recovery-key]").get_attribute("data-recovery-key")
+    groups = key.split("-")
+    assert len(groups) == 9 and all(len(g) == 4 for g in groups), key
+    shot(drv, "recovery-key")
+    drv.find_element(By.XPATH, "//button[text()='I wrote it down']").click()
+    inputs = WebDriverWait(drv, 10, ignored_exceptions=STALE).until(
+        lambda x: x.find_elements(By.CSS_SELECTOR, "input[data-group]"))
+    assert len(inputs) == 2, len(inputs)
+    if first_try:
+        for box in inputs:
+            box.send_keys(first_try)
+        drv.find_element(By.XPATH, "//button[text()='Confirm']").click()
+        problem = wait(drv, By.CSS_SELECTOR, "[data-field^='group_']")
+        assert "is not group" in problem.text, problem.text
+        for box in inputs:
+            box.clear()
+    for box in inputs:
+        # Typed as people do: lower case.
+        box.send_keys(groups[int(box.get_attribute("data-group")) - 1].lower())
+    drv.find_element(By.XPATH, "//button[text()='Confirm']").click()
+    WebDriverWait(drv, 15, ignored_exceptions=STALE).until(
+        lambda x: not x.find_elements(By.CSS_SELECTOR, "input[data-group]"))
+    return key
+
+
+def vault_id():
+    with open(os.path.join(WORK, "vault.tfv"), "rb") as f:
+        return f.read()[12:28].hex()
+
+
 def wait_for_code(d, secret):
     """The shown code equals pyotp's for now (or the step just before/after, at a boundary)."""
     totp = pyotp.TOTP(secret)
@@ -138,7 +173,10 @@ try:
         if PASSPHRASE:
             d.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
         d.find_element(By.XPATH, "//button[text()='Create vault']").click()
+        # A new vault shows its recovery key at once and asks for two groups of it back.
+        STATE["recovery_key"] = confirm_the_recovery_key(d, first_try="zzzz")
         wait(d, By.CSS_SELECTOR, "input[aria-label='Search accounts']")
+        assert not d.find_elements(By.CSS_SELECTOR, "[data-warning='recovery-key']")
 
     def copy_puts_the_code_on_the_clipboard():
         row = d.find_element(By.CSS_SELECTOR, "button.row")
@@ -348,6 +386,62 @@ try:
         toast.find_element(By.TAG_NAME, "button").click()
         wait(d, By.XPATH, "//ul[@aria-label='Accounts']//span[contains(@class,'issuer') and text()='Google']")
 
+    def settings_show_the_last_verified_backup():
+        # The changes above were backed up once they settled: written, read back, verified.
+        accounts = len(d.find_elements(By.CSS_SELECTOR, "ul[aria-label='Accounts'] [data-code]"))
+        assert accounts >= 3, accounts
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        # The settings follow the backups as they are written: the last holds every account.
+        state = WebDriverWait(d, 20, ignored_exceptions=STALE).until(
+            lambda x: next((e for e in x.find_elements(By.CSS_SELECTOR, "[data-backup-state='verified']")
+                            if f"{accounts} accounts" in e.text), None))
+        assert "verified" in state.text, state.text
+        shot(d, "settings-backups")
+        files = [f for f in os.listdir(os.path.join(WORK, "backups")) if f.endswith(".twofold-backup")]
+        assert files, os.listdir(WORK)
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        WebDriverWait(d, 5, ignored_exceptions=STALE).until(
+            lambda x: not x.find_elements(By.CSS_SELECTOR, "[data-backup-state]"))
+
+    def recover_with_the_key(drv, key, passphrase=None):
+        wait(drv, By.XPATH, "//h1[text()='Recover my vault']")
+        box = drv.find_element(By.ID, "recovery-key")
+        # A typo is caught by the checksum before anything is tried.
+        typo = ("B" if key[0] == "A" else "A") + key[1:]
+        box.send_keys(typo)
+        drv.find_element(By.XPATH, "//button[text()='Recover']").click()
+        problem = wait(drv, By.CSS_SELECTOR, "[data-field='recovery_key']")
+        assert "typo" in problem.text, problem.text
+        shot(drv, "recover")
+        box.clear()
+        box.send_keys(key.lower().replace("-", " "))
+        if passphrase:
+            drv.find_element(By.ID, "recover-passphrase").send_keys(passphrase)
+        drv.find_element(By.XPATH, "//button[text()='Recover']").click()
+        wait(drv, By.XPATH, "//span[contains(@class,'issuer') and text()='GitHub']", timeout=30)
+        wait_for_code(drv, SECRET)
+
+    def a_keychain_reset_leads_to_recovery_and_back():
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Lock the vault']").click()
+        wait(d, By.XPATH, "//p[text()='The vault key is in your system keychain.']")
+        entry = ["service", "twofold", "username", f"vault-{vault_id()}"]
+        assert subprocess.run(["secret-tool", "lookup", *entry], capture_output=True).returncode == 0
+        subprocess.run(["secret-tool", "clear", *entry], check=True, timeout=10)
+        assert subprocess.run(["secret-tool", "lookup", *entry], capture_output=True).returncode != 0
+        d.find_element(By.XPATH, "//button[text()='Unlock']").click()
+        reason = wait(d, By.CSS_SELECTOR, "p.reason")
+        assert "does not hold your vault's key" in reason.text, reason.text
+        recover_with_the_key(d, STATE["recovery_key"])
+        # The new key is in the keychain: the next unlock needs nothing typed.
+        assert subprocess.run(["secret-tool", "lookup", *entry], capture_output=True).returncode == 0
+
+    def a_forgotten_passphrase_is_recovered_with_the_recovery_key():
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Lock the vault']").click()
+        wait(d, By.XPATH, "//h1[text()='Unlock']")
+        d.find_element(By.XPATH, "//button[contains(text(),'Forgot your passphrase')]").click()
+        recover_with_the_key(d, STATE["recovery_key"], passphrase="new horse")
+        STATE["passphrase"] = "new horse"
+
     def search_filters():
         search = d.find_element(By.CSS_SELECTOR, "input[aria-label='Search accounts']")
         search.send_keys("goo")
@@ -375,7 +469,7 @@ try:
         d.find_element(By.CSS_SELECTOR, "button[aria-label='Dismiss the error']").click()
         field = d.find_element(By.ID, "passphrase")
         field.clear()
-        field.send_keys("correct horse")
+        field.send_keys(STATE["passphrase"])
         d.find_element(By.XPATH, "//button[text()='Unlock']").click()
         wait(d, By.XPATH, "//span[contains(@class,'issuer') and text()='GitHub']")
 
@@ -509,6 +603,7 @@ try:
     check(f"[{MODE}] manual entry shows field problems, then adds", manual_entry_with_field_errors)
     check(f"[{MODE}] edit, pin, delete and undo", manage_an_account)
     check(f"[{MODE}] search filters", search_filters)
+    check(f"[{MODE}] settings show the last backup, written and verified", settings_show_the_last_verified_backup)
     check(f"[{MODE}] scan the screen while a QR is shown", scan_the_screen)
     check(f"[{MODE}] a link opened elsewhere reaches the running app", a_link_opened_elsewhere_reaches_the_running_app)
     check(f"[{MODE}] import an encrypted Aegis export: password, preview, codes, report", import_an_encrypted_aegis_export)
@@ -523,8 +618,10 @@ try:
         check(f"[{MODE}] push: remove the device in the settings (revoked at the server)", remove_the_device_in_settings)
     if MODE == "passphrase":
         check(f"[{MODE}] lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
+        check(f"[{MODE}] a forgotten passphrase: recovered with the recovery key (a typo caught)", a_forgotten_passphrase_is_recovered_with_the_recovery_key)
     else:
         check(f"[{MODE}] lock, then unlock from the keychain", lock_and_unlock_with_the_keychain)
+        check(f"[{MODE}] keychain reset: the recovery screen, the recovery key (a typo caught), the codes", a_keychain_reset_leads_to_recovery_and_back)
 finally:
     d.quit()
     if "server" in push:
@@ -550,7 +647,7 @@ def restart_keeps_accounts():
     try:
         if PASSPHRASE:
             wait(d2, By.XPATH, "//h1[text()='Unlock']")
-            d2.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
+            d2.find_element(By.ID, "passphrase").send_keys(STATE["passphrase"])
             d2.find_element(By.XPATH, "//button[text()='Unlock']").click()
         # With the key in the keychain the vault opens by itself at start.
         wait(d2, By.XPATH, "//span[contains(@class,'issuer') and text()='Google']")
@@ -560,6 +657,48 @@ def restart_keeps_accounts():
 
 
 check(f"[{MODE}] after a restart the accounts are still there", restart_keeps_accounts)
+
+
+def restore_a_backup_on_a_fresh_install():
+    """Another computer: no vault, no backup record, the backups folder carried over (a cloud
+    drive). "Restore from a backup" on the first screen, the recovery key, the same codes."""
+    wait_until_the_app_has_exited()
+    old = os.path.join(WORK, "old-computer")
+    os.makedirs(old)
+    for name in os.listdir(WORK):
+        if name.startswith("vault.tfv") or name == "settings.json":
+            os.rename(os.path.join(WORK, name), os.path.join(old, name))
+    carried = os.path.join(WORK, "backups")
+    newest = sorted(f for f in os.listdir(carried) if f.endswith(".twofold-backup"))[-1]
+    d3 = session()
+    try:
+        wait(d3, By.XPATH, "//h1[text()='Welcome to Twofold']")
+        d3.find_element(By.XPATH, "//button[text()='Restore from a backup']").click()
+        wait(d3, By.CSS_SELECTOR, "input[aria-label='Backup file']").send_keys(os.path.join(carried, newest))
+        box = wait(d3, By.ID, "restore-password")
+        box.send_keys("not the key")
+        if MODE == "passphrase":
+            d3.find_element(By.ID, "restore-passphrase").send_keys("third horse")
+        d3.find_element(By.XPATH, "//button[text()='Restore']").click()
+        wait(d3, By.CSS_SELECTOR, "[data-field='password']", timeout=30)
+        box.clear()
+        box.send_keys(STATE["recovery_key"])
+        shot(d3, "restore")
+        d3.find_element(By.XPATH, "//button[text()='Restore']").click()
+        # A new vault: it asks for its own recovery key; "Later" leaves a banner.
+        wait(d3, By.CSS_SELECTOR, "[data-recovery-key]", timeout=30)
+        d3.find_element(By.XPATH, "//button[text()='Later']").click()
+        banner = wait(d3, By.CSS_SELECTOR, "[data-warning='recovery-key']")
+        assert "no recovery key" in banner.text, banner.text
+        shot(d3, "restored")
+        wait(d3, By.XPATH, "//span[contains(@class,'issuer') and text()='Google']")
+        wait_for_code(d3, SECRET)
+        wait_for_code(d3, IMAGE_SECRET)
+    finally:
+        d3.quit()
+
+
+check(f"[{MODE}] a fresh install restores the carried backup with the recovery key", restore_a_backup_on_a_fresh_install)
 
 failed = sum(1 for _, e in results if e)
 print(f"{len(results) - failed} passed, {failed} failed")

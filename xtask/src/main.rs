@@ -27,6 +27,7 @@ commands:
   bundle         build the desktop app's .deb (release build, Tauri CLI from npm)
   fuzz [TARGET] [--time S] [--runs N]
                  fuzz the parsers of outside input (default: every target for 60 s)
+  desktop-e2e    only the desktop app's WebDriver suite (both modes, real gnome-keyring)
   house          only check the house rules and the supply chain (cargo xtask test does too)
   deps [AREA]    only install the system packages (AREA: build | test | bench | all)
   import-check [DIR]
@@ -47,6 +48,8 @@ fn dispatch() -> Result<()> {
         Some("run") => run::run(rest),
         Some("test") => test::test(rest),
         Some("__test-in-session") => test::in_session(rest),
+        Some("desktop-e2e") => test::desktop_e2e(),
+        Some("__desktop-e2e-in-session") => test::desktop_e2e_in_session(),
         Some("bench") => bench::bench(rest),
         Some("bundle") => bundle::bundle(),
         Some("fuzz") => fuzz::fuzz(rest),

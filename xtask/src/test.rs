@@ -165,6 +165,40 @@ pub fn in_session(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask desktop-e2e`: only the desktop WebDriver suite, for working on the app (the
+/// app and the server built, then both modes inside a private D-Bus session).
+pub fn desktop_e2e() -> Result<()> {
+    packages::ensure(Area::Test)?;
+    crate::ui::build()?;
+    let venv = python_venv()?;
+    shell::run(shell::cargo().args(["build", "-p", "twofold-desktop", "-p", "twofold-server"]))?;
+    let driver = crate::desktop::ensure_tauri_driver()?;
+    let me = std::env::current_exe().context("finding the xtask binary")?;
+    shell::run(
+        Command::new("keyctl")
+            .args(["session", "-", "dbus-run-session", "--"])
+            .arg(me)
+            .arg("__desktop-e2e-in-session")
+            .env("TWOFOLD_XTASK_VENV", &venv)
+            .env("TWOFOLD_TAURI_DRIVER", &driver)
+            .current_dir(shell::root()),
+    )
+}
+
+/// Inside the D-Bus session of `desktop_e2e`.
+pub fn desktop_e2e_in_session() -> Result<()> {
+    let (data, runtime) = start_keyring()?;
+    let result = desktop_runs(&data, &runtime);
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&runtime);
+    println!(
+        "
+twofold: {} desktop checks passed",
+        result?
+    );
+    Ok(())
+}
+
 /// The desktop WebDriver suite, without a keychain and with the session's gnome-keyring.
 fn desktop_runs(data: &std::path::Path, runtime: &std::path::Path) -> Result<u64> {
     use crate::desktop::{Mode, webdriver_e2e};

@@ -30,6 +30,10 @@ import type {
   ExportChoice,
   ExportDone,
   QrExport,
+  RecoveryKeyOffer,
+  BackupOffer,
+  BackupDone,
+  BackupView,
 } from "./bindings";
 
 export type { AnswerView, ApprovalView, Decision, DenyReason, DetailRow, EnrollmentOffer, PushDeviceView, RequestStatus };
@@ -37,6 +41,7 @@ export type { KeychainHealth };
 export type { AccountEdit, CodeView, ErrorCode, FieldProblem, IpcError, ManualEntry, Preview, PreviewItem, Settings, SortOrder, VaultStatus };
 export type { VaultState, KeychainState, OtpKind };
 export type { ImportStep, ExportChoice, ExportDone, QrExport };
+export type { RecoveryKeyOffer, BackupOffer, BackupDone, BackupView };
 
 export function isIpcError(e: unknown): e is IpcError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
@@ -52,6 +57,9 @@ export const onPushChanged = (handler: () => void): Promise<() => void> => liste
 export const onLinksOpened = (handler: () => void): Promise<() => void> => listen("twofold://links", handler);
 /** Calls `handler` when the vault was locked from outside the page (the tray). */
 export const onLockedOutside = (handler: () => void): Promise<() => void> => listen("twofold://locked", handler);
+
+/** Calls `handler` when an automatic backup ran (then backupStatus). */
+export const onBackupChanged = (handler: () => void): Promise<() => void> => listen("twofold://backup", handler);
 
 /** Calls `handler` with the paths of files dropped on the window; returns the unsubscribe. */
 export async function onFilesDropped(handler: (paths: string[]) => void): Promise<() => void> {

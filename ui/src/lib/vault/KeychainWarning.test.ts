@@ -62,7 +62,7 @@ it("says the vault is at risk and protects it with a passphrase typed twice", as
   expect(button.disabled).toBe(true);
   type("keychain-again", "lifeline");
   expect(button.disabled).toBe(false);
-  const status: VaultStatus = { state: "unlocked", needs_passphrase: true, path: "/v" };
+  const status: VaultStatus = { state: "unlocked", needs_passphrase: true, path: "/v", has_recovery_key: true };
   backend.protectWithPassphrase.mockResolvedValue(status);
   button.click();
   await vi.waitFor(() => expect(protectedWith).toEqual([status]));
