@@ -71,6 +71,8 @@ impl Area {
             "dunst",
             // pgrep: the e2e waits for the app to exit before relaunching it.
             "procps",
+            // A push server whose clock is a minute off, for the clock check.
+            "faketime",
             // The built UI's screenshots, light and dark (playwright-core drives it).
             "chromium",
             // ZBar reads the Google Authenticator QR codes Twofold exports (not our decoder).

@@ -79,6 +79,9 @@ pub enum Command {
         #[command(subcommand)]
         action: BackupAction,
     },
+    /// Check this computer's clock against the enrolled push server (or an NTP server you
+    /// name): codes are refused when it is more than a few seconds off. Never changes it.
+    Clock(ClockArgs),
     /// Push approval: enroll this computer with a Twofold server and answer login requests.
     Push {
         /// What to do.
@@ -245,6 +248,18 @@ pub struct ExportArgs {
     /// Write a plain (unencrypted) export without asking.
     #[arg(long, short)]
     pub yes: bool,
+}
+
+/// `twofold clock`.
+#[derive(Debug, Args)]
+pub struct ClockArgs {
+    /// Also ask this NTP server (`pool.ntp.org`, `time.example.com:123`), now and whenever the
+    /// clock is checked.
+    #[arg(long, value_name = "HOST", conflicts_with = "no_ntp")]
+    pub ntp: Option<String>,
+    /// Stop asking an NTP server (only the push servers are asked).
+    #[arg(long)]
+    pub no_ntp: bool,
 }
 
 /// `twofold code`.

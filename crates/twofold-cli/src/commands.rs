@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::RecoveryKey { yes } => crate::backup::recovery_key(&session, yes, json),
         Command::Recover(args) => crate::backup::recover(&session, args, json),
         Command::Backup { action } => crate::backup::run(&session, action, json),
+        Command::Clock(args) => crate::clock::run(&session, args, json),
         Command::Push { action } => crate::push::run(&session, action, json),
     }
 }
@@ -292,6 +293,17 @@ fn find_one<'a>(contents: &'a Contents, query: &str) -> Result<&'a Account> {
 }
 
 fn code(session: &Session, args: CodeArgs, json: bool) -> Result<()> {
+    let now = args.at.is_none();
+    show_code(session, args, json)?;
+    // A code made on a wrong clock is refused: say so (a code asked for --at another time
+    // does not depend on the clock).
+    if now {
+        crate::clock::warn_if_off(session);
+    }
+    Ok(())
+}
+
+fn show_code(session: &Session, args: CodeArgs, json: bool) -> Result<()> {
     let (mut vault, contents) = session.open()?;
     let t = args.at.unwrap_or_else(|| session.now());
     let account = find_one(&contents, &args.query)?.clone();

@@ -3,6 +3,7 @@
 
 mod args;
 mod backup;
+mod clock;
 mod commands;
 mod export;
 mod import;

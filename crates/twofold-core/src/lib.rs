@@ -5,6 +5,7 @@
 pub mod account;
 pub mod base32;
 pub mod clock;
+pub mod clock_check;
 pub mod entropy;
 pub mod keychain;
 pub mod manual;

@@ -8,6 +8,8 @@ pub mod protocol;
 pub mod client;
 #[cfg(feature = "client")]
 pub mod registry;
+#[cfg(feature = "client")]
+pub mod timecheck;
 
 pub use protocol::{
     AnswerBody, Decision, DeviceKey, EnrollmentLink, Event, ProtocolError, PublicKey, RequestView,

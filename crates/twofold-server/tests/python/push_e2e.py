@@ -12,6 +12,8 @@ POST callbacks are checked by that library too).
 Prints one line per check and a closing "N passed, M failed".
 """
 import base64
+import email.utils
+import glob
 import hashlib
 import json
 import os
@@ -78,9 +80,16 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         self.proc = None
 
-    def start(self):
+    def start(self, clock_ahead=0):
+        """`clock_ahead`: seconds the server's clock runs ahead (libfaketime)."""
         log = open(os.path.join(WORK, f"{self.name}.log"), "a")
         env = dict(os.environ, TWOFOLD_BOOTSTRAP_API_KEY=KEY, RUST_LOG="info")
+        if clock_ahead:
+            # libfaketime preloaded into the server itself (the `faketime` wrapper would fork,
+            # and stop() would signal the wrapper instead).
+            env["LD_PRELOAD"] = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")[0]
+            env["FAKETIME"] = f"+{clock_ahead}s"
+            env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
         self.proc = subprocess.Popen(
             [SERVER_BIN, "serve", "--listen", f"127.0.0.1:{self.port}",
              "--database-url", DATABASE_URL,
@@ -439,6 +448,34 @@ if POSTGRES:
             assert other.one_touch.get_approval_status(uuid).content["approval_request"]["status"] == "approved"
         finally:
             second.stop()
+
+
+@check("clock check: the server's clock a minute ahead → `twofold code` and `twofold clock` warn; on time → quiet")
+def _():
+    record = os.path.join(WORK, "device", "vault.tfv.clock.json")
+    server.stop()
+    server.start(clock_ahead=60)
+    try:
+        said = email.utils.parsedate_to_datetime(requests.get(server.url + "/healthz", timeout=5).headers["Date"])
+        assert 58 <= said.timestamp() - time.time() <= 62, said
+        # Measured at most hourly: forget the last measurement, as an hour passing would.
+        if os.path.exists(record):
+            os.remove(record)
+        out = cli("code", "Default")
+        assert "twofold: warning: this computer's clock is 1 min behind " + server.url in out.stderr, out.stderr
+        assert out.stdout.strip(), out.stdout
+        # Measured once: the next code warns from the record, without asking the server again.
+        assert "1 min behind" in cli("code", "Default").stderr
+        report = json.loads(cli("--json", "clock").stdout)
+        assert 59 <= report["offset_seconds"] <= 61 and report["ok"] is False, report
+        assert "Warning: this computer's clock is 1 min behind" in cli("clock").stdout
+    finally:
+        server.stop()
+        server.start()
+    out = cli("clock")
+    assert "clock is right" in out.stdout, out.stdout + out.stderr
+    out = cli("code", "Default")
+    assert "warning" not in out.stderr, out.stderr
 
 
 @check("`push remove` revokes the device; the website sees no device")
