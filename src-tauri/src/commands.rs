@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod backup;
+pub mod clock;
 pub mod manage;
 pub mod push;
 pub mod recovery;

@@ -9,6 +9,7 @@ Codes are checked against pyotp, an independent implementation. Prints one line 
 closing "N passed, M failed".
 """
 import base64
+import glob
 import json
 import os
 import socket
@@ -58,13 +59,22 @@ class PushServer:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
+
+    def start(self, clock_ahead=0):
+        """`clock_ahead`: seconds the server's clock runs ahead (libfaketime preloaded)."""
         log = open(os.path.join(WORK, "push-server.log"), "a")
+        env = dict(os.environ, TWOFOLD_BOOTSTRAP_API_KEY=API_KEY)
+        if clock_ahead:
+            env["LD_PRELOAD"] = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")[0]
+            env["FAKETIME"] = f"+{clock_ahead}s"
+            env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
         self.proc = subprocess.Popen(
             [SERVER_BIN, "serve", "--listen", f"127.0.0.1:{self.port}",
              "--database-url", f"sqlite://{os.path.join(WORK, 'push-server.db')}",
              "--outbox", os.path.join(WORK, "push-outbox.jsonl"),
              "--server-key-file", os.path.join(WORK, "push-server.key")],
-            stdout=log, stderr=log, env=dict(os.environ, TWOFOLD_BOOTSTRAP_API_KEY=API_KEY))
+            stdout=log, stderr=log, env=env)
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
@@ -73,6 +83,10 @@ class PushServer:
             except requests.RequestException:
                 time.sleep(0.1)
         raise AssertionError("twofold-server did not start")
+
+    def restart(self, clock_ahead=0):
+        self.stop()
+        self.start(clock_ahead)
 
     def api(self, method, path, body=None):
         r = requests.request(method, self.url + path, json=body or {}, timeout=10,
@@ -552,6 +566,26 @@ try:
         status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
         assert status["status"] == "approved", status
 
+    def the_clock_warning_follows_the_push_server():
+        # The enrolled push server's clock a minute ahead: the app says this computer's clock is
+        # behind (measured at most hourly: the record is removed, as an hour passing would).
+        server = push["server"]
+        record = os.path.join(WORK, "vault.tfv.clock.json")
+        server.restart(clock_ahead=60)
+        try:
+            if os.path.exists(record):
+                os.remove(record)
+            d.execute_script("window.dispatchEvent(new Event('focus'))")
+            banner = wait(d, By.CSS_SELECTOR, "[data-warning='clock']", timeout=20)
+            assert "1 min behind " + server.url in banner.text, banner.text
+            shot(d, "clock-warning")
+        finally:
+            server.restart()
+        os.remove(record)
+        d.execute_script("window.dispatchEvent(new Event('focus'))")
+        WebDriverWait(d, 20, ignored_exceptions=STALE).until(
+            lambda x: not x.find_elements(By.CSS_SELECTOR, "[data-warning='clock']"))
+
     def remove_the_device_in_settings():
         d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
         section = wait(d, By.CSS_SELECTOR, "section[aria-label='Login approval']")
@@ -615,6 +649,7 @@ try:
         check(f"[{MODE}] push: the website's number typed in the dialog approves", type_the_websites_number_to_approve)
         check(f"[{MODE}] push: \"This wasn't me\" denies and reports", this_wasnt_me)
         check(f"[{MODE}] start with the session (autostart entry, in the background)", start_with_the_session)
+        check(f"[{MODE}] clock: the push server's clock a minute ahead shows a warning, on time none", the_clock_warning_follows_the_push_server)
         check(f"[{MODE}] push: remove the device in the settings (revoked at the server)", remove_the_device_in_settings)
     if MODE == "passphrase":
         check(f"[{MODE}] lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)

@@ -3,10 +3,10 @@
 //! server is checked the same way under `faketime` in the CLI's tests.
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use twofold_core::clock::SystemClock;
+use twofold_core::clock::{Clock, SystemClock};
 use twofold_push::timecheck::{measure_any, measure_ntp, measure_server};
 
 /// An HTTP server whose clock is `skew` seconds off; returns its URL.
@@ -21,11 +21,8 @@ async fn http_server(skew: i64) -> String {
             let mut buf = [0u8; 2048];
             let _ = conn.read(&mut buf).await;
             let by = Duration::from_secs(skew.unsigned_abs());
-            let now = if skew >= 0 {
-                SystemTime::now() + by
-            } else {
-                SystemTime::now() - by
-            };
+            let now = UNIX_EPOCH + SystemClock.since_epoch();
+            let now = if skew >= 0 { now + by } else { now - by };
             let reply = format!(
                 "HTTP/1.1 404 Not Found\r\nDate: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
                 httpdate::fmt_http_date(now)
@@ -59,11 +56,7 @@ async fn ntp_server(skew: u64) -> SocketAddr {
             if n < 48 {
                 continue;
             }
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_micros()
-                + u128::from(skew) * 1_000_000;
+            let now = SystemClock.since_epoch().as_micros() + u128::from(skew) * 1_000_000;
             let mut reply = [0u8; 48];
             reply[0] = 0x24; // no leap warning, version 4, server mode
             reply[1] = 2; // stratum

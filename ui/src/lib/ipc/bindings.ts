@@ -197,6 +197,24 @@ has_recovery_key: boolean,
  */
 files: number, };
 
+export type ClockView = { 
+/**
+ * The last measurement: the reference's time minus this computer's, in seconds.
+ */
+offset_seconds: number | null, 
+/**
+ * What it was measured against.
+ */
+source: string | null, 
+/**
+ * What to tell the user when the clock is more than 15 s off.
+ */
+warning: string | null, 
+/**
+ * The NTP server the user turned on.
+ */
+ntp_server: string | null, };
+
 export type DetailRow = { key: string, value: string, };
 
 export type ApprovalView = { uuid: string, app_name: string, message: string, details: Array<DetailRow>, 

@@ -1,6 +1,6 @@
 // Generated from the #[tauri::command] signatures by src-tauri/tests/ipc_commands.rs. Do not edit.
 import { invoke } from "@tauri-apps/api/core";
-import type { AccountEdit, AnswerView, ApprovalView, BackupOffer, BackupView, CodeView, Decision, ExportChoice, ExportDone, ImportStep, KeychainHealth, ManualEntry, Preview, PushDeviceView, QrExport, RecoveryKeyOffer, Settings, VaultStatus } from "./bindings";
+import type { AccountEdit, AnswerView, ApprovalView, BackupOffer, BackupView, ClockView, CodeView, Decision, ExportChoice, ExportDone, ImportStep, KeychainHealth, ManualEntry, Preview, PushDeviceView, QrExport, RecoveryKeyOffer, Settings, VaultStatus } from "./bindings";
 
 export const vaultStatus = () => invoke<VaultStatus>("vault_status");
 export const createVault = (passphrase: string | null) => invoke<VaultStatus>("create_vault", { passphrase });
@@ -29,6 +29,10 @@ export const backupNow = () => invoke<BackupView>("backup_now");
 export const setBackupFolder = (enabled: boolean, folder: string | null) => invoke<BackupView>("set_backup_folder", { enabled, folder });
 /** Sets the backup passphrase (only its public half is kept: backups open with it, the vault does not), or removes it with `None`. */
 export const setBackupPassphrase = (passphrase: string | null) => invoke<BackupView>("set_backup_passphrase", { passphrase });
+/** The clock as last measured, measured again when an hour has passed (or `force`). The page asks at start, on focus and every few minutes. */
+export const checkClock = (force: boolean) => invoke<ClockView>("check_clock", { force });
+/** Turns on asking an NTP server (`None` turns it off), then measures at once. */
+export const setClockNtp = (server: string | null) => invoke<ClockView>("set_clock_ntp", { server });
 /** The page has shown its first screen: now the tray icon is made (off the start-up path, where it would delay the first codes). */
 export const pageShown = () => invoke<null>("page_shown");
 export const listCodes = () => invoke<CodeView[]>("list_codes");

@@ -34,6 +34,7 @@ import type {
   BackupOffer,
   BackupDone,
   BackupView,
+  ClockView,
 } from "./bindings";
 
 export type { AnswerView, ApprovalView, Decision, DenyReason, DetailRow, EnrollmentOffer, PushDeviceView, RequestStatus };
@@ -41,7 +42,7 @@ export type { KeychainHealth };
 export type { AccountEdit, CodeView, ErrorCode, FieldProblem, IpcError, ManualEntry, Preview, PreviewItem, Settings, SortOrder, VaultStatus };
 export type { VaultState, KeychainState, OtpKind };
 export type { ImportStep, ExportChoice, ExportDone, QrExport };
-export type { RecoveryKeyOffer, BackupOffer, BackupDone, BackupView };
+export type { RecoveryKeyOffer, BackupOffer, BackupDone, BackupView, ClockView };
 
 export function isIpcError(e: unknown): e is IpcError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
