@@ -222,6 +222,74 @@ fn the_backup_vector_is_reproduced_byte_for_byte() {
     assert_eq!(opened, contents);
 }
 
+/// The documented vector of an automatic backup: sealed to a recovery key (the vault vector's)
+/// and a backup passphrase, with a vault slot; fixed randomness, the cheap KDF.
+/// `TWOFOLD_BLESS=1` rewrites it.
+#[test]
+fn the_automatic_backup_vector_is_reproduced_byte_for_byte() {
+    use twofold_core::recovery::{Recipient, RecoveryKey};
+    let account = Account::from_draft(
+        otpauth::parse(
+            "otpauth://totp/Example:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example",
+        )
+        .unwrap(),
+        AccountId::from_string("000102030405060708090a0b0c0d0e0f".into()),
+        NOW,
+    );
+    let contents = Contents {
+        accounts: vec![account],
+    };
+    let recovery_text = "E1RQ-4WVM-ENV7-EY3S-F9XQ-RZBY-FY08-30M3-C97A";
+    let recovery = RecoveryKey::parse(recovery_text).unwrap();
+    let salts: Vec<u8> = (0xA0u8..=0xBF).collect();
+    let mut salt_entropy = FixedEntropy::new(&salts);
+    let to_recovery = recovery
+        .recipient(KdfParams::INSECURE_FAST, &mut salt_entropy)
+        .unwrap();
+    let backup_words = Secret::new(b"backup words".to_vec());
+    let to_passphrase =
+        Recipient::new(&backup_words, KdfParams::INSECURE_FAST, &mut salt_entropy).unwrap();
+    let vault_key = Secret::from_slice(&[0x42; 32]);
+    let vault_id = "00112233445566778899aabbccddeeff";
+    let randomness: Vec<u8> = (0u8..=255).rev().collect();
+    let bytes = backup::seal_with(
+        &contents,
+        &[
+            backup::Lock::RecoveryKey(to_recovery),
+            backup::Lock::BackupPassphrase(to_passphrase),
+            backup::Lock::Vault {
+                vault_id,
+                key: &vault_key,
+            },
+        ],
+        &mut FixedEntropy::new(&randomness),
+        NOW,
+    )
+    .unwrap();
+    let path = vector_dir().join("vector-automatic.twofold-backup");
+    if std::env::var_os("TWOFOLD_BLESS").is_some() {
+        std::fs::write(&path, &*bytes).unwrap();
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        *bytes,
+        "the vector changed; if on purpose, TWOFOLD_BLESS=1 and update docs/backup-format.md"
+    );
+    for typed in [recovery_text, "backup words"] {
+        let opened = backup::open_with(
+            &bytes,
+            backup::Unlock::Typed(&Secret::new(typed.as_bytes().to_vec())),
+        )
+        .unwrap();
+        assert_eq!(opened, contents, "{typed}");
+    }
+    let opened = backup::open_with(&bytes, backup::Unlock::VaultKey(&vault_key)).unwrap();
+    assert_eq!(opened, contents);
+    let info = backup::info(&bytes).unwrap();
+    assert_eq!(info.slots, ["recovery-key", "backup-passphrase", "vault"]);
+    assert_eq!(info.vault_id.as_deref(), Some(vault_id));
+}
+
 /// The Python of `cargo xtask test`'s virtual environment (PyNaCl, cryptography).
 fn venv_python() -> Option<PathBuf> {
     match std::env::var_os("TWOFOLD_XTASK_VENV") {
