@@ -52,12 +52,20 @@ function mockTauri(scenario) {
       { index: 2, issuer: "GitHub", name: "octocat", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, duplicate_of: "GitHub (octocat)", tags: [] },
     ],
   };
-  const status = (state) => ({ state, needs_passphrase: true, path: "/home/you/.local/share/dev.twofold.app/vault.tfv" });
+  const status = (state) => ({ state, needs_passphrase: true, has_recovery_key: scenario !== "nokey", path: "/home/you/.local/share/dev.twofold.app/vault.tfv" });
   const answers = {
     vault_status: () => status(scenario === "unlock" ? "locked" : "unlocked"),
     list_codes: () => codes,
     get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false, unlock_to_approve: false }),
     preview_opened_links: () => null,
+    backup_status: () => ({
+      enabled: true, folder: "/home/you/Dropbox/twofold", default_folder: false, error: null, has_passphrase: false,
+      has_recovery_key: scenario !== "nokey", files: 7,
+      last: { file: "/home/you/Dropbox/twofold/twofold-20261207T101500Z.twofold-backup", at: now - 600, accounts: 6 },
+    }),
+    check_clock: () => ({ offset_seconds: 0, source: "https://auth.shop.example", warning: null, ntp_server: null }),
+    check_keychain: () => ({ state: "ok", message: "" }),
+    new_recovery_key: () => ({ key: "E1RQ-4WVM-ENV7-EY3S-F9XQ-RZBY-FY08-30M3-C97A", confirm: [3, 7] }),
     export_formats: () => [
       { id: "twofold", name: "Twofold backup (encrypted)", encrypted: true },
       { id: "aegis", name: "Aegis (encrypted JSON)", encrypted: true },
@@ -107,7 +115,12 @@ const screens = [
   {
     name: "settings", scenario: "codes", ready: "[data-code]",
     act: (p) => p.click("button[aria-label='Settings']"),
-    then: "form[aria-label='Settings']", expect: ["Lock after this many idle minutes", "Login approval", "https://auth.shop.example", "Twofold backup (encrypted)"],
+    then: "form[aria-label='Settings']", expect: ["Lock after this many idle minutes", "Login approval", "https://auth.shop.example", "Twofold backup (encrypted)", "Backups", "6 accounts, verified", "Clock"],
+  },
+  {
+    name: "recovery-key", scenario: "nokey", ready: "[data-warning='recovery-key']",
+    act: (p) => p.click("button:has-text('Make my recovery key')"),
+    then: "[data-recovery-key]", expect: ["Your recovery key", "E1RQ", "I wrote it down"],
   },
   {
     name: "approval", scenario: "approval", ready: "[role='dialog']",

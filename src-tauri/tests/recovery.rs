@@ -183,6 +183,24 @@ fn the_recovery_key_is_confirmed_then_recovers_a_wiped_keychain_entry() {
     app.call("lock", json!({})).unwrap();
     app.call("unlock", json!({"passphrase": null})).unwrap();
     assert_eq!(shown(&app), before);
+
+    // A new recovery key replaces the old one: the old one no longer recovers the vault.
+    let new_key = make_recovery_key(&app);
+    assert_ne!(new_key, key);
+    app.call("lock", json!({})).unwrap();
+    Keychain::with_store(store.clone())
+        .delete(&vault_id(&app))
+        .unwrap();
+    let err = app
+        .call("recover_vault", json!({"recoveryKey": key, "passphrase": null}))
+        .unwrap_err();
+    field_error(&err, "recovery_key");
+    app.call(
+        "recover_vault",
+        json!({"recoveryKey": new_key, "passphrase": null}),
+    )
+    .unwrap();
+    assert_eq!(shown(&app), before);
 }
 
 #[test]
@@ -305,6 +323,39 @@ fn backups_are_written_verified_and_restored_on_a_fresh_install() {
             .contains("not a Twofold backup"),
         "{err}"
     );
+}
+
+#[test]
+fn a_failing_backup_is_recorded_and_shown_until_one_succeeds() {
+    let store = store();
+    let app = keychain_app(&store);
+    app.call("create_vault", json!({"passphrase": null})).unwrap();
+    app.add_link(LINKS[0]).unwrap();
+    make_recovery_key(&app);
+    let folder = app._dir.path().join("synced");
+    app.call(
+        "set_backup_folder",
+        json!({"enabled": true, "folder": folder}),
+    )
+    .unwrap();
+    app.call("backup_now", json!({})).unwrap();
+    // The folder turned into a file (a cloud drive gone wrong): the backup fails, says where,
+    // and the status keeps the error (and the last good backup) until a backup succeeds.
+    std::fs::rename(&folder, app._dir.path().join("moved")).unwrap();
+    std::fs::write(&folder, b"not a folder").unwrap();
+    let err = app.call("backup_now", json!({})).unwrap_err();
+    assert!(
+        err["message"].as_str().unwrap().contains("synced"),
+        "{err}"
+    );
+    let view = app.call("backup_status", json!({})).unwrap();
+    assert!(view["error"].as_str().unwrap().contains("synced"), "{view}");
+    assert_eq!(view["last"]["accounts"], 1, "{view}");
+    std::fs::remove_file(&folder).unwrap();
+    std::fs::rename(app._dir.path().join("moved"), &folder).unwrap();
+    let view = app.call("backup_now", json!({})).unwrap();
+    assert_eq!(view["error"], Value::Null, "{view}");
+    assert_eq!(view["files"], 2);
 }
 
 #[test]

@@ -417,6 +417,25 @@ try:
         WebDriverWait(d, 5, ignored_exceptions=STALE).until(
             lambda x: not x.find_elements(By.CSS_SELECTOR, "[data-backup-state]"))
 
+    def a_failing_backup_stays_on_screen_until_one_succeeds():
+        # The backups folder turned into a file (a cloud drive gone wrong): the next change's
+        # backup fails and says so above the codes until "Try again" succeeds.
+        folder = os.path.join(WORK, "backups")
+        os.rename(folder, folder + ".moved")
+        with open(folder, "w") as f:
+            f.write("not a folder")
+        try:
+            add_link("otpauth://totp/Backup:check?secret=GEZDGNBVGY3TQOJQ&issuer=Backup", "Backup")
+            banner = wait(d, By.CSS_SELECTOR, "[data-warning='backup']", timeout=20)
+            assert "Backups are failing" in banner.text and "backups" in banner.text, banner.text
+            shot(d, "backup-failing")
+        finally:
+            os.remove(folder)
+            os.rename(folder + ".moved", folder)
+        d.find_element(By.XPATH, "//div[@data-warning='backup']//button[text()='Try again']").click()
+        WebDriverWait(d, 20, ignored_exceptions=STALE).until(
+            lambda x: not x.find_elements(By.CSS_SELECTOR, "[data-warning='backup']"))
+
     def recover_with_the_key(drv, key, passphrase=None):
         wait(drv, By.XPATH, "//h1[text()='Recover my vault']")
         box = drv.find_element(By.ID, "recovery-key")
@@ -638,6 +657,7 @@ try:
     check(f"[{MODE}] edit, pin, delete and undo", manage_an_account)
     check(f"[{MODE}] search filters", search_filters)
     check(f"[{MODE}] settings show the last backup, written and verified", settings_show_the_last_verified_backup)
+    check(f"[{MODE}] a failing backup stays on screen until one succeeds", a_failing_backup_stays_on_screen_until_one_succeeds)
     check(f"[{MODE}] scan the screen while a QR is shown", scan_the_screen)
     check(f"[{MODE}] a link opened elsewhere reaches the running app", a_link_opened_elsewhere_reaches_the_running_app)
     check(f"[{MODE}] import an encrypted Aegis export: password, preview, codes, report", import_an_encrypted_aegis_export)
