@@ -192,7 +192,10 @@ fn the_recovery_key_is_confirmed_then_recovers_a_wiped_keychain_entry() {
         .delete(&vault_id(&app))
         .unwrap();
     let err = app
-        .call("recover_vault", json!({"recoveryKey": key, "passphrase": null}))
+        .call(
+            "recover_vault",
+            json!({"recoveryKey": key, "passphrase": null}),
+        )
         .unwrap_err();
     field_error(&err, "recovery_key");
     app.call(
@@ -329,7 +332,8 @@ fn backups_are_written_verified_and_restored_on_a_fresh_install() {
 fn a_failing_backup_is_recorded_and_shown_until_one_succeeds() {
     let store = store();
     let app = keychain_app(&store);
-    app.call("create_vault", json!({"passphrase": null})).unwrap();
+    app.call("create_vault", json!({"passphrase": null}))
+        .unwrap();
     app.add_link(LINKS[0]).unwrap();
     make_recovery_key(&app);
     let folder = app._dir.path().join("synced");
@@ -344,8 +348,9 @@ fn a_failing_backup_is_recorded_and_shown_until_one_succeeds() {
     std::fs::rename(&folder, app._dir.path().join("moved")).unwrap();
     std::fs::write(&folder, b"not a folder").unwrap();
     let err = app.call("backup_now", json!({})).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("synced"), "{err}");
     assert!(
-        err["message"].as_str().unwrap().contains("synced"),
+        err["message"].as_str().unwrap().contains("is not a folder"),
         "{err}"
     );
     let view = app.call("backup_status", json!({})).unwrap();

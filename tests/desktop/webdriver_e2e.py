@@ -427,7 +427,7 @@ try:
         try:
             add_link("otpauth://totp/Backup:check?secret=GEZDGNBVGY3TQOJQ&issuer=Backup", "Backup")
             banner = wait(d, By.CSS_SELECTOR, "[data-warning='backup']", timeout=20)
-            assert "Backups are failing" in banner.text and "backups" in banner.text, banner.text
+            assert "Backups are failing" in banner.text and "is not a folder" in banner.text, banner.text
             shot(d, "backup-failing")
         finally:
             os.remove(folder)

@@ -49,6 +49,12 @@ pub enum BackupError {
         /// The error.
         source: io::Error,
     },
+    /// The backup folder's path names something that is not a folder.
+    #[error("{path} is not a folder, so no backup can be written there; choose another folder")]
+    NotAFolder {
+        /// The path.
+        path: PathBuf,
+    },
     /// Sealing or writing failed (disk full, no randomness…).
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -411,6 +417,9 @@ fn write_verified(
     let locks = locks(&info, vault.key(), record)?;
     let bytes = backup::seal_with(contents, &locks, entropy, now)?;
     let folder = record.folder(vault.path());
+    if folder.exists() && !folder.is_dir() {
+        return Err(BackupError::NotAFolder { path: folder });
+    }
     vault::create_private_dir(&folder).map_err(io_err(&folder))?;
     clean_temporary(&folder);
     let mut path = folder.join(file_name(now));
