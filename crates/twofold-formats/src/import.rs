@@ -87,6 +87,8 @@ pub enum Format {
     TotpAuthenticatorXml,
     /// TOTP Authenticator's encrypted backup.
     TotpAuthenticatorEncrypted,
+    /// Battle.net's authenticator from an Android phone (masked serial and secret).
+    BattleNet,
     /// Proton Pass's export (a ZIP with `data.json`): its logins' TOTP fields.
     ProtonPass,
     /// A ZIP of `otpauth://` text, usually password-protected (WinAuth, Authenticator Plus).
@@ -106,7 +108,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, for `--list-formats` and error messages.
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 33] = [
         Self::TwofoldBackup,
         Self::AegisPlain,
         Self::AegisEncrypted,
@@ -132,6 +134,7 @@ impl Format {
         Self::FreeOtpXml,
         Self::TotpAuthenticatorXml,
         Self::TotpAuthenticatorEncrypted,
+        Self::BattleNet,
         Self::ProtonPass,
         Self::ZipLinks,
         Self::KeePass,
@@ -169,6 +172,7 @@ impl Format {
             Self::FreeOtpXml => "FreeOTP / FreeOTP+ (Android app data)",
             Self::TotpAuthenticatorXml => "TOTP Authenticator (Android app data)",
             Self::TotpAuthenticatorEncrypted => "TOTP Authenticator (encrypted backup)",
+            Self::BattleNet => "Battle.net Authenticator (Android app data)",
             Self::ProtonPass => "Proton Pass (ZIP export)",
             Self::ZipLinks => "ZIP of otpauth:// links (WinAuth, Authenticator Plus)",
             Self::KeePass => "KeePass / KeePassXC database (.kdbx)",
@@ -200,6 +204,7 @@ impl Format {
             Self::AuthyPlain | Self::AuthyEncrypted => "authy",
             Self::FreeOtpXml => "freeotp",
             Self::TotpAuthenticatorXml | Self::TotpAuthenticatorEncrypted => "totp-authenticator",
+            Self::BattleNet => "battle-net",
             Self::ProtonPass => "proton-pass",
             Self::ZipLinks => "zip",
             Self::KeePass => "keepass",
@@ -228,6 +233,7 @@ impl Format {
             Self::AuthyPlain | Self::AuthyEncrypted => "Authy",
             Self::FreeOtpXml => "FreeOTP",
             Self::TotpAuthenticatorXml | Self::TotpAuthenticatorEncrypted => "TOTP Authenticator",
+            Self::BattleNet => "Battle.net",
             Self::ProtonPass => "Proton Pass",
             Self::ZipLinks => "ZIP of otpauth links",
             Self::KeePass => "KeePass",
@@ -432,6 +438,7 @@ fn convert_input(
         }
         Format::FreeOtpXml => android::import_freeotp(&bytes(input)?)?,
         Format::TotpAuthenticatorXml => android::import_totp_authenticator_xml(&bytes(input)?)?,
+        Format::BattleNet => android::import_battle_net(&bytes(input)?)?,
         Format::TotpAuthenticatorEncrypted => {
             android::import_totp_authenticator_backup(&bytes(input)?, password)?
         }

@@ -1,4 +1,5 @@
 //! Importers of 2FAS, andOTP, Bitwarden, FreeOTP+, Proton Authenticator, LastPass, Steam, Duo,
+//! Battle.net,
 //! Ente Auth (encrypted), Authenticator Pro (plain, strong, legacy, HTML) and the Android app data
 //! of Authy, FreeOTP and TOTP Authenticator (with its encrypted backup), Proton Pass's ZIP and
 //! password-protected ZIPs of links (and a ZIP bomb), a KeePassXC database, and the SQLite
@@ -88,6 +89,17 @@ const SHOP: Want = Want {
     method: Method::Totp { period: 30 },
     algorithm: Algorithm::Sha512,
     digits: 7,
+    tag: None,
+    pinned: false,
+};
+
+const BATTLE_NET: Want = Want {
+    issuer: "Battle.net",
+    name: "EU-1234-5678-9012",
+    secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+    method: Method::Totp { period: 30 },
+    algorithm: Algorithm::Sha1,
+    digits: 8,
     tag: None,
     pinned: false,
 };
@@ -542,6 +554,35 @@ fn authenticator_pro_plain_strong_legacy_and_html() {
         problems[1].contains("not an otpauth:// link"),
         "the mOTP link: {problems:?}"
     );
+}
+
+#[test]
+fn battle_net_app_data_current_and_old() {
+    for file in ["battle-net.xml", "battle-net-old.xml"] {
+        let bytes = fixture(file);
+        assert_eq!(detect(&bytes), Some(Format::BattleNet), "{file}");
+        let imported = import(&bytes, None).unwrap();
+        check(file, Format::BattleNet, &imported, &[&BATTLE_NET], NOTHING);
+        assert!(imported.problems.is_empty());
+    }
+    // Another encryption than the mask is named, not guessed at.
+    let text = String::from_utf8(fixture("battle-net.xml")).unwrap();
+    let other = text.replace(">MASK<", ">KEYSTORE<");
+    let err = import(other.as_bytes(), None).unwrap_err().to_string();
+    assert!(err.contains("`KEYSTORE` is not an encryption"), "{err}");
+    // A value cut short or not hexadecimal: the field named.
+    let cut = text.replace("7cdb0acd62145e48555387dd08cdf05d36", "7cdb0acd6214");
+    let imported = import(cut.as_bytes(), None).unwrap();
+    assert_eq!(imported.entries[0].draft.name, "EU-123");
+    let bad = text.replace("7cdb0acd62145e48555387dd08cdf05d36", "zz");
+    let err = import(bad.as_bytes(), None).unwrap_err().to_string();
+    assert!(
+        err.contains("AUTHENTICATOR_SERIAL") && err.contains("not hexadecimal"),
+        "{err}"
+    );
+    let long = text.replace("7cdb0acd62145e48555387dd08cdf05d36", &"00".repeat(80));
+    let err = import(long.as_bytes(), None).unwrap_err().to_string();
+    assert!(err.contains("more than the 57"), "{err}");
 }
 
 #[test]

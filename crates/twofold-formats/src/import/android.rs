@@ -3,7 +3,9 @@
 //! AES-256-CBC with a zero IV — opened with the backup password), FreeOTP and FreeOTP+ (a token
 //! JSON per entry) and TOTP Authenticator (`STATIC_TOTP_CODES_LIST`, hex or base32 keys); and
 //! TOTP Authenticator's encrypted backup file (base64, AES-256-CBC under SHA-256 of the
-//! password, a zero IV).
+//! password, a zero IV); and Battle.net's authenticator (its serial and secret XORed with the
+//! fixed mask the app has always used — no password — in the current app's
+//! `com.blizzard.messenger` preferences and the old `com.blizzard.bma.AUTH_STORE.HASH`).
 
 use base64::Engine;
 use serde::Deserialize;
@@ -18,6 +20,19 @@ use crate::error::{EntryProblem, ImportError};
 
 const AUTHY_KEY: &str = "com.authy.storage.tokens.authenticator.key";
 const TOTP_AUTHENTICATOR_KEY: &str = "STATIC_TOTP_CODES_LIST";
+const BATTLE_NET_SECRET: &str = "com.blizzard.messenger.AUTHENTICATOR_DEVICE_SECRET";
+const BATTLE_NET_SERIAL: &str = "com.blizzard.messenger.AUTHENTICATOR_SERIAL";
+const BATTLE_NET_ENCRYPTION: &str =
+    "com.blizzard.messenger.AUTHENTICATOR_CREDENTIALS_ENCRYPTION_TYPE";
+const BATTLE_NET_OLD: &str = "com.blizzard.bma.AUTH_STORE.HASH";
+
+/// The XOR mask Battle.net's Android app stores its authenticator under ("MASK"): the secret as
+/// 40 hexadecimal characters followed by the 17-character serial.
+const BATTLE_NET_MASK: [u8; 57] = [
+    57, 142, 39, 252, 80, 39, 106, 101, 96, 101, 176, 229, 37, 244, 192, 108, 4, 198, 16, 117, 40,
+    107, 142, 122, 237, 165, 157, 169, 129, 59, 93, 214, 200, 13, 47, 179, 128, 104, 119, 63, 165,
+    155, 164, 124, 23, 202, 108, 100, 121, 1, 92, 29, 91, 139, 143, 107, 154,
+];
 
 /// The `<string name=…>` values of a SharedPreferences file, in order.
 fn strings(bytes: &[u8], app: &'static str) -> Result<Vec<(String, String)>, ImportError> {
@@ -54,6 +69,11 @@ pub(super) fn detect(bytes: &[u8]) -> Option<Format> {
     }
     if text.contains(&format!("name=\"{TOTP_AUTHENTICATOR_KEY}\"")) {
         return Some(Format::TotpAuthenticatorXml);
+    }
+    if text.contains(&format!("name=\"{BATTLE_NET_SECRET}\""))
+        || text.contains(&format!("name=\"{BATTLE_NET_OLD}\""))
+    {
+        return Some(Format::BattleNet);
     }
     (text.contains("&quot;secret&quot;:[") || text.contains("\"secret\":["))
         .then_some(Format::FreeOtpXml)
@@ -191,6 +211,102 @@ pub(super) fn import_freeotp(bytes: &[u8]) -> Result<(Vec<Entry>, Vec<EntryProbl
     check_count(APP, tokens.len())?;
     let file = serde_json::json!({"tokenOrder": [], "tokens": tokens});
     super::freeotp_plus::import(super::Input::Json(file))
+}
+
+/// Hex text XORed with the mask from its start: the text it hides.
+fn battle_net_unmask(field: &str, hex: &str) -> Result<Zeroizing<Vec<u8>>, ImportError> {
+    const APP: &str = "Battle.net";
+    let masked = Zeroizing::new(
+        data_encoding::HEXLOWER_PERMISSIVE
+            .decode(hex.trim().as_bytes())
+            .map_err(|e| ImportError::damaged(APP, field, format!("not hexadecimal: {e}")))?,
+    );
+    if masked.len() > BATTLE_NET_MASK.len() {
+        return Err(ImportError::damaged(
+            APP,
+            field,
+            format!(
+                "{} bytes, more than the {} the app stores",
+                masked.len(),
+                BATTLE_NET_MASK.len()
+            ),
+        ));
+    }
+    Ok(Zeroizing::new(
+        masked
+            .iter()
+            .zip(BATTLE_NET_MASK)
+            .map(|(b, m)| b ^ m)
+            .collect(),
+    ))
+}
+
+/// Battle.net's authenticator: one account, Battle.net / its serial, 8 digits every 30 s.
+pub(super) fn import_battle_net(
+    bytes: &[u8],
+) -> Result<(Vec<Entry>, Vec<EntryProblem>), ImportError> {
+    const APP: &str = "Battle.net";
+    let prefs = strings(bytes, APP)?;
+    let get = |key: &str| {
+        prefs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let (secret_hex, serial): (Zeroizing<Vec<u8>>, Vec<u8>) =
+        if let Some(secret) = get(BATTLE_NET_SECRET) {
+            if let Some(kind) = get(BATTLE_NET_ENCRYPTION).filter(|k| *k != "MASK") {
+                return Err(ImportError::damaged(
+                    APP,
+                    BATTLE_NET_ENCRYPTION,
+                    format!("`{kind}` is not an encryption Twofold can read (only MASK)"),
+                ));
+            }
+            let serial = get(BATTLE_NET_SERIAL)
+                .ok_or_else(|| ImportError::damaged(APP, BATTLE_NET_SERIAL, "missing"))?;
+            (
+                battle_net_unmask(BATTLE_NET_SECRET, secret)?,
+                battle_net_unmask(BATTLE_NET_SERIAL, serial)?.to_vec(),
+            )
+        } else {
+            let hash = get(BATTLE_NET_OLD)
+                .ok_or_else(|| ImportError::damaged(APP, BATTLE_NET_OLD, "missing"))?;
+            let both = battle_net_unmask(BATTLE_NET_OLD, hash)?;
+            if both.len() != BATTLE_NET_MASK.len() {
+                return Err(ImportError::damaged(
+                    APP,
+                    BATTLE_NET_OLD,
+                    format!("{} bytes, not {}", both.len(), BATTLE_NET_MASK.len()),
+                ));
+            }
+            (Zeroizing::new(both[..40].to_vec()), both[40..].to_vec())
+        };
+    let serial = String::from_utf8(serial)
+        .ok()
+        .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .ok_or_else(|| {
+            ImportError::damaged(APP, "serial", "not a serial once unmasked (a damaged file)")
+        })?;
+    let key = Zeroizing::new(
+        data_encoding::HEXLOWER_PERMISSIVE
+            .decode(&secret_hex)
+            .map_err(|_| {
+                ImportError::damaged(APP, "secret", "not a secret once unmasked (a damaged file)")
+            })?,
+    );
+    let fields = Fields {
+        kind: "totp".into(),
+        issuer: APP.into(),
+        name: serial,
+        secret: data_encoding::BASE32_NOPAD.encode(&key),
+        algorithm: "SHA1".into(),
+        digits: Some(8),
+        period: Some(30),
+        counter: None,
+        tags: Vec::new(),
+        favourite: false,
+    };
+    Ok(convert([Ok(fields)]))
 }
 
 #[derive(Deserialize)]
