@@ -8,6 +8,7 @@ mod android;
 mod bitwarden;
 mod duo;
 mod ente;
+mod freeotp_backup;
 mod freeotp_plus;
 mod keepass;
 mod lastpass;
@@ -83,6 +84,8 @@ pub enum Format {
     AuthyEncrypted,
     /// FreeOTP's or FreeOTP+'s own data from an Android phone.
     FreeOtpXml,
+    /// FreeOTP's encrypted backup (FreeOTP 2: a Java-serialized map, PBKDF2 and AES-GCM).
+    FreeOtpBackup,
     /// TOTP Authenticator's own data from an Android phone.
     TotpAuthenticatorXml,
     /// TOTP Authenticator's encrypted backup.
@@ -108,7 +111,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, for `--list-formats` and error messages.
-    pub const ALL: [Self; 33] = [
+    pub const ALL: [Self; 34] = [
         Self::TwofoldBackup,
         Self::AegisPlain,
         Self::AegisEncrypted,
@@ -132,6 +135,7 @@ impl Format {
         Self::AuthyPlain,
         Self::AuthyEncrypted,
         Self::FreeOtpXml,
+        Self::FreeOtpBackup,
         Self::TotpAuthenticatorXml,
         Self::TotpAuthenticatorEncrypted,
         Self::BattleNet,
@@ -170,6 +174,7 @@ impl Format {
             Self::AuthyPlain => "Authy (Android app data)",
             Self::AuthyEncrypted => "Authy (Android app data, encrypted seeds)",
             Self::FreeOtpXml => "FreeOTP / FreeOTP+ (Android app data)",
+            Self::FreeOtpBackup => "FreeOTP (encrypted backup)",
             Self::TotpAuthenticatorXml => "TOTP Authenticator (Android app data)",
             Self::TotpAuthenticatorEncrypted => "TOTP Authenticator (encrypted backup)",
             Self::BattleNet => "Battle.net Authenticator (Android app data)",
@@ -202,7 +207,7 @@ impl Format {
             Self::StratumPlain | Self::StratumEncrypted => "authpro",
             Self::HtmlLinks => "html",
             Self::AuthyPlain | Self::AuthyEncrypted => "authy",
-            Self::FreeOtpXml => "freeotp",
+            Self::FreeOtpXml | Self::FreeOtpBackup => "freeotp",
             Self::TotpAuthenticatorXml | Self::TotpAuthenticatorEncrypted => "totp-authenticator",
             Self::BattleNet => "battle-net",
             Self::ProtonPass => "proton-pass",
@@ -231,7 +236,7 @@ impl Format {
             Self::EnteEncrypted => "Ente Auth",
             Self::StratumPlain | Self::StratumEncrypted | Self::HtmlLinks => "Authenticator Pro",
             Self::AuthyPlain | Self::AuthyEncrypted => "Authy",
-            Self::FreeOtpXml => "FreeOTP",
+            Self::FreeOtpXml | Self::FreeOtpBackup => "FreeOTP",
             Self::TotpAuthenticatorXml | Self::TotpAuthenticatorEncrypted => "TOTP Authenticator",
             Self::BattleNet => "Battle.net",
             Self::ProtonPass => "Proton Pass",
@@ -258,6 +263,7 @@ impl Format {
                 | Self::StratumEncrypted
                 | Self::AuthyEncrypted
                 | Self::TotpAuthenticatorEncrypted
+                | Self::FreeOtpBackup
                 | Self::ZipLinks
                 | Self::KeePass
         )
@@ -345,6 +351,9 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     }
     if let Some(format) = android::detect(bytes) {
         return Some(format);
+    }
+    if freeotp_backup::detect(bytes) {
+        return Some(Format::FreeOtpBackup);
     }
     if android::detect_totp_authenticator(bytes) {
         return Some(Format::TotpAuthenticatorEncrypted);
@@ -437,6 +446,7 @@ fn convert_input(
             android::import_authy(&bytes(input)?, password)?
         }
         Format::FreeOtpXml => android::import_freeotp(&bytes(input)?)?,
+        Format::FreeOtpBackup => freeotp_backup::import(&bytes(input)?, password)?,
         Format::TotpAuthenticatorXml => android::import_totp_authenticator_xml(&bytes(input)?)?,
         Format::BattleNet => android::import_battle_net(&bytes(input)?)?,
         Format::TotpAuthenticatorEncrypted => {

@@ -1,5 +1,5 @@
 //! Importers of 2FAS, andOTP, Bitwarden, FreeOTP+, Proton Authenticator, LastPass, Steam, Duo,
-//! Battle.net,
+//! Battle.net, FreeOTP's encrypted backup,
 //! Ente Auth (encrypted), Authenticator Pro (plain, strong, legacy, HTML) and the Android app data
 //! of Authy, FreeOTP and TOTP Authenticator (with its encrypted backup), Proton Pass's ZIP and
 //! password-protected ZIPs of links (and a ZIP bomb), a KeePassXC database, and the SQLite
@@ -554,6 +554,38 @@ fn authenticator_pro_plain_strong_legacy_and_html() {
         problems[1].contains("not an otpauth:// link"),
         "the mOTP link: {problems:?}"
     );
+}
+
+#[test]
+fn freeotp_encrypted_backups_of_new_and_old_android() {
+    for file in ["freeotp-backup.xml", "freeotp-backup-old.xml"] {
+        assert_eq!(
+            detect(&fixture(file)),
+            Some(Format::FreeOtpBackup),
+            "{file}"
+        );
+        let imported = open_encrypted(file, "FreeOTP");
+        check(
+            file,
+            Format::FreeOtpBackup,
+            &imported,
+            &[&GITHUB, &BANK, &FORGE, &SHOP],
+            NOTHING,
+        );
+        check_md5_reported(file, &imported);
+    }
+    // Cut anywhere: a clear error, never a panic or a partial import.
+    let bytes = fixture("freeotp-backup.xml");
+    for cut in [5, 40, 200, bytes.len() / 2, bytes.len() - 1] {
+        let err = import(&bytes[..cut], Some(&password(PASSWORD)));
+        assert!(
+            matches!(
+                err,
+                Err(ImportError::Damaged { .. }) | Err(ImportError::UnknownFormat)
+            ),
+            "{cut}: {err:?}"
+        );
+    }
 }
 
 #[test]
