@@ -16,6 +16,7 @@ pub mod qr;
 pub mod recovery;
 pub mod scan;
 pub mod secret;
+pub mod sync;
 pub mod vault;
 
 pub use account::{Account, AccountDraft, AccountId};

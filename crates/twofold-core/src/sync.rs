@@ -1,0 +1,674 @@
+//! Sync's merge rules (`docs/sync-protocol.md`): a hybrid logical clock, each synced field
+//! stamped with the clock of its last write, and the merge of two versions of an account —
+//! per field the later write wins, an HOTP counter takes the maximum, a delete wins over older
+//! edits and loses to newer ones — and the collapse of one account added on two devices into
+//! one. Pure functions: no network, no clock (wall times come in as arguments).
+
+use std::cmp::Ordering;
+
+use crate::Secret;
+use crate::account::{Account, AccountId};
+use crate::otp::{Method, OtpParams};
+
+/// A hybrid logical clock reading: wall time in milliseconds, a counter for events within one
+/// millisecond (or while the wall clock stands behind a time already seen), and the device
+/// that made it, so that no two devices' readings are ever equal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Hlc {
+    /// Milliseconds since the Unix epoch (the largest seen, not necessarily this device's).
+    pub wall_ms: u64,
+    /// Events at the same `wall_ms`.
+    pub counter: u32,
+    /// The device's number in the sync space.
+    pub node: u32,
+}
+
+/// One device's hybrid logical clock.
+#[derive(Clone, Debug)]
+pub struct HlcClock {
+    last: Hlc,
+}
+
+impl HlcClock {
+    /// A clock for device `node` that has seen nothing yet.
+    pub fn new(node: u32) -> Self {
+        Self {
+            last: Hlc {
+                wall_ms: 0,
+                counter: 0,
+                node,
+            },
+        }
+    }
+
+    /// The reading for a local event at wall time `wall_ms`: later than every reading this
+    /// clock made or witnessed.
+    pub fn now(&mut self, wall_ms: u64) -> Hlc {
+        self.last = if wall_ms > self.last.wall_ms {
+            Hlc {
+                wall_ms,
+                counter: 0,
+                node: self.last.node,
+            }
+        } else {
+            Hlc {
+                counter: self.last.counter.saturating_add(1),
+                ..self.last
+            }
+        };
+        self.last
+    }
+
+    /// Takes in a reading from another device, so that the next local event comes after it.
+    pub fn witness(&mut self, seen: Hlc) {
+        if (seen.wall_ms, seen.counter) > (self.last.wall_ms, self.last.counter) {
+            self.last.wall_ms = seen.wall_ms;
+            self.last.counter = seen.counter;
+        }
+    }
+
+    /// The latest reading made or witnessed.
+    pub fn last(&self) -> Hlc {
+        self.last
+    }
+}
+
+/// A value and the clock of its last write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamped<T> {
+    pub value: T,
+    pub at: Hlc,
+}
+
+impl<T: Clone + TieBreak> Stamped<T> {
+    /// The later write; at equal stamps (one write seen twice) a fixed choice, so that every
+    /// device picks the same.
+    fn merge(&self, other: &Self) -> Self {
+        match self.at.cmp(&other.at) {
+            Ordering::Less => other.clone(),
+            Ordering::Greater => self.clone(),
+            Ordering::Equal => {
+                if self.value.tie_key() >= other.value.tie_key() {
+                    self.clone()
+                } else {
+                    other.clone()
+                }
+            }
+        }
+    }
+
+    /// Stamps `value` at `at` when it differs from the value held.
+    fn set(&mut self, value: &T, at: Hlc)
+    where
+        T: PartialEq,
+    {
+        if &self.value != value {
+            self.value = value.clone();
+            self.at = at;
+        }
+    }
+}
+
+/// Bytes that order two values deterministically (only consulted for equal stamps).
+pub trait TieBreak {
+    fn tie_key(&self) -> Vec<u8>;
+}
+
+impl TieBreak for String {
+    fn tie_key(&self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+}
+
+impl TieBreak for bool {
+    fn tie_key(&self) -> Vec<u8> {
+        vec![u8::from(*self)]
+    }
+}
+
+impl TieBreak for Option<String> {
+    fn tie_key(&self) -> Vec<u8> {
+        self.as_ref().map_or_else(Vec::new, |s| {
+            let mut k = vec![1];
+            k.extend(s.as_bytes());
+            k
+        })
+    }
+}
+
+impl TieBreak for Vec<String> {
+    fn tie_key(&self) -> Vec<u8> {
+        self.join("\u{0}").into_bytes()
+    }
+}
+
+impl TieBreak for Vec<(String, String)> {
+    fn tie_key(&self) -> Vec<u8> {
+        self.iter()
+            .flat_map(|(k, v)| [k.as_str(), "\u{0}", v.as_str(), "\u{1}"])
+            .collect::<String>()
+            .into_bytes()
+    }
+}
+
+/// What makes the codes: the secret and how codes are computed (the HOTP counter aside, which
+/// merges on its own). They change together: a re-keyed account is a new seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seed {
+    pub secret: Secret,
+    /// With an HOTP counter of 0; the counter is [`SyncedAccount::counter`].
+    pub params: OtpParams,
+}
+
+impl TieBreak for Seed {
+    fn tie_key(&self) -> Vec<u8> {
+        let mut k = self.secret.expose().to_vec();
+        k.extend(format!("{:?}", self.params).into_bytes());
+        k
+    }
+}
+
+impl Seed {
+    fn of(account: &Account) -> Self {
+        Self {
+            secret: account.secret.clone(),
+            params: account.params.with_counter(0),
+        }
+    }
+
+    /// The same account as far as codes go: same secret and same kind of code.
+    fn same_codes(&self, other: &Self) -> bool {
+        self.secret.expose() == other.secret.expose()
+            && std::mem::discriminant(&self.params.method())
+                == std::mem::discriminant(&other.params.method())
+    }
+}
+
+/// An account as a sync record holds it (inside the ciphertext): every field the person can
+/// change, each with the clock of its last write, and the delete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncedAccount {
+    /// The record id (the account's id).
+    pub id: AccountId,
+    pub issuer: Stamped<String>,
+    pub name: Stamped<String>,
+    pub seed: Stamped<Seed>,
+    /// The next HOTP counter (0 for other kinds): the largest any device reached.
+    pub counter: u64,
+    pub tags: Stamped<Vec<String>>,
+    pub color: Stamped<Option<String>>,
+    pub pinned: Stamped<bool>,
+    /// Where the account sits in the person's order: a key that sorts between its neighbours'
+    /// ([`position_between`]).
+    pub position: Stamped<String>,
+    /// Unknown `otpauth://` parameters.
+    pub extra: Stamped<Vec<(String, String)>>,
+    /// When it was first added (the earliest any device says).
+    pub created_at: u64,
+    /// When a code was last used (the latest).
+    pub last_used_at: Option<u64>,
+    /// When it was deleted, if it was.
+    pub deleted: Option<Hlc>,
+}
+
+fn counter_of(params: &OtpParams) -> u64 {
+    match params.method() {
+        Method::Hotp { counter } => counter,
+        _ => 0,
+    }
+}
+
+impl SyncedAccount {
+    /// An account first put into sync at `at`, at `position` in the order.
+    pub fn new(account: &Account, position: String, at: Hlc) -> Self {
+        let stamp = |value| Stamped { value, at };
+        Self {
+            id: account.id.clone(),
+            issuer: stamp(account.issuer.clone()),
+            name: stamp(account.name.clone()),
+            seed: Stamped {
+                value: Seed::of(account),
+                at,
+            },
+            counter: counter_of(&account.params),
+            tags: Stamped {
+                value: account.tags.clone(),
+                at,
+            },
+            color: Stamped {
+                value: account.color.clone(),
+                at,
+            },
+            pinned: Stamped {
+                value: account.pinned,
+                at,
+            },
+            position: stamp(position),
+            extra: Stamped {
+                value: account.extra.clone(),
+                at,
+            },
+            created_at: account.created_at,
+            last_used_at: account.last_used_at,
+            deleted: None,
+        }
+    }
+
+    /// Takes in a local edit: every field of `account` that differs from what is held is
+    /// stamped `at`; the counter and times merge as always.
+    pub fn edit(&mut self, account: &Account, at: Hlc) {
+        self.issuer.set(&account.issuer, at);
+        self.name.set(&account.name, at);
+        self.seed.set(&Seed::of(account), at);
+        self.tags.set(&account.tags, at);
+        self.color.set(&account.color, at);
+        self.pinned.set(&account.pinned, at);
+        self.extra.set(&account.extra, at);
+        self.counter = self.counter.max(counter_of(&account.params));
+        self.last_used_at = self.last_used_at.max(account.last_used_at);
+        self.created_at = self.created_at.min(account.created_at);
+    }
+
+    /// Moves it in the order.
+    pub fn move_to(&mut self, position: String, at: Hlc) {
+        self.position.set(&position, at);
+    }
+
+    /// Deletes it at `at`.
+    pub fn delete(&mut self, at: Hlc) {
+        self.deleted = self.deleted.max(Some(at));
+    }
+
+    /// The clock of its latest edit.
+    pub fn edited_at(&self) -> Hlc {
+        [
+            self.issuer.at,
+            self.name.at,
+            self.seed.at,
+            self.tags.at,
+            self.color.at,
+            self.pinned.at,
+            self.position.at,
+            self.extra.at,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or_default()
+    }
+
+    /// Alive unless deleted after its latest edit (a newer edit brings a deleted account back;
+    /// an edit older than the delete does not).
+    pub fn alive(&self) -> bool {
+        self.deleted.is_none_or(|d| self.edited_at() > d)
+    }
+
+    /// Merges two versions of the same record. Commutative, associative and idempotent, so
+    /// devices that have seen the same versions hold the same state whatever the order.
+    pub fn merge(&self, other: &Self) -> Self {
+        Self {
+            id: self.id.clone().min(other.id.clone()),
+            issuer: self.issuer.merge(&other.issuer),
+            name: self.name.merge(&other.name),
+            seed: self.seed.merge(&other.seed),
+            counter: self.counter.max(other.counter),
+            tags: self.tags.merge(&other.tags),
+            color: self.color.merge(&other.color),
+            pinned: self.pinned.merge(&other.pinned),
+            position: self.position.merge(&other.position),
+            extra: self.extra.merge(&other.extra),
+            created_at: self.created_at.min(other.created_at),
+            last_used_at: self.last_used_at.max(other.last_used_at),
+            deleted: self.deleted.max(other.deleted),
+        }
+    }
+
+    /// The account as the vault keeps it.
+    pub fn to_account(&self) -> Account {
+        let params = match self.seed.value.params.method() {
+            Method::Hotp { .. } => self.seed.value.params.with_counter(self.counter),
+            _ => self.seed.value.params,
+        };
+        Account {
+            id: self.id.clone(),
+            issuer: self.issuer.value.clone(),
+            name: self.name.value.clone(),
+            secret: self.seed.value.secret.clone(),
+            params,
+            tags: self.tags.value.clone(),
+            color: self.color.value.clone(),
+            pinned: self.pinned.value,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            extra: self.extra.value.clone(),
+        }
+    }
+}
+
+/// One account added on two devices (two records, the same secret and kind of code) becomes
+/// one: the record with the smaller id takes in the other's fields (the later write of each
+/// wins) and the other is deleted as of its latest edit. Deterministic: every device that holds
+/// the same records gets the same result, whatever their order. Returns the records in `records`'
+/// order, merged ones changed in place.
+pub fn collapse_duplicates(records: &mut [SyncedAccount]) {
+    let mut alive: Vec<usize> = (0..records.len()).filter(|&i| records[i].alive()).collect();
+    alive.sort_by(|&a, &b| records[a].id.cmp(&records[b].id));
+    let mut taken = vec![false; records.len()];
+    for (n, &keep) in alive.iter().enumerate() {
+        if taken[keep] {
+            continue;
+        }
+        for &other in &alive[n + 1..] {
+            if taken[other]
+                || !records[keep]
+                    .seed
+                    .value
+                    .same_codes(&records[other].seed.value)
+            {
+                continue;
+            }
+            taken[other] = true;
+            let gone = records[other].clone();
+            let mut merged = records[keep].merge(&SyncedAccount {
+                id: records[keep].id.clone(),
+                deleted: None,
+                ..gone.clone()
+            });
+            merged.id = records[keep].id.clone();
+            merged.deleted = records[keep].deleted;
+            records[keep] = merged;
+            let at = gone.edited_at();
+            records[other].deleted = records[other].deleted.max(Some(at));
+        }
+    }
+}
+
+/// Digits of position keys: `0`–`9`, `A`–`Z`, `a`–`z` (ASCII order is their order).
+const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+fn digit(c: Option<&u8>, missing: usize) -> usize {
+    c.and_then(|c| DIGITS.iter().position(|d| d == c))
+        .unwrap_or(missing)
+}
+
+/// A position key that sorts strictly between `before` and `after` (`None`: the start or the
+/// end of the list), so that a move changes one record only. Keys never end in the smallest
+/// digit, which keeps a key available between any two.
+pub fn position_between(before: Option<&str>, after: Option<&str>) -> String {
+    let base = DIGITS.len();
+    let a = before.unwrap_or("").as_bytes();
+    let b = after.map(str::as_bytes);
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        let lo = digit(a.get(i), 0);
+        let hi = match b {
+            Some(b) if i < b.len() => digit(b.get(i), base),
+            _ => base,
+        };
+        if hi > lo + 1 {
+            out.push(DIGITS[(lo + hi) / 2]);
+            break;
+        }
+        out.push(DIGITS[lo]);
+        // Past a prefix where `after` was one digit higher, anything above `before` fits.
+        if hi == lo + 1 {
+            let mut rest = position_between(
+                Some(std::str::from_utf8(a.get(i + 1..).unwrap_or(&[])).unwrap_or("")),
+                None,
+            )
+            .into_bytes();
+            out.append(&mut rest);
+            break;
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otp::Algorithm;
+    use proptest::prelude::*;
+
+    fn hlc(wall_ms: u64, counter: u32, node: u32) -> Hlc {
+        Hlc {
+            wall_ms,
+            counter,
+            node,
+        }
+    }
+
+    fn account(id: &str, secret: &[u8], hotp: Option<u64>) -> Account {
+        let method = match hotp {
+            Some(counter) => Method::Hotp { counter },
+            None => Method::Totp { period: 30 },
+        };
+        Account {
+            id: AccountId::from_string(id.into()),
+            issuer: "GitHub".into(),
+            name: "octocat".into(),
+            secret: Secret::from_slice(secret),
+            params: OtpParams::new(method, Algorithm::Sha1, 6).unwrap(),
+            tags: vec!["work".into()],
+            color: None,
+            pinned: false,
+            created_at: 1_700_000_000,
+            last_used_at: None,
+            extra: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_clock_moves_forward_past_everything_it_saw() {
+        let mut a = HlcClock::new(1);
+        let t1 = a.now(1_000);
+        let t2 = a.now(1_000);
+        let t3 = a.now(900); // the wall clock went back
+        assert!(t1 < t2 && t2 < t3);
+        a.witness(hlc(5_000, 7, 2));
+        let t4 = a.now(1_001);
+        assert!(t4 > hlc(5_000, 7, 2));
+        assert_eq!((t4.wall_ms, t4.counter, t4.node), (5_000, 8, 1));
+        assert_eq!(a.now(6_000), hlc(6_000, 0, 1));
+    }
+
+    #[test]
+    fn concurrent_edits_of_different_fields_both_survive() {
+        let base = SyncedAccount::new(
+            &account("a", b"12345678901234567890", None),
+            "V".into(),
+            hlc(1, 0, 1),
+        );
+        let mut on_a = base.clone();
+        let mut renamed = account("a", b"12345678901234567890", None);
+        renamed.name = "hubot".into();
+        on_a.edit(&renamed, hlc(10, 0, 1));
+        let mut on_b = base.clone();
+        let mut retagged = account("a", b"12345678901234567890", None);
+        retagged.tags = vec!["home".into()];
+        on_b.edit(&retagged, hlc(11, 0, 2));
+        let merged = on_a.merge(&on_b);
+        assert_eq!(merged, on_b.merge(&on_a));
+        let result = merged.to_account();
+        assert_eq!(result.name, "hubot");
+        assert_eq!(result.tags, ["home"]);
+        // The same field on both: the later write wins.
+        let mut later = base.clone();
+        let mut other_name = account("a", b"12345678901234567890", None);
+        other_name.name = "monalisa".into();
+        later.edit(&other_name, hlc(12, 0, 2));
+        assert_eq!(on_a.merge(&later).to_account().name, "monalisa");
+    }
+
+    #[test]
+    fn a_delete_wins_over_older_edits_and_loses_to_newer_ones() {
+        let base = SyncedAccount::new(
+            &account("a", b"12345678901234567890", None),
+            "V".into(),
+            hlc(1, 0, 1),
+        );
+        let mut deleted = base.clone();
+        deleted.delete(hlc(20, 0, 1));
+        let mut older_edit = base.clone();
+        let mut renamed = account("a", b"12345678901234567890", None);
+        renamed.name = "hubot".into();
+        older_edit.edit(&renamed, hlc(15, 0, 2));
+        assert!(!deleted.merge(&older_edit).alive());
+        let mut newer_edit = base.clone();
+        newer_edit.edit(&renamed, hlc(25, 0, 2));
+        let merged = deleted.merge(&newer_edit);
+        assert!(merged.alive());
+        assert_eq!(merged.to_account().name, "hubot");
+    }
+
+    #[test]
+    fn an_hotp_counter_takes_the_maximum() {
+        let base = SyncedAccount::new(
+            &account("a", b"12345678901234567890", Some(5)),
+            "V".into(),
+            hlc(1, 0, 1),
+        );
+        let mut on_a = base.clone();
+        on_a.edit(
+            &account("a", b"12345678901234567890", Some(9)),
+            hlc(2, 0, 1),
+        );
+        let mut on_b = base.clone();
+        on_b.edit(
+            &account("a", b"12345678901234567890", Some(7)),
+            hlc(3, 0, 2),
+        );
+        let merged = on_a.merge(&on_b);
+        assert_eq!(
+            merged.to_account().params.method(),
+            Method::Hotp { counter: 9 }
+        );
+        // Advancing the counter is not an edit of the seed.
+        assert_eq!(merged.seed.at, hlc(1, 0, 1));
+    }
+
+    #[test]
+    fn one_account_added_on_two_devices_collapses_into_one() {
+        let secret = b"12345678901234567890";
+        let mut on_a = account("b-record", secret, None);
+        on_a.tags = vec!["a".into()];
+        let mut on_b = account("a-record", secret, None);
+        on_b.name = "octo".into();
+        let other = account("c-record", b"another secret here!", None);
+        let records = vec![
+            SyncedAccount::new(&on_a, "V".into(), hlc(10, 0, 1)),
+            SyncedAccount::new(&on_b, "W".into(), hlc(11, 0, 2)),
+            SyncedAccount::new(&other, "X".into(), hlc(12, 0, 1)),
+        ];
+        let mut one = records.clone();
+        collapse_duplicates(&mut one);
+        let mut reversed: Vec<SyncedAccount> = records.iter().rev().cloned().collect();
+        collapse_duplicates(&mut reversed);
+        reversed.reverse();
+        assert_eq!(one, reversed);
+        let alive: Vec<&SyncedAccount> = one.iter().filter(|r| r.alive()).collect();
+        assert_eq!(alive.len(), 2);
+        assert_eq!(alive[0].id, AccountId::from_string("a-record".into()));
+        assert_eq!(alive[0].name.value, "octo");
+        assert!(!one[0].alive());
+        // Collapsing again changes nothing.
+        let mut again = one.clone();
+        collapse_duplicates(&mut again);
+        assert_eq!(again, one);
+    }
+
+    #[test]
+    fn position_keys_sort_between_their_neighbours() {
+        let first = position_between(None, None);
+        let mut keys = vec![first];
+        // Always inserting at the front, at the end and after the first: keys stay ordered.
+        for n in 0..300 {
+            let key = match n % 3 {
+                0 => position_between(None, Some(&keys[0])),
+                1 => position_between(Some(keys.last().unwrap()), None),
+                _ => position_between(Some(&keys[0]), Some(&keys[1])),
+            };
+            match n % 3 {
+                0 => keys.insert(0, key),
+                1 => keys.push(key),
+                _ => keys.insert(1, key),
+            }
+            let mut sorted = keys.clone();
+            sorted.sort();
+            assert_eq!(sorted, keys, "after {n}");
+            sorted.dedup();
+            assert_eq!(sorted.len(), keys.len(), "a key repeated after {n}");
+        }
+        assert!(
+            keys.iter().all(|k| k.len() < 80),
+            "{:?}",
+            keys.iter().map(String::len).max()
+        );
+    }
+
+    fn any_hlc() -> impl Strategy<Value = Hlc> {
+        (0u64..6, 0u32..3, 1u32..4).prop_map(|(w, c, n)| hlc(w, c, n))
+    }
+
+    fn version() -> impl Strategy<Value = SyncedAccount> {
+        (
+            (any_hlc(), "[ab]{0,2}"),
+            (any_hlc(), "[ab]{0,2}"),
+            (any_hlc(), any::<bool>()),
+            0u64..20,
+            proptest::option::of(any_hlc()),
+            (any_hlc(), "[A-C]{1,2}"),
+        )
+            .prop_map(|(issuer, name, pinned, counter, deleted, position)| {
+                let mut r = SyncedAccount::new(
+                    &account("id", b"12345678901234567890", Some(0)),
+                    "V".into(),
+                    hlc(0, 0, 0),
+                );
+                r.issuer = Stamped {
+                    value: issuer.1,
+                    at: issuer.0,
+                };
+                r.name = Stamped {
+                    value: name.1,
+                    at: name.0,
+                };
+                r.pinned = Stamped {
+                    value: pinned.1,
+                    at: pinned.0,
+                };
+                r.position = Stamped {
+                    value: position.1,
+                    at: position.0,
+                };
+                r.counter = counter;
+                r.deleted = deleted;
+                r
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn merge_is_commutative_associative_and_idempotent(
+            a in version(), b in version(), c in version()
+        ) {
+            prop_assert_eq!(a.merge(&b), b.merge(&a));
+            prop_assert_eq!(a.merge(&b).merge(&c), a.merge(&b.merge(&c)));
+            prop_assert_eq!(a.merge(&a), a.clone());
+            prop_assert_eq!(a.merge(&b).alive(), b.merge(&a).alive());
+        }
+
+        #[test]
+        fn position_between_any_two_keys(a in "[0-9A-Za-z]{0,6}[1-9A-Za-z]", b in "[0-9A-Za-z]{0,6}[1-9A-Za-z]") {
+            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+            prop_assume!(lo != hi);
+            let mid = position_between(Some(&lo), Some(&hi));
+            prop_assert!(lo < mid && mid < hi, "{} < {} < {}", lo, mid, hi);
+            let start = position_between(None, Some(&lo));
+            prop_assert!(start < lo, "{} < {}", start, lo);
+            let end = position_between(Some(&hi), None);
+            prop_assert!(hi < end, "{} < {}", hi, end);
+        }
+    }
+}
