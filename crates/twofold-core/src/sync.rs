@@ -2,18 +2,27 @@
 //! stamped with the clock of its last write, and the merge of two versions of an account —
 //! per field the later write wins, an HOTP counter takes the maximum, a delete wins over older
 //! edits and loses to newer ones — and the collapse of one account added on two devices into
-//! one. Pure functions: no network, no clock (wall times come in as arguments).
+//! one; and a record's sealing under the space key (XChaCha20-Poly1305, the record id and
+//! version as associated data). No network, no clock (wall times come in as arguments).
 
 use std::cmp::Ordering;
 
+use chacha20poly1305::aead::{Aead, Payload};
+use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
 use crate::Secret;
 use crate::account::{Account, AccountId};
+use crate::entropy::{Entropy, EntropyError};
 use crate::otp::{Method, OtpParams};
 
 /// A hybrid logical clock reading: wall time in milliseconds, a counter for events within one
 /// millisecond (or while the wall clock stands behind a time already seen), and the device
 /// that made it, so that no two devices' readings are ever equal.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Hlc {
     /// Milliseconds since the Unix epoch (the largest seen, not necessarily this device's).
     pub wall_ms: u64,
@@ -382,6 +391,167 @@ pub fn collapse_duplicates(records: &mut [SyncedAccount]) {
     }
 }
 
+/// Why a record could not be sealed or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The ciphertext does not open under the space key for this id and version: altered,
+    /// moved to another record, replayed as another version, or sealed under another key.
+    #[error("record {id} version {version} does not open: altered, replayed or not this space's")]
+    Tampered {
+        /// The record id.
+        id: String,
+        /// The version it was offered as.
+        version: u64,
+    },
+    /// It opened but what is inside is not a record Twofold reads.
+    #[error("record {id}: {reason}")]
+    Damaged {
+        /// The record id.
+        id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No randomness for a nonce.
+    #[error(transparent)]
+    Entropy(#[from] EntropyError),
+}
+
+/// The plaintext of a record: the account as the vault keeps it, and the stamps.
+#[derive(Serialize, Deserialize)]
+struct RecordPlain {
+    /// Format version of this plaintext.
+    v: u32,
+    /// The account (the vault's own JSON of one account).
+    account: Zeroizing<String>,
+    issuer: Hlc,
+    name: Hlc,
+    seed: Hlc,
+    tags: Hlc,
+    color: Hlc,
+    pinned: Hlc,
+    position: (String, Hlc),
+    extra: Hlc,
+    deleted: Option<Hlc>,
+}
+
+/// The associated data of a record: `twofold-sync-v1 record`, the id, a zero byte and the
+/// version (8 bytes, big-endian).
+fn record_aad(id: &AccountId, version: u64) -> Vec<u8> {
+    let mut aad = b"twofold-sync-v1 record".to_vec();
+    aad.extend(id.as_str().as_bytes());
+    aad.push(0);
+    aad.extend(version.to_be_bytes());
+    aad
+}
+
+const NONCE: usize = 24;
+
+impl SyncedAccount {
+    /// Seals the record as `version` under the 32-byte space key: a random 24-byte nonce
+    /// followed by the ciphertext and its tag.
+    pub fn seal(
+        &self,
+        space_key: &Secret,
+        version: u64,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Vec<u8>, RecordError> {
+        let plain = RecordPlain {
+            v: 1,
+            account: crate::vault::encode_account(&self.to_account()),
+            issuer: self.issuer.at,
+            name: self.name.at,
+            seed: self.seed.at,
+            tags: self.tags.at,
+            color: self.color.at,
+            pinned: self.pinned.at,
+            position: (self.position.value.clone(), self.position.at),
+            extra: self.extra.at,
+            deleted: self.deleted,
+        };
+        let bytes = Zeroizing::new(serde_json::to_vec(&plain).unwrap_or_default());
+        let mut nonce = [0u8; NONCE];
+        entropy.fill(&mut nonce)?;
+        let damaged = |reason: &str| RecordError::Damaged {
+            id: self.id.as_str().to_owned(),
+            reason: reason.to_owned(),
+        };
+        let cipher = XChaCha20Poly1305::new_from_slice(space_key.expose())
+            .map_err(|_| damaged("the space key is not 32 bytes"))?;
+        let sealed = cipher
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: &bytes,
+                    aad: &record_aad(&self.id, version),
+                },
+            )
+            .map_err(|_| damaged("could not be sealed"))?;
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        Ok(out)
+    }
+
+    /// Opens record `id` as the server offers it at `version`: refused when it was altered,
+    /// sealed for another record or version, or under another key.
+    pub fn open(
+        space_key: &Secret,
+        id: &AccountId,
+        version: u64,
+        sealed: &[u8],
+    ) -> Result<Self, RecordError> {
+        let tampered = || RecordError::Tampered {
+            id: id.as_str().to_owned(),
+            version,
+        };
+        let damaged = |reason: String| RecordError::Damaged {
+            id: id.as_str().to_owned(),
+            reason,
+        };
+        let Some((nonce, ciphertext)) = sealed
+            .split_first_chunk::<NONCE>()
+            .filter(|(_, c)| c.len() >= 16)
+        else {
+            return Err(tampered());
+        };
+        let cipher =
+            XChaCha20Poly1305::new_from_slice(space_key.expose()).map_err(|_| tampered())?;
+        let bytes = Zeroizing::new(
+            cipher
+                .decrypt(
+                    &XNonce::from(*nonce),
+                    Payload {
+                        msg: ciphertext,
+                        aad: &record_aad(id, version),
+                    },
+                )
+                .map_err(|_| tampered())?,
+        );
+        let plain: RecordPlain =
+            serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
+        if plain.v != 1 {
+            return Err(damaged(format!(
+                "written by a newer Twofold (record format {})",
+                plain.v
+            )));
+        }
+        let account = crate::vault::decode_account(&plain.account).map_err(damaged)?;
+        if &account.id != id {
+            return Err(tampered());
+        }
+        let mut record = Self::new(&account, plain.position.0, Hlc::default());
+        record.issuer.at = plain.issuer;
+        record.name.at = plain.name;
+        record.seed.at = plain.seed;
+        record.tags.at = plain.tags;
+        record.color.at = plain.color;
+        record.pinned.at = plain.pinned;
+        record.position.at = plain.position.1;
+        record.extra.at = plain.extra;
+        record.deleted = plain.deleted;
+        Ok(record)
+    }
+}
+
 /// Digits of position keys: `0`–`9`, `A`–`Z`, `a`–`z` (ASCII order is their order).
 const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -576,6 +746,46 @@ mod tests {
         let mut again = one.clone();
         collapse_duplicates(&mut again);
         assert_eq!(again, one);
+    }
+
+    #[test]
+    fn records_seal_and_open_only_as_the_record_and_version_they_were_sealed_for() {
+        use crate::entropy::OsEntropy;
+        let key = Secret::from_slice(&[7; 32]);
+        let mut r = SyncedAccount::new(
+            &account("rec", b"12345678901234567890", Some(4)),
+            "V".into(),
+            hlc(1, 0, 1),
+        );
+        r.edit(
+            &account("rec", b"12345678901234567890", Some(6)),
+            hlc(2, 0, 2),
+        );
+        r.delete(hlc(3, 1, 2));
+        let id = AccountId::from_string("rec".into());
+        let sealed = r.seal(&key, 5, &mut OsEntropy).unwrap();
+        assert_eq!(SyncedAccount::open(&key, &id, 5, &sealed).unwrap(), r);
+        // No seed, issuer or name in the clear.
+        for clear in [
+            &b"GitHub"[..],
+            b"octocat",
+            b"GEZDGNBVGY3TQOJQ",
+            b"12345678901234567890",
+        ] {
+            assert!(!sealed.windows(clear.len()).any(|w| w == clear));
+        }
+        // Replayed as another version, moved to another record, altered, another key.
+        let tampered =
+            |e: Result<SyncedAccount, RecordError>| matches!(e, Err(RecordError::Tampered { .. }));
+        assert!(tampered(SyncedAccount::open(&key, &id, 6, &sealed)));
+        let other = AccountId::from_string("other".into());
+        assert!(tampered(SyncedAccount::open(&key, &other, 5, &sealed)));
+        let mut altered = sealed.clone();
+        altered[30] ^= 1;
+        assert!(tampered(SyncedAccount::open(&key, &id, 5, &altered)));
+        let wrong = Secret::from_slice(&[8; 32]);
+        assert!(tampered(SyncedAccount::open(&wrong, &id, 5, &sealed)));
+        assert!(tampered(SyncedAccount::open(&key, &id, 5, &sealed[..10])));
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod contents;
 mod file;
 mod header;
 mod payload;
+pub(crate) use payload::{decode_account, encode_account};
 
 pub use contents::{AddError, Contents, DuplicateKey, duplicate_key};
 pub use file::{

@@ -42,38 +42,53 @@ struct AccountRecord {
     extra: Vec<(String, String)>,
 }
 
+/// One account as JSON, as the vault keeps it (for sync records, sealed like the vault).
+pub(crate) fn encode_account(account: &Account) -> Zeroizing<String> {
+    let record = record_of(account);
+    Zeroizing::new(serde_json::to_string(&record).unwrap_or_default())
+}
+
+/// One account from [`encode_account`]'s JSON.
+pub(crate) fn decode_account(json: &str) -> Result<Account, String> {
+    let record: AccountRecord =
+        serde_json::from_str(json).map_err(|e| format!("account is not valid: {e}"))?;
+    let mut contents = accounts_of(vec![record])?;
+    contents
+        .accounts
+        .pop()
+        .ok_or_else(|| "no account".to_owned())
+}
+
+fn record_of(a: &Account) -> AccountRecord {
+    let params = a.params;
+    let (kind, period, counter) = match params.method() {
+        Method::Totp { period } => ("totp", Some(period), None),
+        Method::Steam { period } => ("steam", Some(period), None),
+        Method::Hotp { counter } => ("hotp", None, Some(counter)),
+    };
+    AccountRecord {
+        id: a.id.as_str().to_owned(),
+        issuer: a.issuer.clone(),
+        name: a.name.clone(),
+        secret: a.secret.to_base32(),
+        kind: kind.to_owned(),
+        algorithm: params.algorithm().as_str().to_owned(),
+        digits: params.digits(),
+        period,
+        counter,
+        tags: a.tags.clone(),
+        color: a.color.clone(),
+        pinned: a.pinned,
+        created_at: a.created_at,
+        last_used_at: a.last_used_at,
+        extra: a.extra.clone(),
+    }
+}
+
 /// Serialises the contents; the buffer is zeroized when dropped.
 pub(crate) fn encode(contents: &Contents) -> Zeroizing<Vec<u8>> {
     let payload = PayloadV1 {
-        accounts: contents
-            .accounts
-            .iter()
-            .map(|a| {
-                let params = a.params;
-                let (kind, period, counter) = match params.method() {
-                    Method::Totp { period } => ("totp", Some(period), None),
-                    Method::Steam { period } => ("steam", Some(period), None),
-                    Method::Hotp { counter } => ("hotp", None, Some(counter)),
-                };
-                AccountRecord {
-                    id: a.id.as_str().to_owned(),
-                    issuer: a.issuer.clone(),
-                    name: a.name.clone(),
-                    secret: a.secret.to_base32(),
-                    kind: kind.to_owned(),
-                    algorithm: params.algorithm().as_str().to_owned(),
-                    digits: params.digits(),
-                    period,
-                    counter,
-                    tags: a.tags.clone(),
-                    color: a.color.clone(),
-                    pinned: a.pinned,
-                    created_at: a.created_at,
-                    last_used_at: a.last_used_at,
-                    extra: a.extra.clone(),
-                }
-            })
-            .collect(),
+        accounts: contents.accounts.iter().map(record_of).collect(),
     };
     // Serialising plain data structures to JSON cannot fail.
     Zeroizing::new(serde_json::to_vec(&payload).unwrap_or_default())
@@ -83,8 +98,12 @@ pub(crate) fn encode(contents: &Contents) -> Zeroizing<Vec<u8>> {
 pub(crate) fn decode(bytes: &[u8]) -> Result<Contents, String> {
     let payload: PayloadV1 =
         serde_json::from_slice(bytes).map_err(|e| format!("payload is not valid: {e}"))?;
-    let mut accounts = Vec::with_capacity(payload.accounts.len());
-    for (i, r) in payload.accounts.into_iter().enumerate() {
+    accounts_of(payload.accounts)
+}
+
+fn accounts_of(records: Vec<AccountRecord>) -> Result<Contents, String> {
+    let mut accounts = Vec::with_capacity(records.len());
+    for (i, r) in records.into_iter().enumerate() {
         let bad = |field: &str, what: &str| format!("account {i}: {field}: {what}");
         let secret =
             base32::decode_lenient(&r.secret).map_err(|e| bad("secret", &e.to_string()))?;
