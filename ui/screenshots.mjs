@@ -117,6 +117,7 @@ const screens = [
     act: (p) => p.click("button[aria-label='Settings']"),
     then: "form[aria-label='Settings']", expect: ["Lock after this many idle minutes", "Login approval", "https://auth.shop.example", "Twofold backup (encrypted)", "Backups", "6 accounts, verified", "Clock"],
   },
+  { name: "recovery-banner", scenario: "nokey", ready: "[data-warning='recovery-key']", expect: ["Your vault has no recovery key yet", "Make my recovery key"] },
   {
     name: "recovery-key", scenario: "nokey", ready: "[data-warning='recovery-key']",
     act: (p) => p.click("button:has-text('Make my recovery key')"),
