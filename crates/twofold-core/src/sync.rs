@@ -411,9 +411,107 @@ pub enum RecordError {
         /// What is wrong.
         reason: String,
     },
+    /// A sealed space key does not open with this pairing secret for this space and key
+    /// generation (another link's secret, another space, an altered or replayed key).
+    #[error("the space key of {space} (generation {generation}) does not open with this link")]
+    SpaceKey {
+        /// The space id.
+        space: String,
+        /// The key generation it was offered as.
+        generation: u32,
+    },
     /// No randomness for a nonce.
     #[error(transparent)]
     Entropy(#[from] EntropyError),
+}
+
+/// The associated data of a sealed space key: `twofold-sync-v1 space key`, the space id, a
+/// zero byte and the key generation (4 bytes, big-endian).
+fn space_key_aad(space: &str, generation: u32) -> Vec<u8> {
+    let mut aad = b"twofold-sync-v1 space key".to_vec();
+    aad.extend(space.as_bytes());
+    aad.push(0);
+    aad.extend(generation.to_be_bytes());
+    aad
+}
+
+/// The key that seals the space key for a device being linked: SHA-256 of
+/// `twofold sync link` and the pairing secret, which travels in the link only (never to the
+/// server).
+fn link_key(pairing: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    use sha2::Digest;
+    Zeroizing::new(
+        sha2::Sha256::new()
+            .chain_update(b"twofold sync link")
+            .chain_update(pairing)
+            .finalize()
+            .into(),
+    )
+}
+
+/// Seals the space key (generation `generation` of space `space`) for the device that will
+/// open the link carrying `pairing`: `nonce ‖ ciphertext ‖ tag`.
+pub fn seal_space_key(
+    space_key: &Secret,
+    pairing: &[u8; 32],
+    space: &str,
+    generation: u32,
+    entropy: &mut dyn Entropy,
+) -> Result<Vec<u8>, RecordError> {
+    let mut nonce = [0u8; NONCE];
+    entropy.fill(&mut nonce)?;
+    let key = link_key(pairing);
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| RecordError::SpaceKey {
+            space: space.to_owned(),
+            generation,
+        })?;
+    let sealed = cipher
+        .encrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: space_key.expose(),
+                aad: &space_key_aad(space, generation),
+            },
+        )
+        .map_err(|_| RecordError::SpaceKey {
+            space: space.to_owned(),
+            generation,
+        })?;
+    let mut out = nonce.to_vec();
+    out.extend(sealed);
+    Ok(out)
+}
+
+/// Opens a space key sealed by [`seal_space_key`].
+pub fn open_space_key(
+    sealed: &[u8],
+    pairing: &[u8; 32],
+    space: &str,
+    generation: u32,
+) -> Result<Secret, RecordError> {
+    let refused = || RecordError::SpaceKey {
+        space: space.to_owned(),
+        generation,
+    };
+    let (nonce, ciphertext) = sealed
+        .split_first_chunk::<NONCE>()
+        .filter(|(_, c)| c.len() == 32 + 16)
+        .ok_or_else(refused)?;
+    let key = link_key(pairing);
+    let cipher = XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| refused())?;
+    let plain = Zeroizing::new(
+        cipher
+            .decrypt(
+                &XNonce::from(*nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: &space_key_aad(space, generation),
+                },
+            )
+            .map_err(|_| refused())?,
+    );
+    Ok(Secret::from_slice(&plain))
 }
 
 /// The plaintext of a record: the account as the vault keeps it, and the stamps.
@@ -786,6 +884,33 @@ mod tests {
         let wrong = Secret::from_slice(&[8; 32]);
         assert!(tampered(SyncedAccount::open(&wrong, &id, 5, &sealed)));
         assert!(tampered(SyncedAccount::open(&key, &id, 5, &sealed[..10])));
+    }
+
+    #[test]
+    fn a_space_key_opens_only_with_its_link_space_and_generation() {
+        use crate::entropy::OsEntropy;
+        let space_key = Secret::from_slice(&[9; 32]);
+        let pairing = [3u8; 32];
+        let sealed = seal_space_key(&space_key, &pairing, "space-1", 2, &mut OsEntropy).unwrap();
+        assert_eq!(
+            open_space_key(&sealed, &pairing, "space-1", 2)
+                .unwrap()
+                .expose(),
+            space_key.expose()
+        );
+        assert!(!sealed.windows(32).any(|w| w == [9; 32]));
+        for (pairing, space, generation) in [
+            ([4u8; 32], "space-1", 2),
+            (pairing, "space-2", 2),
+            (pairing, "space-1", 1),
+        ] {
+            let err = open_space_key(&sealed, &pairing, space, generation).unwrap_err();
+            assert!(matches!(err, RecordError::SpaceKey { .. }), "{err}");
+        }
+        let mut altered = sealed.clone();
+        altered[40] ^= 0x80;
+        assert!(open_space_key(&altered, &pairing, "space-1", 2).is_err());
+        assert!(open_space_key(&sealed[..30], &pairing, "space-1", 2).is_err());
     }
 
     #[test]
