@@ -391,6 +391,108 @@ pub fn collapse_duplicates(records: &mut [SyncedAccount]) {
     }
 }
 
+/// What the vault changed since the records a device last synced (`known`), as records to
+/// push: edited fields stamped with readings of `clock` at `wall_ms`, new accounts, accounts
+/// removed from the vault (deleted), and positions for accounts whose place in the order
+/// changed (only those: the others keep their keys). Records that did not change are left out.
+pub fn local_changes(
+    known: &[SyncedAccount],
+    contents: &crate::vault::Contents,
+    clock: &mut HlcClock,
+    wall_ms: u64,
+) -> Vec<SyncedAccount> {
+    let at = clock.now(wall_ms);
+    let by_id = |id: &AccountId| known.iter().find(|r| &r.id == id);
+    let accounts = &contents.accounts;
+    let keys: Vec<Option<String>> = accounts
+        .iter()
+        .map(|a| {
+            by_id(&a.id)
+                .filter(|r| r.alive())
+                .map(|r| r.position.value.clone())
+        })
+        .collect();
+    // The accounts that keep their keys: the longest run (in the vault's order) whose keys
+    // already increase; only the others get new keys.
+    let keep = longest_increasing(&keys);
+    let mut out = Vec::new();
+    let mut last: Option<String> = None;
+    for (i, account) in accounts.iter().enumerate() {
+        let before = by_id(&account.id);
+        let position = if keep[i] {
+            keys[i].clone().unwrap_or_default()
+        } else {
+            let upper = (i + 1..accounts.len())
+                .find(|&j| keep[j])
+                .and_then(|j| keys[j].clone());
+            position_between(last.as_deref(), upper.as_deref())
+        };
+        let record = match before {
+            Some(r) => {
+                let mut r = r.clone();
+                if !r.alive() {
+                    // Deleted elsewhere but still here: it comes back, as a new edit.
+                    r.issuer.at = at;
+                }
+                r.edit(account, at);
+                r.move_to(position.clone(), at);
+                r
+            }
+            None => SyncedAccount::new(account, position.clone(), at),
+        };
+        if before != Some(&record) {
+            out.push(record);
+        }
+        last = Some(position);
+    }
+    for r in known {
+        if r.alive() && !accounts.iter().any(|a| a.id == r.id) {
+            let mut gone = r.clone();
+            gone.delete(at);
+            out.push(gone);
+        }
+    }
+    out
+}
+
+/// Which of `keys` form a longest strictly increasing subsequence (`None` never does).
+fn longest_increasing(keys: &[Option<String>]) -> Vec<bool> {
+    // tails[k]: index of the smallest last key of an increasing run of length k + 1.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut previous: Vec<Option<usize>> = vec![None; keys.len()];
+    for (i, key) in keys.iter().enumerate() {
+        let Some(key) = key else { continue };
+        let k = tails.partition_point(|&t| keys[t].as_ref().is_some_and(|tk| tk < key));
+        previous[i] = k.checked_sub(1).map(|p| tails[p]);
+        if k == tails.len() {
+            tails.push(i);
+        } else {
+            tails[k] = i;
+        }
+    }
+    let mut keep = vec![false; keys.len()];
+    let mut at = tails.last().copied();
+    while let Some(i) = at {
+        keep[i] = true;
+        at = previous[i];
+    }
+    keep
+}
+
+/// The vault's contents from the space's records: the alive accounts in the person's order.
+pub fn contents_of(records: &[SyncedAccount]) -> crate::vault::Contents {
+    let mut alive: Vec<&SyncedAccount> = records.iter().filter(|r| r.alive()).collect();
+    alive.sort_by(|a, b| {
+        a.position
+            .value
+            .cmp(&b.position.value)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    crate::vault::Contents {
+        accounts: alive.into_iter().map(SyncedAccount::to_account).collect(),
+    }
+}
+
 /// Why a record could not be sealed or opened.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -913,6 +1015,104 @@ mod tests {
         assert!(open_space_key(&sealed[..30], &pairing, "space-1", 2).is_err());
     }
 
+    fn contents(accounts: Vec<Account>) -> crate::vault::Contents {
+        crate::vault::Contents { accounts }
+    }
+
+    /// Merges `incoming` into `known` by id, as a device does after a pull.
+    fn take_in(known: &mut Vec<SyncedAccount>, incoming: &[SyncedAccount]) {
+        for r in incoming {
+            match known.iter_mut().find(|k| k.id == r.id) {
+                Some(k) => *k = k.merge(r),
+                None => known.push(r.clone()),
+            }
+        }
+        collapse_duplicates(known);
+    }
+
+    #[test]
+    fn local_changes_are_only_what_changed_and_contents_come_back_in_order() {
+        let mut clock = HlcClock::new(1);
+        let a = account("a", b"aaaaaaaaaaaaaaaaaaaa", None);
+        let b = account("b", b"bbbbbbbbbbbbbbbbbbbb", None);
+        let c = account("c", b"cccccccccccccccccccc", Some(3));
+        let start = contents(vec![c.clone(), a.clone(), b.clone()]);
+        let known = local_changes(&[], &start, &mut clock, 1_000);
+        assert_eq!(known.len(), 3);
+        assert_eq!(contents_of(&known), start);
+        // Nothing changed: nothing to push.
+        assert!(local_changes(&known, &start, &mut clock, 2_000).is_empty());
+        // Move b to the front: one record changes.
+        let moved = contents(vec![b.clone(), c.clone(), a.clone()]);
+        let changes = local_changes(&known, &moved, &mut clock, 3_000);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].id, b.id);
+        let mut after = known.clone();
+        take_in(&mut after, &changes);
+        assert_eq!(contents_of(&after), moved);
+        // Rename one, remove another.
+        let mut renamed = a.clone();
+        renamed.name = "new name".into();
+        let edited = contents(vec![b.clone(), renamed.clone()]);
+        let changes = local_changes(&after, &edited, &mut clock, 4_000);
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        take_in(&mut after, &changes);
+        assert_eq!(contents_of(&after), edited);
+        assert_eq!(after.len(), 3, "the removed account stays as a delete");
+    }
+
+    #[test]
+    fn two_devices_editing_offline_converge_by_the_rules() {
+        let secret = b"12345678901234567890";
+        let mut clock_a = HlcClock::new(1);
+        let mut clock_b = HlcClock::new(2);
+        let shared = contents(vec![
+            account("x", secret, Some(5)),
+            account("y", b"yyyyyyyyyyyyyyyyyyyy", None),
+        ]);
+        let base = local_changes(&[], &shared, &mut clock_a, 1_000);
+        let (mut on_a, mut on_b) = (base.clone(), base.clone());
+        // A: renames x and advances its counter to 9; B: retags x, counter 7, deletes y, and
+        // adds the same new account A adds.
+        let mut xa = shared.accounts[0].clone();
+        xa.name = "renamed".into();
+        xa.params = xa.params.with_counter(9);
+        let new_a = account("new-on-a", b"zzzzzzzzzzzzzzzzzzzz", None);
+        let a_now = contents(vec![xa, shared.accounts[1].clone(), new_a]);
+        let mut xb = shared.accounts[0].clone();
+        xb.tags = vec!["home".into()];
+        xb.params = xb.params.with_counter(7);
+        let new_b = account("new-on-b", b"zzzzzzzzzzzzzzzzzzzz", None);
+        let b_now = contents(vec![xb, new_b]);
+        let from_a = local_changes(&on_a, &a_now, &mut clock_a, 2_000);
+        let from_b = local_changes(&on_b, &b_now, &mut clock_b, 2_500);
+        // Each device holds its own changes, then takes in the other's.
+        take_in(&mut on_a, &from_a);
+        take_in(&mut on_b, &from_b);
+        take_in(&mut on_a, &from_b);
+        take_in(&mut on_b, &from_a);
+        let (ca, cb) = (contents_of(&on_a), contents_of(&on_b));
+        assert_eq!(ca, cb);
+        let x = ca.accounts.iter().find(|a| a.id.as_str() == "x").unwrap();
+        assert_eq!(x.name, "renamed");
+        assert_eq!(x.tags, ["home"]);
+        assert_eq!(x.params.method(), Method::Hotp { counter: 9 });
+        assert!(
+            ca.accounts.iter().all(|a| a.id.as_str() != "y"),
+            "y was deleted"
+        );
+        let same: Vec<&Account> = ca
+            .accounts
+            .iter()
+            .filter(|a| a.secret.expose() == b"zzzzzzzzzzzzzzzzzzzz")
+            .collect();
+        assert_eq!(
+            same.len(),
+            1,
+            "the account added on both collapsed into one"
+        );
+    }
+
     #[test]
     fn position_keys_sort_between_their_neighbours() {
         let first = position_between(None, None);
@@ -992,6 +1192,29 @@ mod tests {
             prop_assert_eq!(a.merge(&b).merge(&c), a.merge(&b.merge(&c)));
             prop_assert_eq!(a.merge(&a), a.clone());
             prop_assert_eq!(a.merge(&b).alive(), b.merge(&a).alive());
+        }
+
+        #[test]
+        fn any_reordering_comes_back_in_order_changing_only_moved_records(
+            first in Just((0..8usize).collect::<Vec<_>>()).prop_shuffle(),
+            second in Just((0..8usize).collect::<Vec<_>>()).prop_shuffle(),
+        ) {
+            let all: Vec<Account> = (0..8u8)
+                .map(|i| account(&format!("id{i}"), &[b'a' + i; 20], None))
+                .collect();
+            let order = |o: &[usize]| contents(o.iter().map(|&i| all[i].clone()).collect());
+            let mut clock = HlcClock::new(1);
+            let mut known = local_changes(&[], &order(&first), &mut clock, 1);
+            prop_assert_eq!(contents_of(&known), order(&first));
+            let changes = local_changes(&known, &order(&second), &mut clock, 2);
+            // Only accounts outside a longest kept run move (at least one keeps its key).
+            if first == second {
+                prop_assert!(changes.is_empty());
+            } else {
+                prop_assert!(!changes.is_empty() && changes.len() <= 7);
+            }
+            take_in(&mut known, &changes);
+            prop_assert_eq!(contents_of(&known), order(&second));
         }
 
         #[test]
