@@ -366,6 +366,16 @@ pub fn run(session: &Session, action: BackupAction, json: bool) -> Result<()> {
 impl Session {
     /// After a change (`contents` as saved): an automatic backup when one is due; a failure is a warning (the change
     /// itself was saved), and says how to fix it.
+    /// After a command that only read the vault: the daily backup, when one is due and a
+    /// backup could open without this computer (else nothing is said: changes say it).
+    pub fn daily_backup(&self, vault: &Vault, contents: &Contents) {
+        let record = Record::load(&self.path);
+        let lock = vault.info().recovery.is_some() || record.settings.passphrase.is_some();
+        if lock && record.due(vault.info().generation, self.now()) {
+            self.backup_after_change(vault, contents);
+        }
+    }
+
     pub fn backup_after_change(&self, vault: &Vault, contents: &Contents) {
         let record = Record::load(&self.path);
         if !record.due(vault.info().generation, self.now()) {

@@ -219,7 +219,8 @@ pub fn confirm(prompt: &str) -> Result<bool> {
 }
 
 fn list(session: &Session, json: bool) -> Result<()> {
-    let (_, contents) = session.open()?;
+    let (vault, contents) = session.open()?;
+    session.daily_backup(&vault, &contents);
     if json {
         let items: Vec<AccountJson> = contents.accounts.iter().map(AccountJson::from).collect();
         print_json(&items);
@@ -305,6 +306,7 @@ fn code(session: &Session, args: CodeArgs, json: bool) -> Result<()> {
 
 fn show_code(session: &Session, args: CodeArgs, json: bool) -> Result<()> {
     let (mut vault, contents) = session.open()?;
+    session.daily_backup(&vault, &contents);
     let t = args.at.unwrap_or_else(|| session.now());
     let account = find_one(&contents, &args.query)?.clone();
     let (code, next) = match account.params.method() {

@@ -1230,3 +1230,36 @@ fn recovery_key_and_backups_through_a_real_secret_service() {
         );
     }
 }
+
+#[test]
+fn a_day_old_backup_is_renewed_by_a_command_that_only_reads() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP",
+    ]);
+    // A recovery key: from now on backups can be written (the first at once).
+    env.ok(&["recovery-key"]);
+    let files = |env: &Env| {
+        env.json(&["backup", "list"])["files"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(files(&env), 1);
+    env.ok(&["list"]);
+    env.ok(&["code", "Example"]);
+    assert_eq!(files(&env), 1, "nothing changed and the backup is fresh");
+    // Two days pass (the record says so): the next command that opens the vault backs up.
+    let mut name = env.vault().file_name().unwrap().to_os_string();
+    name.push(".backups.json");
+    let record_path = env.vault().with_file_name(name);
+    let mut record: Value = serde_json::from_slice(&std::fs::read(&record_path).unwrap()).unwrap();
+    let at = record["status"]["last_success"]["at"].as_u64().unwrap();
+    record["status"]["last_success"]["at"] = (at - 2 * 86_400).into();
+    std::fs::write(&record_path, serde_json::to_vec(&record).unwrap()).unwrap();
+    env.ok(&["list"]);
+    assert_eq!(files(&env), 2);
+    env.ok(&["code", "Example"]);
+    assert_eq!(files(&env), 2);
+}
