@@ -715,6 +715,55 @@ fn zip_exports_proton_pass_and_password_protected_links() {
     assert!(err.to_string().contains("more than Twofold reads"), "{err}");
 }
 
+/// Headers whose fixed-size fields are cut short are refused before the `keepass` crate reads
+/// them (it would panic): found by fuzzing (`fuzz/regressions/import_file`).
+#[test]
+fn keepass_headers_with_short_number_fields_are_refused() {
+    let signature = [0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5];
+    let header = |major: u16, fields: &[(u8, &[u8])]| {
+        let mut b = signature.to_vec();
+        b.extend(1u16.to_le_bytes());
+        b.extend(major.to_le_bytes());
+        for (id, data) in fields {
+            b.push(*id);
+            if major >= 4 {
+                b.extend((data.len() as u32).to_le_bytes());
+            } else {
+                b.extend((data.len() as u16).to_le_bytes());
+            }
+            b.extend(*data);
+        }
+        b.extend([0; 8]);
+        b
+    };
+    let variant = |kind: u8, key: &[u8], value: &[u8]| {
+        let mut v = vec![0, 1, kind];
+        v.extend((key.len() as u32).to_le_bytes());
+        v.extend(key);
+        v.extend((value.len() as u32).to_le_bytes());
+        v.extend(value);
+        v.extend([0; 10]);
+        v
+    };
+    for bytes in [
+        header(4, &[(3, &[])]),
+        header(4, &[(3, &[1, 0])]),
+        header(3, &[(3, &[])]),
+        header(3, &[(10, &[1])]),
+        header(3, &[(6, &[1, 2, 3])]),
+        header(4, &[(11, &variant(0x04, b"I", &[1, 2]))]),
+        header(4, &[(11, &variant(0x05, b"M", &[1, 2, 3, 4]))]),
+        header(4, &[(12, &variant(0x0D, b"x", &[]))]),
+    ] {
+        let err = import(&bytes, Some(&password("pw"))).unwrap_err();
+        assert!(matches!(err, ImportError::Damaged { .. }), "{err:?}");
+    }
+    let found = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/import_file/keepass-short-compression-field");
+    let err = import(&std::fs::read(found).unwrap(), Some(&password("pw"))).unwrap_err();
+    assert!(matches!(err, ImportError::Damaged { .. }), "{err:?}");
+}
+
 #[test]
 fn keepassxc_database() {
     let bytes = fixture("keepass.kdbx");

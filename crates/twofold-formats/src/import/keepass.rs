@@ -70,6 +70,11 @@ fn check_kdf(bytes: &[u8]) -> Result<(), ImportError> {
             .ok_or_else(|| damaged("a field longer than the file"))?;
         match (major, id) {
             (_, 0) => return Ok(()),
+            // Numbers the `keepass` crate reads without looking at the size: compression
+            // flags, and in KDBX 3.1 the inner cipher.
+            (_, 3) | (3, 10) if data.len() < 4 => {
+                return Err(damaged("a number field shorter than a number"));
+            }
             // KDBX 3.1: AES-KDF rounds.
             (3, 6) => {
                 let rounds = u64_of(data).ok_or_else(|| damaged("transform rounds"))?;
@@ -77,38 +82,38 @@ fn check_kdf(bytes: &[u8]) -> Result<(), ImportError> {
                     return Err(costly("AES-KDF rounds", rounds, MAX_AES_ROUNDS));
                 }
             }
-            // KDBX 4: the KDF parameters, a variant dictionary.
-            (4.., 11) => check_variants(data)?,
+            // KDBX 4: the KDF parameters and the public custom data, variant dictionaries.
+            (4.., 11 | 12) => check_variants(data)?,
             _ => {}
         }
         at = start + size;
     }
 }
 
-/// KDBX 4's variant dictionary of KDF parameters: `R` (AES rounds), `M` (Argon2 bytes), `I`
-/// (passes), `P` (lanes).
+/// A KDBX 4 variant dictionary (the KDF parameters, the public custom data), walked the way the
+/// `keepass` crate walks it, so that nothing it then reads is shorter than it assumes (a `u32`
+/// value of two bytes would make it panic): numbers must have their size, and the KDF costs —
+/// `R` (AES rounds), `M` (Argon2 bytes), `I` (passes), `P` (lanes) — their bounds.
 fn check_variants(data: &[u8]) -> Result<(), ImportError> {
+    let bad = || damaged("a variant dictionary entry is cut short");
     let mut at = 2; // the dictionary's version
-    loop {
-        let kind = *data
-            .get(at)
-            .ok_or_else(|| damaged("KDF parameters end early"))?;
-        if kind == 0 {
-            return Ok(());
-        }
-        let key_len = u32_at(data, at + 1).ok_or_else(|| damaged("KDF parameters"))? as usize;
+    while at + 9 < data.len() {
+        let kind = data[at];
+        let key_len = u32_at(data, at + 1).ok_or_else(bad)? as usize;
         let key = data
             .get(at + 5..(at + 5).saturating_add(key_len))
-            .ok_or_else(|| damaged("KDF parameters"))?;
-        let value_at = at + 5 + key_len;
-        let value_len = u32_at(data, value_at).ok_or_else(|| damaged("KDF parameters"))? as usize;
+            .ok_or_else(bad)?;
+        let value_at = (at + 5).saturating_add(key_len);
+        let value_len = u32_at(data, value_at).ok_or_else(bad)? as usize;
         let value = data
             .get(value_at + 4..(value_at + 4).saturating_add(value_len))
-            .ok_or_else(|| damaged("KDF parameters"))?;
+            .ok_or_else(bad)?;
         let number = match kind {
-            0x04 => u32_at(value, 0).map(u64::from),
-            0x05 => u64_of(value),
-            _ => None,
+            0x04 | 0x0C => Some(u32_at(value, 0).map(u64::from).ok_or_else(bad)?),
+            0x05 | 0x0D => Some(u64_of(value).ok_or_else(bad)?),
+            0x08 | 0x18 | 0x42 => None,
+            // The crate refuses any other kind before reading further.
+            _ => return Ok(()),
         };
         match (key, number) {
             (b"R", Some(n)) if n > MAX_AES_ROUNDS => {
@@ -127,6 +132,7 @@ fn check_variants(data: &[u8]) -> Result<(), ImportError> {
         }
         at = value_at + 4 + value_len;
     }
+    Ok(())
 }
 
 /// KeePass's own TOTP fields (`TimeOtp-Secret-Base32`, `-Length`, `-Period`, `-Algorithm`).
