@@ -76,6 +76,14 @@ impl IpcError {
         }
     }
 
+    /// One field's problem.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::problems(vec![FieldProblem {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
     /// Every field problem of a form at once.
     pub fn fields(problems: Vec<twofold_core::account::FieldError>) -> Self {
         Self {

@@ -9,7 +9,7 @@ use twofold_core::OsEntropy;
 use twofold_core::vault::{self, KdfParams, Vault};
 use twofold_formats::autobackup::{self, BackupError, Record};
 
-use crate::error::{ErrorCode, FieldProblem, IpcError};
+use crate::error::{ErrorCode, IpcError};
 use crate::session::AppSession;
 
 /// The last backup that was written and read back.
@@ -106,17 +106,10 @@ pub async fn set_backup_folder(
         Some(f) => {
             let path = PathBuf::from(&f);
             if !path.is_absolute() {
-                return Err(IpcError::problems(vec![FieldProblem {
-                    field: "folder".into(),
-                    message: "a full path, starting with /".into(),
-                }]));
+                return Err(IpcError::field("folder", "a full path, starting with /"));
             }
-            vault::create_private_dir(&path).map_err(|e| {
-                IpcError::problems(vec![FieldProblem {
-                    field: "folder".into(),
-                    message: format!("cannot be used: {e}"),
-                }])
-            })?;
+            vault::create_private_dir(&path)
+                .map_err(|e| IpcError::field("folder", format!("cannot be used: {e}")))?;
             Some(path)
         }
     };

@@ -7,7 +7,7 @@ use tauri::{AppHandle, Runtime, State};
 use twofold_core::clock_check::{self, ClockRecord, Measurement};
 use twofold_push::timecheck;
 
-use crate::error::{ErrorCode, FieldProblem, IpcError};
+use crate::error::{ErrorCode, IpcError};
 use crate::session::AppSession;
 
 /// What the app knows about the clock.
@@ -76,12 +76,10 @@ pub async fn set_clock_ntp<R: Runtime>(
 ) -> Result<ClockView, IpcError> {
     let server = match server.filter(|s| !s.trim().is_empty()) {
         None => None,
-        Some(s) => Some(clock_check::check_ntp_server(&s).map_err(|message| {
-            IpcError::problems(vec![FieldProblem {
-                field: "ntp_server".into(),
-                message,
-            }])
-        })?),
+        Some(s) => Some(
+            clock_check::check_ntp_server(&s)
+                .map_err(|message| IpcError::field("ntp_server", message))?,
+        ),
     };
     let mut record = ClockRecord::load(&session.path);
     record.ntp_server = server;

@@ -37,13 +37,6 @@ pub struct BackupOffer {
     pub opens_with: Vec<String>,
 }
 
-fn field(field: &str, message: impl Into<String>) -> IpcError {
-    IpcError::problems(vec![FieldProblem {
-        field: field.into(),
-        message: message.into(),
-    }])
-}
-
 fn secret(text: Option<String>) -> Option<Secret> {
     text.filter(|t| !t.is_empty())
         .map(|t| Secret::new(t.into_bytes()))
@@ -153,14 +146,14 @@ fn protection<'a>(
 }
 
 fn no_keychain(reason: &str) -> IpcError {
-    field(
+    IpcError::field(
         "passphrase",
         format!("no system keychain is available ({reason}): choose a passphrase for the vault"),
     )
 }
 
 fn recovery_key_problem(e: &RecoveryKeyError) -> IpcError {
-    field("recovery_key", e.to_string())
+    IpcError::field("recovery_key", e.to_string())
 }
 
 /// Opens the vault with its recovery key and gives it a new key: in this computer's keychain,
@@ -288,7 +281,7 @@ pub async fn restore_backup(
             .as_ref()
             .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "pick the backup file first"))?;
         backup::open_with(bytes, Unlock::Typed(&typed)).map_err(|e| match e {
-            ImportError::WrongPassword { .. } | ImportError::PasswordRequired { .. } => field(
+            ImportError::WrongPassword { .. } | ImportError::PasswordRequired { .. } => IpcError::field(
                 "password",
                 "neither the recovery key nor a passphrase of this backup: check what you typed",
             ),

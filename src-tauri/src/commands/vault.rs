@@ -164,10 +164,7 @@ pub async fn protect_with_passphrase(
     passphrase: String,
 ) -> Result<VaultStatus, IpcError> {
     let Some(pass) = secret(Some(passphrase)) else {
-        return Err(IpcError::problems(vec![crate::error::FieldProblem {
-            field: "passphrase".into(),
-            message: "enter a passphrase".into(),
-        }]));
+        return Err(IpcError::field("passphrase", "enter a passphrase"));
     };
     session.with_vault(|vault| {
         Ok(vault.set_passphrase(
