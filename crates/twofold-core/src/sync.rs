@@ -560,14 +560,109 @@ pub fn seal_space_key(
     generation: u32,
     entropy: &mut dyn Entropy,
 ) -> Result<Vec<u8>, RecordError> {
+    wrap_space_key(space_key, &link_key(pairing), space, generation, entropy)
+}
+
+/// Opens a space key sealed by [`seal_space_key`].
+pub fn open_space_key(
+    sealed: &[u8],
+    pairing: &[u8; 32],
+    space: &str,
+    generation: u32,
+) -> Result<Secret, RecordError> {
+    unwrap_space_key(sealed, &link_key(pairing), space, generation)
+}
+
+/// The public half of a device's X25519 key (its 32-byte secret is kept in its keychain, apart
+/// from its Ed25519 signing key): what the server keeps so that a rotation can seal the new
+/// space key to each remaining device.
+pub fn box_public(box_secret: &Secret) -> Option<[u8; 32]> {
+    let bytes: [u8; 32] = box_secret.expose().try_into().ok()?;
+    Some(x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(bytes)).to_bytes())
+}
+
+/// The key that seals a space key to a device: SHA-256 of `twofold sync device key`, the
+/// ephemeral public key, the device's public key and their X25519 shared secret.
+fn device_wrap_key(
+    ephemeral: &[u8; 32],
+    device: &[u8; 32],
+    shared: &[u8; 32],
+) -> Zeroizing<[u8; 32]> {
+    use sha2::Digest;
+    Zeroizing::new(
+        sha2::Sha256::new()
+            .chain_update(b"twofold sync device key")
+            .chain_update(ephemeral)
+            .chain_update(device)
+            .chain_update(shared)
+            .finalize()
+            .into(),
+    )
+}
+
+/// Seals the space key to one device's X25519 public key (a key rotation hands each remaining
+/// device the new key this way): `ephemeral public key ‖ nonce ‖ ciphertext ‖ tag`, under
+/// [`device_wrap_key`], with the associated data of [`seal_space_key`].
+pub fn seal_space_key_to_device(
+    space_key: &Secret,
+    device_box: &[u8; 32],
+    space: &str,
+    generation: u32,
+    entropy: &mut dyn Entropy,
+) -> Result<Vec<u8>, RecordError> {
+    let mut secret = Zeroizing::new([0u8; 32]);
+    entropy.fill(secret.as_mut())?;
+    let ephemeral = x25519_dalek::StaticSecret::from(*secret);
+    let public = x25519_dalek::PublicKey::from(&ephemeral).to_bytes();
+    let shared = Zeroizing::new(
+        ephemeral
+            .diffie_hellman(&x25519_dalek::PublicKey::from(*device_box))
+            .to_bytes(),
+    );
+    let key = device_wrap_key(&public, device_box, &shared);
+    let mut out = public.to_vec();
+    out.extend(wrap_space_key(space_key, &key, space, generation, entropy)?);
+    Ok(out)
+}
+
+/// Opens a space key sealed by [`seal_space_key_to_device`] with the device's X25519 secret.
+pub fn open_space_key_as_device(
+    sealed: &[u8],
+    box_secret: &Secret,
+    space: &str,
+    generation: u32,
+) -> Result<Secret, RecordError> {
+    let refused = || RecordError::SpaceKey {
+        space: space.to_owned(),
+        generation,
+    };
+    let (ephemeral, rest) = sealed.split_first_chunk::<32>().ok_or_else(refused)?;
+    let bytes: [u8; 32] = box_secret.expose().try_into().map_err(|_| refused())?;
+    let secret = x25519_dalek::StaticSecret::from(bytes);
+    let device = x25519_dalek::PublicKey::from(&secret).to_bytes();
+    let shared = Zeroizing::new(
+        secret
+            .diffie_hellman(&x25519_dalek::PublicKey::from(*ephemeral))
+            .to_bytes(),
+    );
+    let key = device_wrap_key(ephemeral, &device, &shared);
+    unwrap_space_key(rest, &key, space, generation)
+}
+
+fn wrap_space_key(
+    space_key: &Secret,
+    key: &[u8; 32],
+    space: &str,
+    generation: u32,
+    entropy: &mut dyn Entropy,
+) -> Result<Vec<u8>, RecordError> {
+    let refused = || RecordError::SpaceKey {
+        space: space.to_owned(),
+        generation,
+    };
     let mut nonce = [0u8; NONCE];
     entropy.fill(&mut nonce)?;
-    let key = link_key(pairing);
-    let cipher =
-        XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| RecordError::SpaceKey {
-            space: space.to_owned(),
-            generation,
-        })?;
+    let cipher = XChaCha20Poly1305::new_from_slice(key).map_err(|_| refused())?;
     let sealed = cipher
         .encrypt(
             &XNonce::from(nonce),
@@ -576,19 +671,15 @@ pub fn seal_space_key(
                 aad: &space_key_aad(space, generation),
             },
         )
-        .map_err(|_| RecordError::SpaceKey {
-            space: space.to_owned(),
-            generation,
-        })?;
+        .map_err(|_| refused())?;
     let mut out = nonce.to_vec();
     out.extend(sealed);
     Ok(out)
 }
 
-/// Opens a space key sealed by [`seal_space_key`].
-pub fn open_space_key(
+fn unwrap_space_key(
     sealed: &[u8],
-    pairing: &[u8; 32],
+    key: &[u8; 32],
     space: &str,
     generation: u32,
 ) -> Result<Secret, RecordError> {
@@ -600,8 +691,7 @@ pub fn open_space_key(
         .split_first_chunk::<NONCE>()
         .filter(|(_, c)| c.len() == 32 + 16)
         .ok_or_else(refused)?;
-    let key = link_key(pairing);
-    let cipher = XChaCha20Poly1305::new_from_slice(key.as_ref()).map_err(|_| refused())?;
+    let cipher = XChaCha20Poly1305::new_from_slice(key).map_err(|_| refused())?;
     let plain = Zeroizing::new(
         cipher
             .decrypt(
@@ -1013,6 +1103,26 @@ mod tests {
         altered[40] ^= 0x80;
         assert!(open_space_key(&altered, &pairing, "space-1", 2).is_err());
         assert!(open_space_key(&sealed[..30], &pairing, "space-1", 2).is_err());
+    }
+
+    #[test]
+    fn a_space_key_sealed_to_a_device_opens_only_with_that_device_s_secret() {
+        use crate::entropy::OsEntropy;
+        let space_key = Secret::from_slice(&[9; 32]);
+        let device = Secret::from_slice(&[5; 32]);
+        let other = Secret::from_slice(&[6; 32]);
+        let public = box_public(&device).unwrap();
+        let sealed =
+            seal_space_key_to_device(&space_key, &public, "space-1", 3, &mut OsEntropy).unwrap();
+        let opened = open_space_key_as_device(&sealed, &device, "space-1", 3).unwrap();
+        assert_eq!(opened.expose(), space_key.expose());
+        assert!(open_space_key_as_device(&sealed, &other, "space-1", 3).is_err());
+        assert!(open_space_key_as_device(&sealed, &device, "space-1", 2).is_err());
+        assert!(open_space_key_as_device(&sealed, &device, "space-2", 3).is_err());
+        let mut altered = sealed.clone();
+        altered[3] ^= 1;
+        assert!(open_space_key_as_device(&altered, &device, "space-1", 3).is_err());
+        assert!(box_public(&Secret::from_slice(&[1; 31])).is_none());
     }
 
     fn contents(accounts: Vec<Account>) -> crate::vault::Contents {

@@ -59,7 +59,7 @@ impl PushError {
     }
 }
 
-fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .user_agent(concat!("twofold-push/", env!("CARGO_PKG_VERSION")))
@@ -67,7 +67,7 @@ fn http() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-async fn read_json<T: DeserializeOwned>(
+pub(crate) async fn read_json<T: DeserializeOwned>(
     server: &str,
     response: reqwest::Response,
 ) -> Result<T, PushError> {
@@ -213,6 +213,21 @@ impl DeviceClient {
         Ok(builder)
     }
 
+    /// Sends a signed request; the response as it came.
+    pub(crate) async fn send_signed(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<reqwest::Response, PushError> {
+        self.signed(method, path_and_query, body)?
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| self.net(e))
+    }
+
     async fn call<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
@@ -221,11 +236,8 @@ impl DeviceClient {
         timeout: Duration,
     ) -> Result<T, PushError> {
         let response = self
-            .signed(method, path_and_query, body)?
-            .timeout(timeout)
-            .send()
-            .await
-            .map_err(|e| self.net(e))?;
+            .send_signed(method, path_and_query, body, timeout)
+            .await?;
         read_json(&self.server, response).await
     }
 

@@ -3,11 +3,16 @@
 //! following the request stream, and answering. The server uses the protocol module alone.
 
 pub mod protocol;
+pub mod sync_protocol;
 
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "client")]
 pub mod registry;
+#[cfg(feature = "client")]
+pub mod sync;
+#[cfg(feature = "client")]
+pub mod sync_client;
 #[cfg(feature = "client")]
 pub mod timecheck;
 

@@ -7,6 +7,7 @@ mod device;
 mod devices;
 mod onetouch;
 mod phones;
+mod sync;
 mod tokens;
 mod users;
 
@@ -109,6 +110,14 @@ pub fn router(state: AppState) -> Router {
         .route("/device/v1/requests", get(device::poll))
         .route("/device/v1/requests/{uuid}", get(device::one))
         .route("/device/v1/requests/{uuid}/answer", post(device::answer))
+        .route("/sync/v1/spaces", post(sync::create))
+        .route("/sync/v1/join", post(sync::join))
+        .route("/sync/v1/records", get(sync::pull).post(sync::push))
+        .route("/sync/v1/links", post(sync::link))
+        .route("/sync/v1/devices", get(sync::devices))
+        .route("/sync/v1/devices/{uuid}/remove", post(sync::remove))
+        .route("/sync/v1/leave", post(sync::leave))
+        .route("/sync/v1/key", get(sync::key))
         .route("/qr/{token}", get(qr_image))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_with_token))
@@ -123,7 +132,12 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Counts requests and errors, refuses unknown formats, and renders XML for `xml` paths.
-async fn count_and_render(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// The client's address as the per-address limit counts it (behind trusted proxies, the one
+/// they name), for handlers that limit on their own.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+async fn count_and_render(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     Metrics::add(&state.metrics.requests);
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| {
         crate::limits::client_address(c.0.ip(), req.headers(), &state.policy.trusted_proxies)
@@ -133,6 +147,9 @@ async fn count_and_render(State(state): State<AppState>, req: Request, next: Nex
     {
         Metrics::add(&state.metrics.errors);
         return ApiError::RateLimited("too many requests from this address".into()).into_response();
+    }
+    if let Some(ip) = peer {
+        req.extensions_mut().insert(ClientAddress(ip));
     }
     let mut segments = req.uri().path().trim_start_matches('/').split('/');
     let area = segments.next().unwrap_or("");

@@ -103,6 +103,10 @@ pub struct ServeArgs {
     /// Serve /metrics (without a token) on this address of its own, e.g. 127.0.0.1:9090.
     #[arg(long, env = "TWOFOLD_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Who may create a sync space: off (default), invite (`twofold-server sync invite`) or
+    /// open (anyone, a few per address per hour).
+    #[arg(long, env = "TWOFOLD_SYNC", value_parser = ["off", "invite", "open"])]
+    pub sync: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,6 +132,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     metrics_token: Option<String>,
     metrics_listen: Option<SocketAddr>,
+    sync: Option<String>,
 }
 
 /// Where codes go.
@@ -166,6 +171,8 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Address of a listener serving /metrics alone.
     pub metrics_listen: Option<SocketAddr>,
+    /// Who may create a sync space.
+    pub sync: crate::state::SyncMode,
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileConfig> {
@@ -247,7 +254,12 @@ impl Config {
             .iter()
             .map(|p| parse_network(p.trim()))
             .collect::<Result<Vec<_>>>()?;
+        let sync_text =
+            pick(serve.and_then(|s| s.sync.as_ref()), &file.sync).unwrap_or_else(|| "off".into());
+        let sync = crate::state::SyncMode::parse(&sync_text)
+            .with_context(|| format!("sync: `{sync_text}` is not off, invite or open"))?;
         Ok(Self {
+            sync,
             trusted_proxies,
             metrics_token: serve
                 .and_then(|s| s.metrics_token.clone())

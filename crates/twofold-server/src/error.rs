@@ -91,6 +91,24 @@ pub enum ApiError {
         /// Its status.
         status: twofold_push::protocol::RequestStatus,
     },
+    /// 60104 with 403: sync is off on this server, or a space cannot be created or joined
+    /// this way (the reason says why).
+    #[error("Sync refused: {0}")]
+    SyncRefused(String),
+    /// 60105 with 409: records a push started from an old version of; nothing was written.
+    /// The client pulls, merges and pushes again.
+    #[error("{} record(s) changed since this device read them; pull, merge and push again", conflicts.len())]
+    SyncConflict {
+        /// (record id, its version now).
+        conflicts: Vec<(String, i64)>,
+    },
+    /// 60106 with 409: the records are sealed under another key generation than the space's
+    /// (a device was removed and the key rotated); the client fetches the new key.
+    #[error("The space key changed (generation {generation}); fetch the new key and sync again")]
+    SyncKeyChanged {
+        /// The generation now.
+        generation: i64,
+    },
     /// 60000 with 404: a resource that does not exist or has expired (a QR image link).
     #[error("{0} not found or expired")]
     Missing(&'static str),
@@ -133,6 +151,9 @@ impl ApiError {
             Self::DeviceRefused(_) => (StatusCode::UNAUTHORIZED, "60101"),
             Self::EnrollmentRefused(_) => (StatusCode::FORBIDDEN, "60102"),
             Self::ApprovalClosed { .. } => (StatusCode::CONFLICT, "60103"),
+            Self::SyncRefused(_) => (StatusCode::FORBIDDEN, "60104"),
+            Self::SyncConflict { .. } => (StatusCode::CONFLICT, "60105"),
+            Self::SyncKeyChanged { .. } => (StatusCode::CONFLICT, "60106"),
             Self::RouteNotFound | Self::MetricsOff | Self::Missing(_) => {
                 (StatusCode::NOT_FOUND, "60000")
             }
@@ -159,6 +180,19 @@ impl ApiError {
             _ => {
                 errors.insert("message".into(), json!(message));
             }
+        }
+        match self {
+            Self::SyncConflict { conflicts } => {
+                let list: Vec<Value> = conflicts
+                    .iter()
+                    .map(|(id, version)| json!({"id": id, "version": version}))
+                    .collect();
+                top.insert("conflicts".into(), Value::Array(list));
+            }
+            Self::SyncKeyChanged { generation } => {
+                top.insert("generation".into(), json!(generation));
+            }
+            _ => {}
         }
         if matches!(self, Self::TokenInvalid) {
             top.insert("token".into(), json!("is invalid"));

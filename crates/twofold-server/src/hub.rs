@@ -1,4 +1,5 @@
-//! Fan-out of approval events to connected devices. A wake-up per user, not the event itself:
+//! Fan-out of approval events and sync records to connected devices. A wake-up per user (or
+//! sync space), not the event itself:
 //! a woken stream reads what is new from the database, which stays the one truth. SQLite servers
 //! wake their own streams; PostgreSQL servers `NOTIFY` and every server `LISTEN`s, so a request
 //! created on one server reaches a device connected to another.
@@ -14,10 +15,35 @@ use crate::store::{Backend, Db};
 /// The PostgreSQL channel.
 pub const CHANNEL: &str = "twofold_events";
 
-/// Subscribers per user.
+/// What a wake-up is about: a user's approval requests, or a sync space's records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// A user's approval events (NOTIFY payload: the id).
+    User(i64),
+    /// A sync space's records (NOTIFY payload: `s` and the id).
+    Space(i64),
+}
+
+impl Topic {
+    fn payload(self) -> String {
+        match self {
+            Self::User(id) => id.to_string(),
+            Self::Space(id) => format!("s{id}"),
+        }
+    }
+
+    fn parse(payload: &str) -> Option<Self> {
+        match payload.strip_prefix('s') {
+            Some(id) => id.parse().ok().map(Self::Space),
+            None => payload.parse().ok().map(Self::User),
+        }
+    }
+}
+
+/// Subscribers per topic.
 #[derive(Debug)]
 pub struct Hub {
-    users: Mutex<HashMap<i64, broadcast::Sender<()>>>,
+    users: Mutex<HashMap<Topic, broadcast::Sender<()>>>,
     /// Wakes the callback worker.
     pub callbacks: Notify,
     /// Becomes true when the server shuts down: streams and long polls end.
@@ -50,20 +76,30 @@ impl Hub {
 
     /// A receiver woken on every event of `user_id`.
     pub fn subscribe(&self, user_id: i64) -> broadcast::Receiver<()> {
+        self.subscribe_to(Topic::User(user_id))
+    }
+
+    /// A receiver woken on every event of a topic.
+    pub fn subscribe_to(&self, topic: Topic) -> broadcast::Receiver<()> {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
         users
-            .entry(user_id)
+            .entry(topic)
             .or_insert_with(|| broadcast::channel(4).0)
             .subscribe()
     }
 
     /// Wakes this server's streams of a user.
     pub fn wake_local(&self, user_id: i64) {
+        self.wake_topic(Topic::User(user_id));
+    }
+
+    /// Wakes this server's subscribers of a topic.
+    pub fn wake_topic(&self, topic: Topic) {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(tx) = users.get(&user_id)
+        if let Some(tx) = users.get(&topic)
             && tx.send(()).is_err()
         {
-            users.remove(&user_id);
+            users.remove(&topic);
         }
     }
 
@@ -76,19 +112,24 @@ impl Hub {
 
     /// Announces an event of `user_id` to every server (after its transaction committed).
     pub async fn publish(&self, db: &Db, user_id: i64) {
+        self.publish_to(db, Topic::User(user_id)).await;
+    }
+
+    /// Announces an event of a topic to every server (after its transaction committed).
+    pub async fn publish_to(&self, db: &Db, topic: Topic) {
         match db.backend() {
             Backend::Postgres => {
                 let sent = sqlx::query("SELECT pg_notify($1, $2)")
                     .bind(CHANNEL)
-                    .bind(user_id.to_string())
+                    .bind(topic.payload())
                     .execute(db.pool())
                     .await;
                 if let Err(e) = sent {
                     tracing::warn!(error = %e, "NOTIFY failed; waking local streams only");
-                    self.wake_local(user_id);
+                    self.wake_topic(topic);
                 }
             }
-            Backend::Sqlite => self.wake_local(user_id),
+            Backend::Sqlite => self.wake_topic(topic),
         }
     }
 }
@@ -106,9 +147,9 @@ pub async fn listen_postgres(hub: Arc<Hub>, url: String) {
                     hub.wake_all();
                     loop {
                         match listener.try_recv().await {
-                            Ok(Some(n)) => match n.payload().parse::<i64>() {
-                                Ok(user) => hub.wake_local(user),
-                                Err(_) => hub.wake_all(),
+                            Ok(Some(n)) => match Topic::parse(n.payload()) {
+                                Some(topic) => hub.wake_topic(topic),
+                                None => hub.wake_all(),
                             },
                             // The connection dropped; the next call reconnects. Anything sent
                             // meanwhile is unseen, so every stream looks again.

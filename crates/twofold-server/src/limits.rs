@@ -43,6 +43,8 @@ pub struct Limits {
     by_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Approval requests created per user.
     approvals: DefaultKeyedRateLimiter<i64>,
+    /// Sync spaces created per address (when anyone may create one).
+    spaces: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 fn quota(per_second: u32, burst: u32) -> Quota {
@@ -62,6 +64,10 @@ impl Limits {
                 )
                 .allow_burst(NonZeroU32::new(s.approvals_burst.max(1)).unwrap_or(NonZeroU32::MIN)),
             ),
+            spaces: RateLimiter::keyed(
+                Quota::per_hour(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN))
+                    .allow_burst(NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN)),
+            ),
         }
     }
 
@@ -80,11 +86,18 @@ impl Limits {
         self.approvals.check_key(&user_id).is_ok()
     }
 
+    /// Whether one more sync space may be created from this address (its /64) now: three at
+    /// once, then five an hour.
+    pub fn allow_space(&self, ip: IpAddr) -> bool {
+        self.spaces.check_key(&address_key(ip)).is_ok()
+    }
+
     /// Forgets idle keys (call now and then so memory stays bounded).
     pub fn shrink(&self) {
         self.by_key.retain_recent();
         self.by_ip.retain_recent();
         self.approvals.retain_recent();
+        self.spaces.retain_recent();
         self.by_key.shrink_to_fit();
         self.by_ip.shrink_to_fit();
     }

@@ -32,6 +32,26 @@ enum Command {
         #[command(subcommand)]
         action: AppAction,
     },
+    /// Sync spaces (a person's computers sharing their accounts, end-to-end encrypted).
+    Sync {
+        #[command(subcommand)]
+        action: SyncAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SyncAction {
+    /// Print a one-time link (and its QR code) that lets one person create a sync space, on a
+    /// server started with `--sync invite`.
+    Invite {
+        /// The server's address as the person's computers reach it (default: the configured
+        /// public URL).
+        #[arg(long)]
+        server: Option<String>,
+        /// How long the link works, in hours.
+        #[arg(long, default_value_t = 72)]
+        hours: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +150,66 @@ async fn run(cli: Cli) -> Result<()> {
                 .await
                 .context("opening the database")?;
             app_command(&db, &config, action, &clock).await
+        }
+        Command::Sync { action } => {
+            let config = Config::resolve(&cli.db, None)?;
+            let db = Db::connect(&config.database_url)
+                .await
+                .context("opening the database")?;
+            sync_command(&db, &config, action, &clock).await
+        }
+    }
+}
+
+async fn sync_command(
+    db: &Db,
+    config: &Config,
+    action: SyncAction,
+    clock: &SharedClock,
+) -> Result<()> {
+    match action {
+        SyncAction::Invite { server, hours } => {
+            let server = server
+                .or_else(|| config.public_url.clone())
+                .context("pass --server with the address computers reach this server at")?;
+            if hours == 0 || hours > 24 * 90 {
+                bail!("hours: {hours} is outside 1–2160");
+            }
+            let id = uuid::Uuid::new_v4().to_string();
+            let secret = twofold_push::protocol::random_b64(32)?;
+            let now = now(clock);
+            db.insert_sync_invite(
+                &id,
+                &crypto::hash(&secret),
+                now,
+                now + i64::from(hours) * 3600,
+            )
+            .await?;
+            let link = twofold_push::sync_protocol::SyncLink {
+                server: server.trim_end_matches('/').to_owned(),
+                admission: twofold_push::sync_protocol::Admission::Invite {
+                    id,
+                    secret: zeroize::Zeroizing::new(secret),
+                },
+            };
+            let uri = link.to_uri();
+            // Checked like the client will: a wrong --server fails here, not on their computer.
+            twofold_push::sync_protocol::SyncLink::parse(&uri)
+                .map_err(|e| anyhow::anyhow!("--server: {e}"))?;
+            if config.sync != twofold_server::state::SyncMode::Invite {
+                eprintln!(
+                    "note: this server's configuration does not say `sync = \"invite\"` (or \
+                     --sync invite); the link works only on a server started that way"
+                );
+            }
+            println!("{uri}");
+            if let Ok(art) = twofold_core::qr::encode_terminal(&uri) {
+                println!("{art}");
+            }
+            println!(
+                "Works once, for {hours} hours: `twofold sync join LINK` on the first computer."
+            );
+            Ok(())
         }
     }
 }
@@ -347,6 +427,7 @@ fn app_state(config: &Config, db: Db, key: ServerKey, clock: SharedClock) -> App
         https: config.tls.is_some(),
         metrics_token: config.metrics_token.clone(),
         trusted_proxies: config.trusted_proxies.clone(),
+        sync: config.sync,
         ..Policy::default()
     };
     AppState::new(db, key, delivery, policy, Limits::new(config.limits)).with_clock(clock)

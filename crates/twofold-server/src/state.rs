@@ -45,6 +45,32 @@ pub struct Policy {
     pub metrics_token: Option<String>,
     /// Proxies whose `X-Forwarded-For` names the client (for the per-address limit).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Who may create a sync space.
+    pub sync: SyncMode,
+}
+
+/// Who may create a sync space on this server (`--sync`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Nobody: the sync endpoints refuse (the default).
+    #[default]
+    Off,
+    /// Whoever holds a one-time invitation (`twofold-server sync invite`).
+    Invite,
+    /// Anyone, a few spaces per address per hour.
+    Open,
+}
+
+impl SyncMode {
+    /// Parses `off`, `invite` or `open`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "off" => Some(Self::Off),
+            "invite" => Some(Self::Invite),
+            "open" => Some(Self::Open),
+            _ => None,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -64,6 +90,7 @@ impl Default for Policy {
             https: false,
             metrics_token: None,
             trusted_proxies: Vec::new(),
+            sync: SyncMode::Off,
         }
     }
 }

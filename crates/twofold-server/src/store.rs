@@ -21,6 +21,7 @@ mod housekeeping;
 mod phones;
 mod push;
 mod sqlite_hot;
+mod sync;
 mod users;
 mod verify;
 
@@ -35,6 +36,10 @@ pub use push::{
     Answer, CallbackOutcome, CallbackRow, DeviceRow, EnrollOutcome, NewCallback, NewDevice,
 };
 use sqlite_hot::SqliteHot;
+pub use sync::{
+    AdmissionRefused, NewSyncDeviceRow, NewSyncLink, RecordWrite, SyncDeviceRow, SyncRecordRow,
+    WriteRefused,
+};
 pub use users::UserRow;
 pub(crate) use users::user_row;
 pub use verify::{Attempt, DeviceSeed, Judge, TokenClaim, Verdict};
@@ -323,7 +328,7 @@ fn create_private(path: &std::path::Path) -> std::io::Result<()> {
 
 /// The embedded migrations of a backend (the SQL files are compiled into the binary).
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(&str, &str); 4] = match backend {
+    let steps: [(&str, &str); 5] = match backend {
         Backend::Sqlite => [
             ("init", include_str!("../migrations/sqlite/0001_init.sql")),
             (
@@ -335,6 +340,7 @@ fn migrator(backend: Backend) -> Migrator {
                 "security",
                 include_str!("../migrations/sqlite/0004_security.sql"),
             ),
+            ("sync", include_str!("../migrations/sqlite/0005_sync.sql")),
         ],
         Backend::Postgres => [
             ("init", include_str!("../migrations/postgres/0001_init.sql")),
@@ -347,6 +353,7 @@ fn migrator(backend: Backend) -> Migrator {
                 "security",
                 include_str!("../migrations/postgres/0004_security.sql"),
             ),
+            ("sync", include_str!("../migrations/postgres/0005_sync.sql")),
         ],
     };
     Migrator::with_migrations(

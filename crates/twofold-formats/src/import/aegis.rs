@@ -272,7 +272,12 @@ fn derive(
         return Err(costly("scrypt memory (bytes)", memory, MAX_SCRYPT_BYTES));
     }
     let salt = hex(&format!("{field}.salt"), &slot.salt)?;
-    let params = scrypt::Params::new(log_n, slot.r, slot.p)
+    let (log_n, r, p) = (
+        crate::crypto::work(log_n, 1),
+        crate::crypto::work(slot.r, 1),
+        crate::crypto::work(slot.p, 1),
+    );
+    let params = scrypt::Params::new(log_n, r, p)
         .map_err(|e| ImportError::damaged(APP, field, format!("scrypt parameters: {e}")))?;
     let mut key = Zeroizing::new([0u8; 32]);
     scrypt::scrypt(password.expose(), &salt, &params, key.as_mut())

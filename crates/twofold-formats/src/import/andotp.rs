@@ -142,7 +142,7 @@ fn current(bytes: &[u8], rounds: u32, password: &Secret) -> Option<Zeroizing<Vec
     let salt = &bytes[4..4 + SALT];
     let iv = &bytes[4 + SALT..4 + SALT + IV];
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.expose(), salt, rounds, key.as_mut());
+    crate::crypto::pbkdf2::<sha1::Sha1>(password.expose(), salt, rounds, key.as_mut());
     open(&key, iv, &bytes[4 + SALT + IV..])
 }
 

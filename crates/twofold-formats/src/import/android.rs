@@ -103,7 +103,12 @@ fn authy_decrypt(token: &AuthyToken, password: &Secret) -> Option<Zeroizing<Stri
         .decode(token.encrypted_secret.trim())
         .ok()?;
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.expose(), token.salt.as_bytes(), 1000, key.as_mut());
+    crate::crypto::pbkdf2::<sha1::Sha1>(
+        password.expose(),
+        token.salt.as_bytes(),
+        1000,
+        key.as_mut(),
+    );
     let plain = crate::crypto::cbc_open(&key, &[0; 16], &sealed)?;
     let text = Zeroizing::new(String::from_utf8(plain.to_vec()).ok()?);
     // A wrong password unpads by chance at most: what comes out must be base32.

@@ -108,7 +108,7 @@ fn master_key(p: &Protected, password: &Secret) -> Result<Zeroizing<[u8; 32]>, I
                 return Err(costly("PBKDF2 rounds", p.kdf_iterations, MAX_PBKDF2));
             }
             let rounds = u32::try_from(p.kdf_iterations).unwrap_or(u32::MAX).max(1);
-            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+            crate::crypto::pbkdf2::<sha2::Sha256>(
                 password.expose(),
                 p.salt.as_bytes(),
                 rounds,

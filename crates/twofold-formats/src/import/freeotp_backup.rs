@@ -313,13 +313,13 @@ fn master_key(map: &[(String, String)], password: &Secret) -> Result<[u8; 32], I
     let mut kek = Zeroizing::new([0u8; 32]);
     match m.algorithm.to_ascii_lowercase().as_str() {
         "pbkdf2withhmacsha1" => {
-            pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.expose(), &salt, rounds, kek.as_mut());
+            crate::crypto::pbkdf2::<sha1::Sha1>(password.expose(), &salt, rounds, kek.as_mut());
         }
         "pbkdf2withhmacsha256" => {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.expose(), &salt, rounds, kek.as_mut());
+            crate::crypto::pbkdf2::<sha2::Sha256>(password.expose(), &salt, rounds, kek.as_mut());
         }
         "pbkdf2withhmacsha512" => {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password.expose(), &salt, rounds, kek.as_mut());
+            crate::crypto::pbkdf2::<sha2::Sha512>(password.expose(), &salt, rounds, kek.as_mut());
         }
         other => {
             return Err(ImportError::damaged(

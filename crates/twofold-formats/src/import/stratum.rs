@@ -162,7 +162,7 @@ fn legacy(rest: &[u8], password: &Secret) -> Result<Zeroizing<Vec<u8>>, ImportEr
     let (salt, rest) = rest.split_at(20);
     let (iv, sealed) = rest.split_at(16);
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.expose(), salt, 64_000, key.as_mut());
+    crate::crypto::pbkdf2::<sha1::Sha1>(password.expose(), salt, 64_000, key.as_mut());
     let iv: [u8; 16] = iv.try_into().unwrap_or_default();
     let plain = crate::crypto::cbc_open(&key, &iv, sealed)
         .ok_or(ImportError::WrongPassword { app: APP })?;

@@ -158,7 +158,7 @@ fn decrypt(sealed: &str, password: &Secret) -> Result<Zeroizing<Vec<u8>>, Import
         .try_into()
         .map_err(|_| ImportError::damaged(APP, "servicesEncrypted (iv)", "not 12 bytes"))?;
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.expose(), &salt, ROUNDS, key.as_mut());
+    crate::crypto::pbkdf2::<sha2::Sha256>(password.expose(), &salt, ROUNDS, key.as_mut());
     crate::crypto::gcm_open(&key, &iv, &ciphertext, b"")
         .ok_or(ImportError::WrongPassword { app: APP })
 }

@@ -38,7 +38,7 @@ const EVENT_PAGE: usize = 200;
 /// Largest body of a device request.
 const MAX_DEVICE_BODY: usize = 16 * 1024;
 
-fn refused(why: impl Into<String>) -> ApiError {
+pub(crate) fn refused(why: impl Into<String>) -> ApiError {
     ApiError::DeviceRefused(why.into())
 }
 
@@ -60,10 +60,28 @@ pub struct Signed {
     pub body: Bytes,
 }
 
-impl FromRequest<AppState> for Signed {
-    type Rejection = ApiError;
+/// A signed request's parts, checked for form, time and size but not yet for its device,
+/// signature or nonce (the device channel and the sync channel each look up their own devices).
+#[derive(Debug)]
+pub struct SignedParts {
+    /// The device id the request names.
+    pub uuid: String,
+    /// The request's nonce.
+    pub nonce: String,
+    /// Its timestamp (Unix seconds).
+    pub timestamp: i64,
+    /// The string the device signed.
+    pub text: String,
+    /// The signature, base64url.
+    pub signature: String,
+    /// The body.
+    pub body: Bytes,
+}
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+impl SignedParts {
+    /// Reads a signed request: the headers, the clock window, the nonce's form, and a body of at
+    /// most `max_body` bytes.
+    pub async fn read(req: Request, state: &AppState, max_body: usize) -> Result<Self, ApiError> {
         let headers = req.headers().clone();
         let method = req.method().as_str().to_owned();
         let path = req
@@ -72,52 +90,85 @@ impl FromRequest<AppState> for Signed {
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| req.uri().path().to_owned());
         let uuid = header(&headers, protocol::HEADER_DEVICE)?.to_owned();
-        let ts: i64 = header(&headers, protocol::HEADER_TIMESTAMP)?
+        let timestamp: i64 = header(&headers, protocol::HEADER_TIMESTAMP)?
             .parse()
             .map_err(|_| refused("the timestamp is not a number of seconds"))?;
         let nonce = header(&headers, protocol::HEADER_NONCE)?.to_owned();
         let signature = header(&headers, protocol::HEADER_SIGNATURE)?.to_owned();
         let now = state.now();
-        if (now - ts).abs() > protocol::CLOCK_WINDOW {
+        if (now - timestamp).abs() > protocol::CLOCK_WINDOW {
             return Err(refused(format!(
                 "the timestamp is {}s away from the server clock (at most {}s); check the device clock",
-                ts - now,
+                timestamp - now,
                 protocol::CLOCK_WINDOW
             )));
         }
         if !(8..=64).contains(&nonce.len()) {
             return Err(refused("the nonce must be 8 to 64 characters"));
         }
-        let body = Bytes::from_request(req, state)
+        let body = axum::body::to_bytes(req.into_body(), max_body)
             .await
-            .map_err(|e| ApiError::InvalidRequest(format!("the body could not be read: {e}")))?;
-        if body.len() > MAX_DEVICE_BODY {
-            return Err(ApiError::InvalidRequest(format!(
-                "the body is larger than {MAX_DEVICE_BODY} bytes"
-            )));
-        }
-        let device = state
-            .db
-            .device(&uuid)
-            .await?
-            .ok_or_else(|| refused("unknown or revoked device"))?;
-        let key = PublicKey::from_bytes(&device.public_key)
+            .map_err(|_| {
+                ApiError::InvalidRequest(format!(
+                    "the body could not be read or is larger than {max_body} bytes"
+                ))
+            })?;
+        let text = protocol::request_string(&method, &path, timestamp, &nonce, &body);
+        Ok(Self {
+            uuid,
+            nonce,
+            timestamp,
+            text,
+            signature,
+            body,
+        })
+    }
+
+    /// Checks the signature with a device's stored public key.
+    pub fn verify(&self, public_key: &[u8]) -> Result<(), ApiError> {
+        let key = PublicKey::from_bytes(public_key)
             .map_err(|e| ApiError::Internal(format!("stored device key: {e}")))?;
-        let text = protocol::request_string(&method, &path, ts, &nonce, &body);
-        if key.verify(&text, &signature).is_err() {
-            tracing::warn!(device = %device.uuid, reason = "bad signature", "device request refused");
+        if key.verify(&self.text, &self.signature).is_err() {
+            tracing::warn!(device = %self.uuid, reason = "bad signature", "device request refused");
             return Err(refused("the signature does not match"));
         }
-        let expires = ts + 2 * protocol::CLOCK_WINDOW;
-        if !state.db.use_nonce(device.id, &nonce, expires, now).await? {
-            tracing::warn!(device = %device.uuid, reason = "replay", "device request refused");
-            return Err(refused("this nonce was used before (a replayed request)"));
-        }
-        Ok(Self { device, body })
+        Ok(())
+    }
+
+    /// When the nonce may be forgotten.
+    pub fn nonce_expires(&self) -> i64 {
+        self.timestamp + 2 * protocol::CLOCK_WINDOW
     }
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+impl FromRequest<AppState> for Signed {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let parts = SignedParts::read(req, state, MAX_DEVICE_BODY).await?;
+        let device = state
+            .db
+            .device(&parts.uuid)
+            .await?
+            .ok_or_else(|| refused("unknown or revoked device"))?;
+        parts.verify(&device.public_key)?;
+        let now = state.now();
+        if !state
+            .db
+            .use_nonce(device.id, &parts.nonce, parts.nonce_expires(), now)
+            .await?
+        {
+            tracing::warn!(device = %device.uuid, reason = "replay", "device request refused");
+            return Err(refused("this nonce was used before (a replayed request)"));
+        }
+        Ok(Self {
+            device,
+            body: parts.body,
+        })
+    }
+}
+
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::InvalidRequest(format!("the body is not the expected JSON: {e}")))
 }

@@ -13,6 +13,12 @@ impl Db {
             ("DELETE FROM sent_codes WHERE expires_at < $1", now),
             ("DELETE FROM qr_images WHERE expires_at < $1", now),
             ("DELETE FROM device_nonces WHERE expires_at < $1", now),
+            ("DELETE FROM sync_nonces WHERE expires_at < $1", now),
+            ("DELETE FROM sync_links WHERE expires_at < $1", now - 86_400),
+            (
+                "DELETE FROM sync_invites WHERE expires_at < $1",
+                now - 86_400,
+            ),
             ("DELETE FROM rate_counters WHERE expires_at < $1", now),
             (
                 "DELETE FROM device_enrollments WHERE expires_at < $1",
