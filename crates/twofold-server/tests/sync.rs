@@ -239,3 +239,280 @@ async fn two_computers_converge_on_sqlite() {
 async fn two_computers_converge_on_postgres() {
     converge(Backend::Postgres, "sync_converge").await;
 }
+
+impl Computer {
+    fn state(&self) -> twofold_push::sync::SyncState {
+        self.sync.state().unwrap().unwrap()
+    }
+
+    /// The space key this computer holds (the keychain entry's 32 bytes after the generation).
+    fn space_key(&self) -> Secret {
+        use twofold_core::keychain::KeyStore;
+        let entry = self
+            .keys
+            .get(&format!("sync-space-{}", self.state().space))
+            .unwrap()
+            .unwrap();
+        Secret::from_slice(&entry.expose()[4..36])
+    }
+}
+
+/// Every record of the space as the server holds it.
+async fn stored(server: &Server, device: &str) -> Vec<twofold_server::store::SyncRecordRow> {
+    let db = &server.state.db;
+    let space = db.sync_device(device).await.unwrap().unwrap().space_id;
+    db.sync_records_after(space, 0, 10_000).await.unwrap().0
+}
+
+fn opens(key: &Secret, r: &twofold_server::store::SyncRecordRow) -> bool {
+    twofold_core::sync::SyncedAccount::open(
+        key,
+        &twofold_core::AccountId::from_string(r.record_id.clone()),
+        u64::try_from(r.version).unwrap(),
+        &r.ciphertext,
+    )
+    .is_ok()
+}
+
+async fn removal(backend: Backend, tag: &str) {
+    let Some(server) = server(backend, tag).await else {
+        return;
+    };
+    let (mut a, mut b) = pair(&server).await;
+    let link = a.sync.make_link(&a.keys).await.unwrap();
+    let mut c = Computer::new();
+    c.sync
+        .join(&c.keys, &JoinBy::Link(link), "laptop", "linux")
+        .await
+        .unwrap();
+    a.add("GitHub", "octocat", b"12345678901234567890", false);
+    a.round().await.unwrap();
+    b.round().await.unwrap();
+    c.round().await.unwrap();
+    let devices = a.sync.devices(&a.keys).await.unwrap();
+    assert_eq!(
+        devices.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
+        ["home", "work", "laptop"]
+    );
+    let old_key = b.space_key();
+
+    // A removes B: the key rotates, every record is re-sealed.
+    let removed = a.sync.remove_device(&a.keys, "work").await.unwrap();
+    assert_eq!(removed.uuid, b.state().device);
+    assert_eq!(a.state().generation, 2);
+    a.add("After", "removal", b"afterafterafterafter", false);
+    a.round().await.unwrap();
+
+    // B can neither pull nor push any more.
+    b.add("Sneaky", "b", b"sneakysneakysneakysn", false);
+    let err = b.round().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SyncError::Push(twofold_push::client::PushError::Refused { status: 401, .. })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("removed"), "{err}");
+    // Nothing at the server opens with B's old key; everything with the new one.
+    let records = stored(&server, &a.state().device).await;
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| !opens(&old_key, r)));
+    assert!(records.iter().all(|r| opens(&a.space_key(), r)));
+
+    // C, still in the space, takes the new key (sealed to it by A) and the new account.
+    c.round().await.unwrap();
+    assert_eq!(c.state().generation, 2);
+    assert_eq!(a.view(), c.view());
+    assert!(c.view().iter().any(|v| v.0 == "After"));
+    assert_eq!(c.sync.devices(&c.keys).await.unwrap().len(), 2);
+
+    // C leaves on its own: it is forgotten there and here, its vault keeps every account.
+    c.sync.leave(&c.keys).await.unwrap();
+    assert!(c.sync.state().unwrap().is_none());
+    assert_eq!(c.view().len(), 2);
+    assert_eq!(a.sync.devices(&a.keys).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_removed_computer_reads_and_writes_nothing_more_on_sqlite() {
+    removal(Backend::Sqlite, "sync_removal").await;
+}
+
+#[tokio::test]
+async fn a_removed_computer_reads_and_writes_nothing_more_on_postgres() {
+    removal(Backend::Postgres, "sync_removal").await;
+}
+
+/// Every byte the database holds, as text that can be searched: the SQLite file and its WAL
+/// (binary, searched as bytes), or PostgreSQL's dump (byte columns as hex).
+fn database_bytes(server: &Server, backend: Backend) -> Vec<u8> {
+    match backend {
+        Backend::Sqlite => {
+            let path = server.dir.path().join("server.db");
+            let mut bytes = std::fs::read(&path).unwrap();
+            if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+                bytes.extend(wal);
+            }
+            bytes
+        }
+        Backend::Postgres => {
+            let out = std::process::Command::new("pg_dump")
+                .args(["--data-only", "--no-owner", &server.url])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        }
+    }
+}
+
+async fn nothing_in_clear(backend: Backend, tag: &str) {
+    let Some(server) = server(backend, tag).await else {
+        return;
+    };
+    let (mut a, mut b) = pair(&server).await;
+    let secrets: [(&str, &str, &str, &[u8]); 3] = [
+        (
+            "Zyxwvissuer",
+            "qwertyname@example.org",
+            "plumtag",
+            b"seedseedseedseedseed",
+        ),
+        (
+            "Bankofnowhere",
+            "mallory.account",
+            "finances",
+            b"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a",
+        ),
+        (
+            "Steamish",
+            "gaben",
+            "gamesandstuff",
+            b"0123456789abcdefghij",
+        ),
+    ];
+    for (issuer, name, tag, seed) in secrets {
+        a.add(issuer, name, seed, false);
+        a.account(issuer).tags = vec![tag.into()];
+    }
+    a.round().await.unwrap();
+    b.round().await.unwrap();
+    assert_eq!(a.view(), b.view());
+    let bytes = database_bytes(&server, backend);
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    // The search sees what is stored in clear (the device's name is not account data).
+    assert!(bytes.windows(4).any(|w| w == b"home"), "the search reads the database");
+    for (issuer, name, tag, seed) in secrets {
+        let base32 = twofold_core::Secret::from_slice(seed).to_base32();
+        for needle in [
+            issuer.as_bytes(),
+            name.as_bytes(),
+            tag.as_bytes(),
+            seed,
+            base32.as_bytes(),
+        ] {
+            let windows = |n: &[u8]| bytes.windows(n.len()).any(|w| w == n);
+            assert!(
+                !windows(needle),
+                "{:?} is in the database",
+                String::from_utf8_lossy(needle)
+            );
+            assert!(
+                !windows(hex(needle).as_bytes()),
+                "{:?} is in the database as hex",
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_database_holds_no_account_data_in_clear_on_sqlite() {
+    nothing_in_clear(Backend::Sqlite, "sync_clear").await;
+}
+
+#[tokio::test]
+async fn the_database_holds_no_account_data_in_clear_on_postgres() {
+    nothing_in_clear(Backend::Postgres, "sync_clear").await;
+}
+
+async fn tampering(backend: Backend, tag: &str) {
+    let Some(server) = server(backend, tag).await else {
+        return;
+    };
+    let (mut a, mut b) = pair(&server).await;
+    a.add("GitHub", "octocat", b"12345678901234567890", false);
+    a.round().await.unwrap();
+    let first = stored(&server, &a.state().device).await.remove(0);
+    a.account("GitHub").name = "renamed".into();
+    a.round().await.unwrap();
+    b.round().await.unwrap();
+    let pool = server.state.db.pool();
+    let id = first.record_id.clone();
+    let current = stored(&server, &a.state().device).await.remove(0);
+    assert_eq!(current.version, 2);
+    // Each attack rewrites the record as a newer write (a new sequence number, so that B
+    // reads it), and is undone afterwards.
+    let rewrite = |version: i64, ciphertext: Vec<u8>| {
+        let id = id.clone();
+        async move {
+            sqlx::query("UPDATE sync_spaces SET last_sequence = last_sequence + 1")
+                .execute(pool)
+                .await
+                .unwrap();
+            sqlx::query(
+                "UPDATE sync_records SET version = $1, ciphertext = $2, \
+                 sequence = (SELECT last_sequence FROM sync_spaces) WHERE record_id = $3",
+            )
+            .bind(version)
+            .bind(ciphertext)
+            .bind(id)
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+    };
+    let mut altered = current.ciphertext.clone();
+    altered[30] ^= 1;
+    let attacks: [(&str, i64, Vec<u8>); 3] = [
+        ("altered", 2, altered),
+        ("replayed as its old version", 1, first.ciphertext.clone()),
+        ("replayed under a new version", 3, first.ciphertext.clone()),
+    ];
+    for (what, version, ciphertext) in attacks {
+        let before = (b.view(), b.state());
+        rewrite(version, ciphertext).await;
+        let err = b.round().await.unwrap_err();
+        match version {
+            1 => assert!(matches!(err, SyncError::Rollback(_)), "{what}: {err}"),
+            _ => assert!(matches!(err, SyncError::Record(_)), "{what}: {err}"),
+        }
+        assert!(err.to_string().contains(&id), "{what}: {err}");
+        assert_eq!((b.view(), b.state()), before, "{what} changed something");
+        rewrite(2, current.ciphertext.clone()).await;
+        b.round().await.unwrap();
+    }
+    // The space's sequence set back: refused as well.
+    sqlx::query("UPDATE sync_spaces SET last_sequence = 1")
+        .execute(pool)
+        .await
+        .unwrap();
+    let err = b.round().await.unwrap_err();
+    assert!(matches!(err, SyncError::Rollback(_)), "{err}");
+    assert!(err.to_string().contains("went back"), "{err}");
+}
+
+#[tokio::test]
+async fn an_altered_or_replayed_record_is_refused_on_sqlite() {
+    tampering(Backend::Sqlite, "sync_tamper").await;
+}
+
+#[tokio::test]
+async fn an_altered_or_replayed_record_is_refused_on_postgres() {
+    tampering(Backend::Postgres, "sync_tamper").await;
+}
