@@ -406,7 +406,10 @@ async fn nothing_in_clear(backend: Backend, tag: &str) {
     let bytes = database_bytes(&server, backend);
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     // The search sees what is stored in clear (the device's name is not account data).
-    assert!(bytes.windows(4).any(|w| w == b"home"), "the search reads the database");
+    assert!(
+        bytes.windows(4).any(|w| w == b"home"),
+        "the search reads the database"
+    );
     for (issuer, name, tag, seed) in secrets {
         let base32 = twofold_core::Secret::from_slice(seed).to_base32();
         for needle in [
@@ -515,4 +518,143 @@ async fn an_altered_or_replayed_record_is_refused_on_sqlite() {
 #[tokio::test]
 async fn an_altered_or_replayed_record_is_refused_on_postgres() {
     tampering(Backend::Postgres, "sync_tamper").await;
+}
+
+impl Computer {
+    /// Talks to another server from now on (as a load balancer would send it elsewhere).
+    fn point_at(&self, base: &str) {
+        let mut state = self.state();
+        state.server = base.to_owned();
+        std::fs::write(self.sync.path(), serde_json::to_vec(&state).unwrap()).unwrap();
+    }
+
+    /// Rounds until one succeeds (the server may be restarting).
+    async fn round_until_done(&mut self) {
+        for _ in 0..100 {
+            if self.round().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no round succeeded: {:?}", self.round().await);
+    }
+
+    fn add_many(&mut self, prefix: &str, n: usize) {
+        for i in 0..n {
+            let seed = format!("{prefix}-seed-{i:08}-xxxxxxxx");
+            self.add(prefix, &format!("user{i}"), seed.as_bytes(), false);
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The server killed with SIGKILL in the middle of a large push, then started again on the
+/// same database: the next rounds finish it, nothing is lost or doubled; and on PostgreSQL a
+/// second server on the same database serves the other computer at the same time.
+async fn restart_and_second_server(backend: Backend, tag: &str) {
+    const N: usize = 1_200;
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _pg) = match backend {
+        Backend::Sqlite => (
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("server.db").display()
+            ),
+            None,
+        ),
+        Backend::Postgres => {
+            let Some(pg) = support::PgDb::create(tag) else {
+                return;
+            };
+            (pg.url.clone(), Some(pg))
+        }
+    };
+    let listen = format!("127.0.0.1:{}", free_port());
+    let env = [("TWOFOLD_SYNC", "open")];
+    let first = support::start_at(dir.path(), &url, None, &listen, &env);
+    let base = first.base.clone();
+    let a = Computer::new();
+    a.sync
+        .join(&a.keys, &JoinBy::Open(base.clone()), "home", "linux")
+        .await
+        .unwrap();
+    let link = a.sync.make_link(&a.keys).await.unwrap();
+    let mut b = Computer::new();
+    b.sync
+        .join(&b.keys, &JoinBy::Link(link), "work", "linux")
+        .await
+        .unwrap();
+    let mut a = a;
+    a.add_many("alpha", N);
+    // The kill lands somewhere in the round (three pushes of 500, 500 and 200).
+    let (interrupted, ()) = tokio::join!(a.round(), async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        drop(first);
+    });
+    eprintln!("round under a kill: {:?}", interrupted.map(|_| ()));
+    let _second = support::start_at(dir.path(), &url, None, &listen, &env);
+    a.round_until_done().await;
+
+    // PostgreSQL: B goes through another server on the same database, both computers write
+    // at once.
+    let _other = match backend {
+        Backend::Postgres => {
+            let other = support::start_at(
+                dir.path(),
+                &url,
+                Some(&dir.path().join("outbox2.jsonl")),
+                "127.0.0.1:0",
+                &env,
+            );
+            b.point_at(&other.base);
+            Some(other)
+        }
+        Backend::Sqlite => None,
+    };
+    b.add_many("beta", 300);
+    let (ra, rb) = tokio::join!(
+        async {
+            a.add_many("gamma", 300);
+            a.round().await
+        },
+        b.round()
+    );
+    eprintln!(
+        "concurrent rounds: {:?} {:?}",
+        ra.map(|_| ()),
+        rb.map(|_| ())
+    );
+    for _ in 0..3 {
+        a.round_until_done().await;
+        b.round_until_done().await;
+    }
+    assert_eq!(a.view().len(), N + 600);
+    assert_eq!(a.view(), b.view());
+    assert_eq!(a.round().await.unwrap(), (0, 0));
+    assert_eq!(b.round().await.unwrap(), (0, 0));
+    // Exactly one record per account at the server.
+    let db = twofold_server::store::Db::connect(&url).await.unwrap();
+    let device = db.sync_device(&a.state().device).await.unwrap().unwrap();
+    let (records, _, _) = db
+        .sync_records_after(device.space_id, 0, 100_000)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), N + 600);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_push_loses_and_doubles_nothing_on_sqlite() {
+    restart_and_second_server(Backend::Sqlite, "sync_restart").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_and_a_second_server_on_postgres_lose_and_double_nothing() {
+    restart_and_second_server(Backend::Postgres, "sync_restart").await;
 }

@@ -284,6 +284,18 @@ pub struct Running {
 /// Starts the binary on `url` and waits until it listens; text messages go to `outbox`
 /// (default: `dir/outbox.jsonl`).
 pub fn start(dir: &Path, url: &str, outbox: Option<&Path>) -> Running {
+    start_at(dir, url, outbox, "127.0.0.1:0", &[])
+}
+
+/// [`start`] on a given address (a restart keeps its clients' address), with more settings in
+/// the environment.
+pub fn start_at(
+    dir: &Path,
+    url: &str,
+    outbox: Option<&Path>,
+    listen: &str,
+    env: &[(&str, &str)],
+) -> Running {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -295,7 +307,8 @@ pub fn start(dir: &Path, url: &str, outbox: Option<&Path>) -> Running {
         .env("TWOFOLD_SERVER_KEY", SERVER_KEY)
         .env("TWOFOLD_BOOTSTRAP_API_KEY", KEY)
         .env_remove("TWOFOLD_CONFIG")
-        .args(["--database-url", url, "serve", "--listen", "127.0.0.1:0"])
+        .envs(env.iter().copied())
+        .args(["--database-url", url, "serve", "--listen", listen])
         .args(["--rate-per-ip", "1000000", "--rate-per-key", "1000000"])
         .arg("--outbox")
         .arg(outbox.map_or_else(|| dir.join("outbox.jsonl"), Path::to_path_buf))
