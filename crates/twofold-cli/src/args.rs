@@ -88,6 +88,51 @@ pub enum Command {
         #[command(subcommand)]
         action: PushAction,
     },
+    /// Sync the accounts with your other computers through your own Twofold server
+    /// (end-to-end encrypted: the server stores only what it cannot read).
+    Sync {
+        /// What to do.
+        #[command(subcommand)]
+        action: SyncAction,
+    },
+}
+
+/// `twofold sync …`.
+#[derive(Debug, Subcommand)]
+pub enum SyncAction {
+    /// Join a sync space: with the link another computer shows (`twofold sync link`), an
+    /// image of its QR code, an invitation from the server's operator, or `--server URL` to
+    /// start a new space on a server open to anyone.
+    Join {
+        /// The twofold://sync link, or a PNG/JPEG file showing its QR code.
+        link_or_image: Option<String>,
+        /// Start a new space on this server (when its operator lets anyone).
+        #[arg(long)]
+        server: Option<String>,
+        /// What to call this computer [default: the host name].
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Show a one-time link (and QR code) that adds another computer to this space.
+    Link,
+    /// Where this computer syncs, and when it last did.
+    Status,
+    /// The computers in this space.
+    Devices,
+    /// Remove another computer from the space (by its uuid or name): the space key changes,
+    /// so it reads nothing written from then on.
+    Remove {
+        /// The computer's uuid or name.
+        device: String,
+    },
+    /// This computer leaves the space (its vault keeps every account).
+    Leave,
+    /// Sync now: send this computer's changes, take the others'.
+    Now {
+        /// Keep syncing: changes from the other computers arrive as they are made.
+        #[arg(long)]
+        watch: bool,
+    },
 }
 
 /// `twofold push …`.

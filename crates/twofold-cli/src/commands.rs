@@ -39,6 +39,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Backup { action } => crate::backup::run(&session, action, json),
         Command::Clock(args) => crate::clock::run(&session, args, json),
         Command::Push { action } => crate::push::run(&session, action, json),
+        Command::Sync { action } => crate::sync::run(&session, action, json),
     }
 }
 
@@ -313,8 +314,8 @@ fn show_code(session: &Session, args: CodeArgs, json: bool) -> Result<()> {
         Method::Hotp { .. } => {
             // Showing an HOTP code uses it up: save the advanced counter first.
             let id = account.id.clone();
-            let used = vault
-                .update(&mut OsEntropy, |c: &mut Contents| -> Result<Account> {
+            let (used, saved) =
+                vault.update(&mut OsEntropy, |c: &mut Contents| -> Result<Account> {
                     let a = c
                         .get_mut(&id)
                         .ok_or_else(|| anyhow!("the account was removed meanwhile"))?;
@@ -322,8 +323,9 @@ fn show_code(session: &Session, args: CodeArgs, json: bool) -> Result<()> {
                     a.advance_counter();
                     a.last_used_at = Some(t);
                     Ok(shown)
-                })??
-                .0;
+                })??;
+            // The other computers learn the counter moved on, so none shows this code again.
+            session.sync_after_change(&mut vault, &saved);
             (used.code_at(t), used.next_code_at(t))
         }
         _ => (account.code_at(t), account.next_code_at(t)),
@@ -375,6 +377,7 @@ fn remove(session: &Session, args: RmArgs, json: bool) -> Result<()> {
             .ok_or_else(|| anyhow!("the account was removed meanwhile"))
     })??;
     session.backup_after_change(&vault, &saved);
+    session.sync_after_change(&mut vault, &saved);
     if json {
         print_json(&serde_json::json!({"removed": id.as_str(), "name": name}));
     } else {
@@ -404,6 +407,7 @@ fn rename(session: &Session, args: RenameArgs, json: bool) -> Result<()> {
         Ok(())
     })??;
     session.backup_after_change(&vault, &saved);
+    session.sync_after_change(&mut vault, &saved);
     let a = saved
         .get(&id)
         .ok_or_else(|| anyhow!("the account disappeared"))?;

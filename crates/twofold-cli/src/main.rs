@@ -10,6 +10,7 @@ mod import;
 mod output;
 mod push;
 mod session;
+mod sync;
 
 use std::process::ExitCode;
 

@@ -90,6 +90,7 @@ impl Session {
         )?;
         let (added, saved) = result?;
         self.backup_after_change(&vault, &saved);
+        self.sync_after_change(&mut vault, &saved);
         Ok(added)
     }
 
@@ -106,6 +107,7 @@ impl Session {
             twofold_formats::apply(contents, entries, problems, &mut OsEntropy, now)
         })??;
         self.backup_after_change(&vault, &saved);
+        self.sync_after_change(&mut vault, &saved);
         Ok(report)
     }
 

@@ -165,8 +165,10 @@ fn device_entry(uuid: &str) -> String {
     format!("sync-device-{uuid}")
 }
 
-fn space_entry(space: &str) -> String {
-    format!("sync-space-{space}")
+/// The space key's entry, per device: two vaults of one person on one computer (one keychain)
+/// are two devices, each with its own entry.
+fn space_entry(space: &str, device: &str) -> String {
+    format!("sync-space-{space}-{device}")
 }
 
 fn keychain(e: KeyStoreError) -> SyncError {
@@ -299,7 +301,7 @@ impl Sync {
 
     fn space_key(&self, keys: &dyn KeyStore, state: &SyncState) -> Result<SpaceKey, SyncError> {
         let bytes = keys
-            .get(&space_entry(&state.space))
+            .get(&space_entry(&state.space, &state.device))
             .map_err(keychain)?
             .ok_or(SyncError::KeyMissing("space key"))?;
         SpaceKey::from_bytes(bytes.expose()).ok_or(SyncError::KeyMissing("space key"))
@@ -385,8 +387,11 @@ impl Sync {
         };
         keys.set(&device_entry(&joined.device.uuid), &device.to_bytes())
             .map_err(keychain)?;
-        keys.set(&space_entry(&joined.space), &space_key.to_bytes())
-            .map_err(keychain)?;
+        keys.set(
+            &space_entry(&joined.space, &joined.device.uuid),
+            &space_key.to_bytes(),
+        )
+        .map_err(keychain)?;
         let state = SyncState {
             server,
             space: joined.space,
@@ -437,6 +442,20 @@ impl Sync {
         Ok(client.devices().await?)
     }
 
+    /// Waits (at most `seconds`) until something is written to the space after sequence
+    /// `after`; whether something was.
+    pub async fn wait(
+        &self,
+        keys: &dyn KeyStore,
+        after: i64,
+        seconds: u32,
+    ) -> Result<bool, SyncError> {
+        let state = self.state()?.ok_or(SyncError::NotJoined)?;
+        let (client, _) = self.client(keys, &state)?;
+        let page = client.pull(after, seconds).await?;
+        Ok(!page.records.is_empty() || page.generation != state.generation)
+    }
+
     /// Leaves the space: the server forgets this device, and this computer its sync keys and
     /// state (the vault keeps every account).
     pub async fn leave(&self, keys: &dyn KeyStore) -> Result<(), SyncError> {
@@ -454,7 +473,8 @@ impl Sync {
     fn forget(&self, keys: &dyn KeyStore, state: &SyncState) -> Result<(), SyncError> {
         keys.delete(&device_entry(&state.device))
             .map_err(keychain)?;
-        keys.delete(&space_entry(&state.space)).map_err(keychain)?;
+        keys.delete(&space_entry(&state.space, &state.device))
+            .map_err(keychain)?;
         match std::fs::remove_file(&self.path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -498,8 +518,11 @@ impl Sync {
             key,
             previous: (current.generation + 1 == generation).then_some(current.key),
         };
-        keys.set(&space_entry(&state.space), &space_key.to_bytes())
-            .map_err(keychain)?;
+        keys.set(
+            &space_entry(&state.space, &state.device),
+            &space_key.to_bytes(),
+        )
+        .map_err(keychain)?;
         state.generation = generation;
         Ok(space_key)
     }
@@ -834,8 +857,11 @@ impl Sync {
             };
             match client.remove(&removed.uuid, &request).await? {
                 PushOutcome::Written(_) => {
-                    keys.set(&space_entry(&state.space), &new_key.to_bytes())
-                        .map_err(keychain)?;
+                    keys.set(
+                        &space_entry(&state.space, &state.device),
+                        &new_key.to_bytes(),
+                    )
+                    .map_err(keychain)?;
                     state.generation = generation;
                     state.records = resealed;
                     self.save(&state)?;

@@ -248,9 +248,10 @@ impl Computer {
     /// The space key this computer holds (the keychain entry's 32 bytes after the generation).
     fn space_key(&self) -> Secret {
         use twofold_core::keychain::KeyStore;
+        let state = self.state();
         let entry = self
             .keys
-            .get(&format!("sync-space-{}", self.state().space))
+            .get(&format!("sync-space-{}-{}", state.space, state.device))
             .unwrap()
             .unwrap();
         Secret::from_slice(&entry.expose()[4..36])
