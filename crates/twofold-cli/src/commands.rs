@@ -312,7 +312,9 @@ fn show_code(session: &Session, args: CodeArgs, json: bool) -> Result<()> {
     let account = find_one(&contents, &args.query)?.clone();
     let (code, next) = match account.params.method() {
         Method::Hotp { .. } => {
-            // Showing an HOTP code uses it up: save the advanced counter first.
+            // Showing an HOTP code uses it up: the other computers' counters first, then
+            // save the advanced counter before showing it.
+            session.sync_before_use(&mut vault);
             let id = account.id.clone();
             let (used, saved) =
                 vault.update(&mut OsEntropy, |c: &mut Contents| -> Result<Account> {

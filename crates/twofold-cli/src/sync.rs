@@ -73,13 +73,27 @@ impl Session {
             eprintln!("twofold: warning: sync: {e}");
             return;
         }
+        self.sync_quietly(&sync, vault);
+    }
+
+    /// Before an HOTP code is used: the other computers' counters first (when this computer
+    /// syncs and the server answers), so that no code is shown twice.
+    pub fn sync_before_use(&self, vault: &mut Vault) {
+        let sync = self.sync();
+        if matches!(sync.state(), Ok(Some(_))) {
+            self.sync_quietly(&sync, vault);
+        }
+    }
+
+    /// One round, bounded in time; a failure is a note (what is stamped goes next time).
+    fn sync_quietly(&self, sync: &Sync, vault: &mut Vault) {
         if tokio::runtime::Handle::try_current().is_ok() {
             // Inside another command's runtime (a push enrollment): the next sync sends it.
             return;
         }
         let result = runtime().map_err(|e| anyhow!(e)).and_then(|rt| {
             rt.block_on(async {
-                tokio::time::timeout(AFTER_CHANGE_TIMEOUT, round(self, &sync, vault))
+                tokio::time::timeout(AFTER_CHANGE_TIMEOUT, round(self, sync, vault))
                     .await
                     .map_err(|_| anyhow!("the server did not answer in time"))?
             })
