@@ -64,6 +64,11 @@ function mockTauri(scenario) {
       last: { file: "/home/you/Dropbox/twofold/twofold-20261207T101500Z.twofold-backup", at: now - 600, accounts: 6 },
     }),
     check_clock: () => ({ offset_seconds: 0, source: "https://auth.shop.example", warning: null, ntp_server: null }),
+    sync_status: () => ({ state: "synced", reason: null, server: "https://auth.shop.example", name: "Home laptop", last_sync_at: now - 30, pending: 0 }),
+    sync_devices: () => [
+      { uuid: "d1", name: "Home laptop", platform: "desktop", last_seen_at: now - 30, this: true },
+      { uuid: "d2", name: "Work desktop", platform: "desktop", last_seen_at: now - 3600, this: false },
+    ],
     check_keychain: () => ({ state: "ok", message: "" }),
     new_recovery_key: () => ({ key: "E1RQ-4WVM-ENV7-EY3S-F9XQ-RZBY-FY08-30M3-C97A", confirm: [3, 7] }),
     export_formats: () => [

@@ -7,5 +7,6 @@ pub mod manage;
 pub mod push;
 pub mod recovery;
 pub mod scan;
+pub mod sync;
 pub mod transfer;
 pub mod vault;

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     Clipboard,
     /// A push server refused or could not be reached.
     Push,
+    /// The sync server refused or could not be reached, or what it sent was refused here.
+    Sync,
     /// The disk is full: nothing was changed; free some space and try again.
     DiskFull,
     /// The vault file is damaged or not a vault (it was not changed): restore a copy.

@@ -11,6 +11,7 @@ pub mod push;
 pub mod screen_lock;
 pub mod session;
 pub mod settings;
+pub mod sync;
 
 use tauri::{Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -52,6 +53,10 @@ pub fn typescript_bindings() -> String {
         commands::backup::BackupDone::decl(&cfg),
         commands::backup::BackupView::decl(&cfg),
         commands::clock::ClockView::decl(&cfg),
+        sync::SyncState::decl(&cfg),
+        commands::sync::SyncView::decl(&cfg),
+        commands::sync::SyncDeviceView::decl(&cfg),
+        commands::sync::SyncLinkView::decl(&cfg),
         commands::push::DetailRow::decl(&cfg),
         commands::push::ApprovalView::decl(&cfg),
         commands::push::PushDeviceView::decl(&cfg),
@@ -119,6 +124,13 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::push::push_devices,
         commands::push::push_remove,
         commands::push::confirm_enroll,
+        commands::sync::sync_status,
+        commands::sync::sync_join,
+        commands::sync::sync_link,
+        commands::sync::sync_devices,
+        commands::sync::sync_remove,
+        commands::sync::sync_leave,
+        commands::sync::sync_now,
     ])
 }
 
@@ -150,6 +162,7 @@ pub fn run() {
             push::start_all(app.handle());
             // Automatic backups: after changes settle, and daily.
             backups::start(app.handle());
+            sync::start(app.handle());
             let handle = app.handle().clone();
             std::thread::spawn(move || handle.state::<AppSession>().open_at_launch());
             let handle = app.handle().clone();

@@ -42,6 +42,10 @@ pub struct AppSession {
     pub staged_restore: Mutex<Option<zeroize::Zeroizing<Vec<u8>>>>,
     /// Tells the automatic backups that the vault changed.
     pub backups: crate::backups::Notifier,
+    /// Tells the sync thread that the vault changed; where sync stands.
+    pub sync: crate::sync::Notifier,
+    /// This computer's sync (kept for the app's life: it remembers the records it opened).
+    pub syncer: twofold_push::sync::Sync,
 }
 
 /// A recovery key made but not yet in the vault: the person writes it down, then types back
@@ -158,6 +162,7 @@ impl AppSession {
             // A change saved: the automatic backup follows once the changes settle.
             if vault.info().generation != generation {
                 self.backups.changed();
+                self.sync.changed();
             }
             result
         };
@@ -181,14 +186,16 @@ impl AppSession {
         }
         if let Ok((vault, _)) = Vault::open(&self.path, self.keystore.as_ref(), None) {
             *slot = Some(vault);
-            // A daily backup may be due.
+            // A daily backup may be due; the other computers' changes come in.
             self.backups.changed();
+            self.sync.changed();
         }
     }
 
     /// A session with a given keystore (tests use a mock store).
     pub fn with_keystore(path: PathBuf, keystore: Box<dyn KeyStore>, clock: SharedClock) -> Self {
         Self {
+            syncer: twofold_push::sync::Sync::beside(&path, clock.clone()),
             keystore,
             clock,
             vault: Mutex::new(None),
@@ -201,6 +208,7 @@ impl AppSession {
             pending_recovery: Mutex::new(None),
             staged_restore: Mutex::new(None),
             backups: crate::backups::Notifier::default(),
+            sync: crate::sync::Notifier::default(),
             locked_since_start: AtomicBool::new(false),
             path,
         }

@@ -37,6 +37,7 @@ SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 IMAGE_SECRET = "KRUGS4ZANFZSAYJAORSXG5BAONSWG4TF"
 SCREEN_SECRET = "ONSWG4TFORRXK4TFONSWG4TFORRXK4TF"
 LINK_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
+SYNC_SECRET = "ONXW4Y3FMRZWKY3SMV2HG6LOMNSWI43Z"
 WORK = os.environ.get("TWOFOLD_E2E_WORK", "/tmp")
 SHOTS = os.environ.get("TWOFOLD_E2E_SHOTS")
 MODE = os.environ.get("TWOFOLD_E2E_MODE", "passphrase")
@@ -73,7 +74,8 @@ class PushServer:
             [SERVER_BIN, "serve", "--listen", f"127.0.0.1:{self.port}",
              "--database-url", f"sqlite://{os.path.join(WORK, 'push-server.db')}",
              "--outbox", os.path.join(WORK, "push-outbox.jsonl"),
-             "--server-key-file", os.path.join(WORK, "push-server.key")],
+             "--server-key-file", os.path.join(WORK, "push-server.key"),
+             "--sync", "open"],
             stdout=log, stderr=log, env=env)
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -98,11 +100,59 @@ class PushServer:
         self.proc.wait(timeout=20)
 
 
-def session():
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SecondComputer:
+    """Another computer for sync: its own home, D-Bus session and gnome-keyring (the app allows
+    one instance per session), and its own tauri-driver starting the same app."""
+
+    def __init__(self):
+        self.home = os.path.join(WORK, "second-computer")
+        data = os.path.join(self.home, ".local", "share")
+        run = os.path.join(self.home, "run")
+        os.makedirs(data, exist_ok=True)
+        os.makedirs(run, mode=0o700, exist_ok=True)
+        out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+                             capture_output=True, text=True, check=True).stdout.split()
+        self.bus, self.bus_pid = out[0], int(out[1])
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus, XDG_DATA_HOME=data,
+                   XDG_RUNTIME_DIR=run, HOME=self.home,
+                   TWOFOLD_VAULT=os.path.join(self.home, "vault.tfv"))
+        env.pop("TWOFOLD_NO_KEYCHAIN", None)
+        subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets"], input=b"second-keyring",
+                       env=env, stdout=subprocess.DEVNULL, check=True)
+        port, native = free_port(), free_port()
+        self.driver = subprocess.Popen(
+            [os.environ["TWOFOLD_TAURI_DRIVER"], "--port", str(port), "--native-port", str(native),
+             "--native-driver", "/usr/bin/WebKitWebDriver"],
+            env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.drv = session(f"http://127.0.0.1:{port}")
+
+    def close(self):
+        try:
+            self.drv.quit()
+        finally:
+            os.killpg(self.driver.pid, 15)
+            self.driver.wait(timeout=20)
+            os.kill(self.bus_pid, 15)
+
+
+def session(driver=DRIVER):
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
     opts.set_capability("tauri:options", {"application": APP})
-    drv = webdriver.Remote(command_executor=DRIVER, options=opts)
+    drv = webdriver.Remote(command_executor=driver, options=opts)
     # The app runs on this machine: hand file inputs the path, not a Selenium-grid upload.
     drv.file_detector = UselessFileDetector()
     return drv
@@ -617,6 +667,52 @@ try:
         assert devices == [], devices
         d.find_element(By.XPATH, "//form[@aria-label='Settings']//button[text()='Close']").click()
 
+    def sync_with_a_second_computer_by_its_link():
+        server = push["server"]
+        # This computer starts a space on the server (Settings → Sync) and shows a link.
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        panel = wait(d, By.CSS_SELECTOR, "section[data-sync-panel='off']")
+        panel.find_element(By.CSS_SELECTOR, "input[name='server']").send_keys(server.url)
+        name = panel.find_element(By.CSS_SELECTOR, "input[name='name']")
+        name.clear()
+        name.send_keys("Home")
+        panel.find_element(By.XPATH, ".//button[text()='Start syncing']").click()
+        wait(d, By.CSS_SELECTOR, "section[data-sync-panel='synced']", timeout=30)
+        d.find_element(By.XPATH, "//section[@data-sync-panel]//button[text()='Link another computer']").click()
+        link = wait(d, By.CSS_SELECTOR, "[data-sync-link] input").get_attribute("value")
+        assert link.startswith("twofold://sync?") and "#k=" in link, link
+        shot(d, "sync-link")
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        # Another computer: a new vault, then Settings → Sync with the link.
+        push["second"] = second = SecondComputer()
+        d2 = second.drv
+        wait(d2, By.XPATH, "//h1[text()='Welcome to Twofold']", timeout=30)
+        d2.find_element(By.XPATH, "//button[text()='Create vault']").click()
+        confirm_the_recovery_key(d2)
+        wait(d2, By.CSS_SELECTOR, "input[aria-label='Search accounts']")
+        d2.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        panel = wait(d2, By.CSS_SELECTOR, "section[data-sync-panel='off']")
+        panel.find_element(By.CSS_SELECTOR, "input[name='link']").send_keys(link)
+        name = panel.find_element(By.CSS_SELECTOR, "input[name='name']")
+        name.clear()
+        name.send_keys("Work")
+        panel.find_element(By.XPATH, ".//button[text()='Start syncing']").click()
+        wait(d2, By.CSS_SELECTOR, "section[data-sync-panel='synced']", timeout=30)
+        devices = [e.get_attribute("data-device") for e in d2.find_elements(By.CSS_SELECTOR, "[data-device]")]
+        assert sorted(devices) == ["Home", "Work"], devices
+        shot(d2, "sync-second")
+        d2.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        # Everything the first computer holds, with the same codes.
+        wait(d2, By.XPATH, "//span[contains(@class,'issuer') and text()='Google']", timeout=20)
+        wait_for_code(d2, SECRET)
+        # Added in one window, it appears in the other (the second waits in a long poll).
+        started = time.time()
+        add_link(f"otpauth://totp/Synced:live?secret={SYNC_SECRET}&issuer=Synced", "Synced")
+        wait_for_code(d2, SYNC_SECRET)
+        print(f"     (the account reached the other window in {time.time() - started:.2f} s)", flush=True)
+        state = d2.find_element(By.CSS_SELECTOR, "header [data-sync-state]").get_attribute("data-sync-state")
+        assert state == "synced", state
+
     def start_with_the_session():
         # The app runs with HOME set to the work directory: the autostart entry lands there.
         autostart = os.path.join(WORK, ".config", "autostart")
@@ -671,6 +767,7 @@ try:
         check(f"[{MODE}] start with the session (autostart entry, in the background)", start_with_the_session)
         check(f"[{MODE}] clock: the push server's clock a minute ahead shows a warning, on time none", the_clock_warning_follows_the_push_server)
         check(f"[{MODE}] push: remove the device in the settings (revoked at the server)", remove_the_device_in_settings)
+        check(f"[{MODE}] sync: a second app instance joins by the link; an account added in one window appears in the other", sync_with_a_second_computer_by_its_link)
     if MODE == "passphrase":
         check(f"[{MODE}] lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
         check(f"[{MODE}] a forgotten passphrase: recovered with the recovery key (a typo caught)", a_forgotten_passphrase_is_recovered_with_the_recovery_key)
@@ -678,6 +775,8 @@ try:
         check(f"[{MODE}] lock, then unlock from the keychain", lock_and_unlock_with_the_keychain)
         check(f"[{MODE}] keychain reset: the recovery screen, the recovery key (a typo caught), the codes", a_keychain_reset_leads_to_recovery_and_back)
 finally:
+    if "second" in push:
+        push["second"].close()
     d.quit()
     if "server" in push:
         push["server"].stop()
@@ -721,7 +820,7 @@ def restore_a_backup_on_a_fresh_install():
     old = os.path.join(WORK, "old-computer")
     os.makedirs(old)
     for name in os.listdir(WORK):
-        if name.startswith("vault.tfv") or name == "settings.json":
+        if name.startswith("vault.tfv") or name in ("settings.json", "sync.json"):
             os.rename(os.path.join(WORK, name), os.path.join(old, name))
     carried = os.path.join(WORK, "backups")
     newest = sorted(f for f in os.listdir(carried) if f.endswith(".twofold-backup"))[-1]

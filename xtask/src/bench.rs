@@ -1,4 +1,4 @@
-//! `cargo xtask bench [core|qr|import|server|push|soak|desktop|all]`: runs the benchmark binaries in release mode, each beside its
+//! `cargo xtask bench [core|qr|import|server|push|sync|soak|desktop|all]`: runs the benchmark binaries in release mode, each beside its
 //! reference in the same run, and writes BENCHMARKS.md.
 
 use std::fmt::Write as _;
@@ -12,12 +12,12 @@ use crate::shell;
 pub fn bench(args: &[String]) -> Result<()> {
     let area = args.first().map(String::as_str).unwrap_or("all");
     if ![
-        "core", "qr", "import", "server", "push", "soak", "desktop", "all",
+        "core", "qr", "import", "server", "push", "sync", "soak", "desktop", "all",
     ]
     .contains(&area)
     {
         bail!(
-            "unknown benchmark area `{area}` (core, qr, import, server, push, soak, desktop, all)"
+            "unknown benchmark area `{area}` (core, qr, import, server, push, sync, soak, desktop, all)"
         );
     }
     packages::ensure(Area::Bench)?;
@@ -44,7 +44,7 @@ pub fn bench(args: &[String]) -> Result<()> {
             &format!("## Importing other apps' exports\n\n{table}{IMPORT_NOTES}"),
         );
     }
-    if !["server", "push", "soak", "desktop", "import"].contains(&area) {
+    if !["server", "push", "sync", "soak", "desktop", "import"].contains(&area) {
         let which = if area == "all" { "all" } else { area };
         let table = shell::output(shell::cargo().args([
             "bench",
@@ -102,6 +102,17 @@ pub fn bench(args: &[String]) -> Result<()> {
             "push",
             &format!("## Push approval delivery\n\n{text}{PUSH_NOTES}"),
         );
+    }
+    if area == "sync" || area == "all" {
+        let table = shell::output(shell::cargo().args([
+            "bench",
+            "-p",
+            "twofold-server",
+            "--bench",
+            "sync",
+        ]))?;
+        print!("{table}");
+        doc = replace_section(&doc, "sync", &format!("## Sync\n\n{table}{SYNC_NOTES}"));
     }
     if area == "soak" || area == "all" {
         let text = shell::output(shell::cargo().args([
@@ -165,6 +176,18 @@ const DESKTOP_NOTES: &str = "\nNotes:\n\n\
     loads), reads it, computes every code, and puts the first screenful of rows on the page (more \
     come as the list scrolls). Memory is the sum of PSS (`/proc/*/smaps_rollup`) over the process and its \
     children (WebKit's web and network processes).\n";
+
+const SYNC_NOTES: &str = "\nNotes:\n\n\
+    - The real `twofold-server` binary (release, SQLite file, `--sync open`) in its own process; \
+    the two computers are `twofold_push::sync` clients in the benchmark process, each with its own \
+    directory and an in-memory keychain.\n\
+    - *Receives everything*: from redeeming the link to the end of the first round (every record \
+    pulled, opened, merged and turned into the vault's contents).\n\
+    - *One change*: a rename on one computer (stamped, then a round that pushes it) until the \
+    other, waiting in a long poll, has finished the round that takes it in.\n\
+    - The reference seals the same accounts as one vault payload (XChaCha20-Poly1305), uploads it \
+    and downloads it over HTTP on loopback, and opens it: what a whole-vault sync moves for every \
+    change, without any waiting for the change to be announced.\n";
 
 const PUSH_NOTES: &str = "\nNotes:\n\n\
     - The real `twofold-server` binary (release, SQLite file) in its own process; the devices \

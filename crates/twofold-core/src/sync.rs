@@ -402,7 +402,9 @@ pub fn local_changes(
     wall_ms: u64,
 ) -> Vec<SyncedAccount> {
     let at = clock.now(wall_ms);
-    let by_id = |id: &AccountId| known.iter().find(|r| &r.id == id);
+    let index: std::collections::HashMap<&AccountId, &SyncedAccount> =
+        known.iter().map(|r| (&r.id, r)).collect();
+    let by_id = |id: &AccountId| index.get(id).copied();
     let accounts = &contents.accounts;
     let keys: Vec<Option<String>> = accounts
         .iter()
@@ -445,8 +447,9 @@ pub fn local_changes(
         }
         last = Some(position);
     }
+    let present: std::collections::HashSet<&AccountId> = accounts.iter().map(|a| &a.id).collect();
     for r in known {
-        if r.alive() && !accounts.iter().any(|a| a.id == r.id) {
+        if r.alive() && !present.contains(&r.id) {
             let mut gone = r.clone();
             gone.delete(at);
             out.push(gone);

@@ -159,6 +159,9 @@ pub struct Round {
 pub struct Sync {
     path: PathBuf,
     clock: SharedClock,
+    /// Records this value opened before, by (id, version, ciphertext): a round opens only what
+    /// is new (a long-lived `Sync`, as the desktop keeps, saves a thousand openings a round).
+    opened: std::sync::Mutex<std::collections::HashMap<(String, u64, String), SyncedAccount>>,
 }
 
 fn device_entry(uuid: &str) -> String {
@@ -236,7 +239,34 @@ impl Sync {
         Self {
             path: dir.join(STATE_FILE),
             clock,
+            opened: std::sync::Mutex::default(),
         }
+    }
+
+    /// Opens a record, or takes it from the records opened before (the same id, version and
+    /// ciphertext opened under a key that was right then; the AEAD tag ties all three).
+    fn open(
+        &self,
+        key: &Secret,
+        id: &str,
+        version: u64,
+        ciphertext: &str,
+    ) -> Result<SyncedAccount, SyncError> {
+        let entry = (id.to_owned(), version, ciphertext.to_owned());
+        let mut cache = self
+            .opened
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(account) = cache.get(&entry) {
+            return Ok(account.clone());
+        }
+        let account = open(key, id, version, ciphertext)?;
+        // Bounded: a space's records, each at a few versions.
+        if cache.len() > 20_000 {
+            cache.clear();
+        }
+        cache.insert(entry, account.clone());
+        Ok(account)
     }
 
     /// The state file's path.
@@ -548,7 +578,7 @@ impl Sync {
                 stale = true;
                 continue;
             };
-            let account = open(key, id, k.version, &k.ciphertext)?;
+            let account = self.open(key, id, k.version, &k.ciphertext)?;
             witness(&mut hlc, &account);
             known.insert(id.clone(), (k.clone(), account));
         }
@@ -561,7 +591,7 @@ impl Sync {
             .collect();
         for (id, p) in &state.pending {
             if let Some(key) = space_key.of(p.generation) {
-                let account = open(key, id, 0, &p.ciphertext)?;
+                let account = self.open(key, id, 0, &p.ciphertext)?;
                 witness(&mut hlc, &account);
                 merged.insert(id.clone(), account);
             }
@@ -659,7 +689,7 @@ impl Sync {
                             w.id, w.generation, space_key.generation
                         )));
                     };
-                    let account = open(key, &w.id, w.version, &w.ciphertext)?;
+                    let account = self.open(key, &w.id, w.version, &w.ciphertext)?;
                     witness(&mut hlc, &account);
                     let now = match merged.get(&w.id) {
                         Some(mine) => mine.merge(&account),
@@ -812,7 +842,7 @@ impl Sync {
             let mut resealed = BTreeMap::new();
             for (id, k) in &state.records {
                 let key = space_key.of(k.generation).ok_or(SyncError::Busy)?;
-                let account = open(key, id, k.version, &k.ciphertext)?;
+                let account = self.open(key, id, k.version, &k.ciphertext)?;
                 let sealed = account.seal(&new_key.key, k.version + 1, &mut OsEntropy)?;
                 let ciphertext = b64(&sealed);
                 records.push(PushRecord {

@@ -100,8 +100,9 @@ pub async fn unlock(
     let pass = secret(passphrase);
     let (vault, _) = Vault::open(&session.path, session.keystore.as_ref(), pass.as_ref())?;
     *session.vault.lock().map_err(poisoned)? = Some(vault);
-    // A daily backup may be due.
+    // A daily backup may be due; the other computers' changes come in.
     session.backups.changed();
+    session.sync.changed();
     Ok(status_of(&session))
 }
 

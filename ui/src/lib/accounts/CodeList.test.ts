@@ -17,6 +17,7 @@ const backend = vi.hoisted(() => ({
   confirmEnroll: vi.fn(),
   onFilesDropped: vi.fn(),
   onLinksOpened: vi.fn(),
+  onSyncChanged: vi.fn(),
   previewOpenedLinks: vi.fn(),
   uiReady: vi.fn(),
   copyCode: vi.fn(),
@@ -52,6 +53,7 @@ beforeEach(() => {
   backend.listCodes.mockResolvedValue([github, google, yubi]);
   backend.onFilesDropped.mockResolvedValue(() => {});
   backend.onLinksOpened.mockResolvedValue(() => {});
+  backend.onSyncChanged.mockResolvedValue(() => {});
   backend.previewOpenedLinks.mockResolvedValue(null);
   backend.uiReady.mockResolvedValue(null);
   backend.cancelAdd.mockResolvedValue(null);

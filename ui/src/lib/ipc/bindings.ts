@@ -1,6 +1,6 @@
 // Generated from the Rust types in src-tauri by `typescript_bindings()`. Do not edit.
 
-export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "no_code" | "not_found" | "clipboard" | "push" | "disk_full" | "damaged" | "newer_version" | "key_missing" | "no_recovery_key" | "already_exists" | "io" | "invalid_file" | "internal";
+export type ErrorCode = "no_vault" | "locked" | "passphrase_required" | "wrong_passphrase" | "no_keychain" | "invalid_uri" | "invalid_fields" | "duplicate" | "no_code" | "not_found" | "clipboard" | "push" | "sync" | "disk_full" | "damaged" | "newer_version" | "key_missing" | "no_recovery_key" | "already_exists" | "io" | "invalid_file" | "internal";
 
 export type FieldProblem = { field: string, message: string, };
 
@@ -214,6 +214,46 @@ warning: string | null,
  * The NTP server the user turned on.
  */
 ntp_server: string | null, };
+
+export type SyncState = "off" | "synced" | "syncing" | "locked" | "offline" | "error";
+
+export type SyncView = { state: SyncState, 
+/**
+ * Why it is offline or failing.
+ */
+reason: string | null, 
+/**
+ * The server, when this computer syncs.
+ */
+server: string | null, 
+/**
+ * This computer's name in the space.
+ */
+name: string | null, 
+/**
+ * When the last round finished (Unix seconds).
+ */
+last_sync_at: number | null, 
+/**
+ * Changes made here and not sent yet.
+ */
+pending: number, };
+
+export type SyncDeviceView = { uuid: string, name: string, platform: string, last_seen_at: number | null, 
+/**
+ * This computer.
+ */
+this: boolean, };
+
+export type SyncLinkView = { link: string, 
+/**
+ * The QR code as SVG.
+ */
+svg: string, 
+/**
+ * Seconds it works for.
+ */
+expires_in: number, };
 
 export type DetailRow = { key: string, value: string, };
 

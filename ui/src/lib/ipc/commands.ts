@@ -1,6 +1,6 @@
 // Generated from the #[tauri::command] signatures by src-tauri/tests/ipc_commands.rs. Do not edit.
 import { invoke } from "@tauri-apps/api/core";
-import type { AccountEdit, AnswerView, ApprovalView, BackupOffer, BackupView, ClockView, CodeView, Decision, ExportChoice, ExportDone, ImportStep, KeychainHealth, ManualEntry, Preview, PushDeviceView, QrExport, RecoveryKeyOffer, Settings, VaultStatus } from "./bindings";
+import type { AccountEdit, AnswerView, ApprovalView, BackupOffer, BackupView, ClockView, CodeView, Decision, ExportChoice, ExportDone, ImportStep, KeychainHealth, ManualEntry, Preview, PushDeviceView, QrExport, RecoveryKeyOffer, Settings, SyncDeviceView, SyncLinkView, SyncView, VaultStatus } from "./bindings";
 
 export const vaultStatus = () => invoke<VaultStatus>("vault_status");
 export const createVault = (passphrase: string | null) => invoke<VaultStatus>("create_vault", { passphrase });
@@ -91,3 +91,17 @@ export const pushDevices = () => invoke<PushDeviceView[]>("push_devices");
 export const pushRemove = (uuid: string) => invoke<null>("push_remove", { uuid });
 /** Enrolls this computer from the previewed `twofold://enroll` link: a new key pair (private key in the keychain), the app's codes added to the vault, and a listener started. */
 export const confirmEnroll = (id: number, name: string | null) => invoke<PushDeviceView>("confirm_enroll", { id, name });
+/** Where sync stands. */
+export const syncStatus = () => invoke<SyncView>("sync_status");
+/** Joins a space: `link` (another computer's link, or an operator's invitation) or `server` (a new space on a server open to anyone), as `name`; the vault's accounts go up and the space's come down at once. */
+export const syncJoin = (link: string | null, server: string | null, name: string) => invoke<SyncView>("sync_join", { link, server, name });
+/** A one-time link (ten minutes) that adds another computer, with its QR code. */
+export const syncLink = () => invoke<SyncLinkView>("sync_link");
+/** The space's computers. */
+export const syncDevices = () => invoke<SyncDeviceView[]>("sync_devices");
+/** Removes another computer (after a round, so this one holds every record): the space key changes, so it reads nothing written from then on. */
+export const syncRemove = (uuid: string) => invoke<SyncDeviceView[]>("sync_remove", { uuid });
+/** This computer leaves the space (its vault keeps every account). */
+export const syncLeave = () => invoke<SyncView>("sync_leave");
+/** Syncs now. */
+export const syncNow = () => invoke<SyncView>("sync_now");

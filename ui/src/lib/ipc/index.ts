@@ -35,6 +35,10 @@ import type {
   BackupDone,
   BackupView,
   ClockView,
+  SyncState,
+  SyncView,
+  SyncDeviceView,
+  SyncLinkView,
 } from "./bindings";
 
 export type { AnswerView, ApprovalView, Decision, DenyReason, DetailRow, EnrollmentOffer, PushDeviceView, RequestStatus };
@@ -43,6 +47,7 @@ export type { AccountEdit, CodeView, ErrorCode, FieldProblem, IpcError, ManualEn
 export type { VaultState, KeychainState, OtpKind };
 export type { ImportStep, ExportChoice, ExportDone, QrExport };
 export type { RecoveryKeyOffer, BackupOffer, BackupDone, BackupView, ClockView };
+export type { SyncState, SyncView, SyncDeviceView, SyncLinkView };
 
 export function isIpcError(e: unknown): e is IpcError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
@@ -61,6 +66,9 @@ export const onLockedOutside = (handler: () => void): Promise<() => void> => lis
 
 /** Calls `handler` when an automatic backup ran (then backupStatus). */
 export const onBackupChanged = (handler: () => void): Promise<() => void> => listen("twofold://backup", handler);
+
+/** Calls `handler` when sync's state changed or a round changed the vault (then syncStatus and the codes). */
+export const onSyncChanged = (handler: () => void): Promise<() => void> => listen("twofold://sync", handler);
 
 /** Calls `handler` with the paths of files dropped on the window; returns the unsubscribe. */
 export async function onFilesDropped(handler: (paths: string[]) => void): Promise<() => void> {
