@@ -129,6 +129,8 @@ impl AppSession {
         self.locked_since_start.store(true, Ordering::SeqCst);
         *vault = None;
         drop(vault);
+        // Sync pushes what was stamped and stops taking changes in.
+        self.sync.changed();
         *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.trash.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self

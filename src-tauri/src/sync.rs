@@ -134,14 +134,18 @@ async fn pass(session: &AppSession) -> Result<Outcome, SyncError> {
     }
     let contents = {
         let mut guard = session.vault.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(vault) = guard.as_mut() else {
-            return Ok(Outcome::Idle(SyncState::Locked));
-        };
-        vault
-            .read()
+        guard
+            .as_mut()
+            .map(|vault| vault.read())
+            .transpose()
             .map_err(|e| SyncError::BadAnswer(format!("the vault: {e}")))?
     };
     let keys = session.keystore.as_ref();
+    let Some(contents) = contents else {
+        // Locked: what was stamped and sealed goes up; nothing is opened or taken in.
+        sync.push_pending(keys).await?;
+        return Ok(Outcome::Idle(SyncState::Locked));
+    };
     sync.stamp(keys, &contents)?;
     let round = sync.round(keys, &contents).await?;
     let changed = round.contents.is_some();

@@ -119,18 +119,24 @@ pub struct SyncState {
     pub clock: Hlc,
     /// When the last round finished (Unix seconds).
     pub last_sync_at: Option<i64>,
-    /// Changes stamped here and not pushed yet, sealed under the space key (as version 0).
+    /// Changes stamped here and not pushed yet, sealed under the space key as the version
+    /// they would be written as.
     #[serde(default)]
     pub pending: BTreeMap<String, Pending>,
 }
 
-/// A change stamped here and not pushed yet.
+/// A change stamped here and not pushed yet: ready to push as it is (no need to open it, so
+/// it goes up while the vault is locked) while the server still holds `base_version`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     /// The key generation it is sealed under.
     pub generation: u32,
-    /// Its ciphertext (sealed as version 0), base64url.
+    /// The version the server held when it was stamped (0: a new record).
+    pub base_version: u64,
+    /// Its ciphertext, sealed as `base_version + 1`, base64url.
     pub ciphertext: String,
+    /// Whether it is a delete.
+    pub deleted: bool,
 }
 
 /// This computer's view of the space at the start of a round or a stamp.
@@ -591,7 +597,7 @@ impl Sync {
             .collect();
         for (id, p) in &state.pending {
             if let Some(key) = space_key.of(p.generation) {
-                let account = self.open(key, id, 0, &p.ciphertext)?;
+                let account = self.open(key, id, p.base_version + 1, &p.ciphertext)?;
                 witness(&mut hlc, &account);
                 merged.insert(id.clone(), account);
             }
@@ -614,15 +620,32 @@ impl Sync {
         let Local { known, merged, hlc } = self.local(&mut state, &space_key, contents)?;
         let mut pending = BTreeMap::new();
         for (id, account) in &merged {
-            if known.get(id).is_some_and(|(_, theirs)| theirs == account) {
+            let base_version = match known.get(id) {
+                Some((_, theirs)) if theirs == account => continue,
+                Some((k, _)) => k.version,
+                None => 0,
+            };
+            // Unchanged since the last stamp: kept as it was sealed.
+            if let Some(p) = state.pending.get(id)
+                && p.base_version == base_version
+                && p.generation == space_key.generation
+                && self
+                    .open(&space_key.key, id, base_version + 1, &p.ciphertext)
+                    .ok()
+                    .as_ref()
+                    == Some(account)
+            {
+                pending.insert(id.clone(), p.clone());
                 continue;
             }
-            let sealed = account.seal(&space_key.key, 0, &mut OsEntropy)?;
+            let sealed = account.seal(&space_key.key, base_version + 1, &mut OsEntropy)?;
             pending.insert(
                 id.clone(),
                 Pending {
                     generation: space_key.generation,
+                    base_version,
                     ciphertext: b64(&sealed),
+                    deleted: !account.alive(),
                 },
             );
         }
@@ -631,6 +654,60 @@ impl Sync {
         state.clock = hlc.last();
         self.save(&state)?;
         Ok(n)
+    }
+
+    /// While the vault is locked: pushes the changes stamped before as they were sealed (no
+    /// record is opened, nothing is pulled). A change whose record moved on at the server waits
+    /// for a round with the vault open. How many went up.
+    pub async fn push_pending(&self, keys: &dyn KeyStore) -> Result<usize, SyncError> {
+        let Some(mut state) = self.state()? else {
+            return Ok(0);
+        };
+        if state.pending.is_empty() {
+            return Ok(0);
+        }
+        let (client, _) = self.client(keys, &state)?;
+        let generation = state.generation;
+        let ready: Vec<(String, Pending)> = state
+            .pending
+            .iter()
+            .filter(|(_, p)| p.generation == generation)
+            .map(|(id, p)| (id.clone(), p.clone()))
+            .collect();
+        let mut pushed = 0;
+        for chunk in ready.chunks(MAX_RECORDS) {
+            let records = chunk
+                .iter()
+                .map(|(id, p)| PushRecord {
+                    id: id.clone(),
+                    base_version: p.base_version,
+                    ciphertext: p.ciphertext.clone(),
+                    deleted: p.deleted,
+                })
+                .collect();
+            match client.push(generation, records).await? {
+                PushOutcome::Written(done) => {
+                    for ((id, p), written) in chunk.iter().zip(done.records) {
+                        state.records.insert(
+                            id.clone(),
+                            KnownRecord {
+                                version: written.version,
+                                sequence: written.sequence,
+                                generation,
+                                ciphertext: p.ciphertext.clone(),
+                                deleted: p.deleted,
+                            },
+                        );
+                        state.pending.remove(id);
+                        pushed += 1;
+                    }
+                    self.save(&state)?;
+                }
+                // Changed at the server, or a new key: a round with the vault open merges.
+                PushOutcome::Conflicts(_) | PushOutcome::KeyChanged(_) => break,
+            }
+        }
+        Ok(pushed)
     }
 
     /// One sync round against the vault's `contents`. Save the returned contents (if any) to

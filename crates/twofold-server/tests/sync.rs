@@ -659,3 +659,43 @@ async fn a_server_killed_mid_push_loses_and_doubles_nothing_on_sqlite() {
 async fn a_restart_and_a_second_server_on_postgres_lose_and_double_nothing() {
     restart_and_second_server(Backend::Postgres, "sync_restart").await;
 }
+
+async fn locked(backend: Backend, tag: &str) {
+    let Some(server) = server(backend, tag).await else {
+        return;
+    };
+    let (mut a, mut b) = pair(&server).await;
+    a.add("GitHub", "octocat", b"12345678901234567890", false);
+    a.round().await.unwrap();
+    b.round().await.unwrap();
+    // A changes something, stamps it, and locks: what was sealed goes up without the vault.
+    a.account("GitHub").name = "while locked".into();
+    a.add("Later", "one", b"laterlaterlaterlater", false);
+    a.stamp();
+    assert_eq!(a.sync.push_pending(&a.keys).await.unwrap(), 2);
+    assert!(a.state().pending.is_empty());
+    b.round().await.unwrap();
+    assert_eq!(a.view(), b.view());
+    // A record B changed meanwhile is not overwritten by a locked push: it waits for a round.
+    b.account("GitHub").tags = vec!["b".into()];
+    b.round().await.unwrap();
+    a.account("GitHub").issuer = "GitHub A".into();
+    a.stamp();
+    assert_eq!(a.sync.push_pending(&a.keys).await.unwrap(), 0);
+    assert_eq!(a.state().pending.len(), 1);
+    a.round().await.unwrap();
+    b.round().await.unwrap();
+    assert_eq!(a.view(), b.view());
+    assert_eq!(a.view()[0].0, "GitHub A");
+    assert_eq!(a.view()[0].2, vec!["b".to_owned()]);
+}
+
+#[tokio::test]
+async fn a_locked_vault_pushes_what_was_stamped_on_sqlite() {
+    locked(Backend::Sqlite, "sync_locked").await;
+}
+
+#[tokio::test]
+async fn a_locked_vault_pushes_what_was_stamped_on_postgres() {
+    locked(Backend::Postgres, "sync_locked").await;
+}
