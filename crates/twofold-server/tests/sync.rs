@@ -699,3 +699,113 @@ async fn a_locked_vault_pushes_what_was_stamped_on_sqlite() {
 async fn a_locked_vault_pushes_what_was_stamped_on_postgres() {
     locked(Backend::Postgres, "sync_locked").await;
 }
+
+async fn server_in_mode(mode: SyncMode, tag: &str) -> Server {
+    let policy = Policy {
+        sync: mode,
+        ..Policy::default()
+    };
+    Server::start_with(Backend::Sqlite, tag, policy)
+        .await
+        .unwrap()
+}
+
+fn refused(err: SyncError) -> (u16, String) {
+    match err {
+        SyncError::Push(twofold_push::client::PushError::Refused { status, message }) => {
+            (status, message)
+        }
+        other => panic!("not a refusal: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn spaces_are_created_only_as_the_operator_allows() {
+    // Off (the default): every sync request is refused, saying so.
+    let off = server_in_mode(SyncMode::Off, "sync_off").await;
+    let c = Computer::new();
+    let err = c
+        .sync
+        .join(&c.keys, &JoinBy::Open(off.base.clone()), "home", "linux")
+        .await
+        .unwrap_err();
+    let (status, message) = refused(err);
+    assert_eq!(status, 403);
+    assert!(message.contains("sync is off"), "{message}");
+    assert!(
+        c.sync.state().unwrap().is_none(),
+        "nothing kept after a refusal"
+    );
+
+    // Open: three spaces at once from one address, then the limit.
+    let open = server_in_mode(SyncMode::Open, "sync_open").await;
+    for _ in 0..3 {
+        let c = Computer::new();
+        c.sync
+            .join(&c.keys, &JoinBy::Open(open.base.clone()), "home", "linux")
+            .await
+            .unwrap();
+    }
+    let c = Computer::new();
+    let (status, message) = refused(
+        c.sync
+            .join(&c.keys, &JoinBy::Open(open.base.clone()), "home", "linux")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 429, "{message}");
+
+    // Invite: without an invitation refused; `twofold-server sync invite` prints one that
+    // works once.
+    let invite = server_in_mode(SyncMode::Invite, "sync_invite").await;
+    let c = Computer::new();
+    let (status, message) = refused(
+        c.sync
+            .join(&c.keys, &JoinBy::Open(invite.base.clone()), "home", "linux")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 403);
+    assert!(message.contains("invitation"), "{message}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_twofold-server"))
+        .args([
+            "--database-url",
+            &invite.url,
+            "sync",
+            "invite",
+            "--server",
+            &invite.base,
+        ])
+        .env_remove("TWOFOLD_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let link = text
+        .lines()
+        .find(|l| l.starts_with("twofold://sync?"))
+        .unwrap_or_else(|| panic!("no link in {text}"));
+    assert!(link.contains("invite="), "{link}");
+    let parsed = SyncLink::parse(link).unwrap();
+    let mut c = Computer::new();
+    c.sync
+        .join(&c.keys, &JoinBy::Link(parsed.clone()), "home", "linux")
+        .await
+        .unwrap();
+    c.add("GitHub", "octocat", b"12345678901234567890", false);
+    c.round().await.unwrap();
+    let again = Computer::new();
+    let (status, message) = refused(
+        again
+            .sync
+            .join(&again.keys, &JoinBy::Link(parsed), "thief", "linux")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 403);
+    assert!(message.contains("used already"), "{message}");
+}
