@@ -134,11 +134,17 @@ async fn pass(session: &AppSession) -> Result<Outcome, SyncError> {
     }
     let contents = {
         let mut guard = session.vault.lock().unwrap_or_else(PoisonError::into_inner);
-        guard
-            .as_mut()
-            .map(|vault| vault.read())
-            .transpose()
-            .map_err(|e| SyncError::BadAnswer(format!("the vault: {e}")))?
+        match guard.as_mut() {
+            Some(vault) => {
+                sync.check_vault(&vault.info().vault_id)?;
+                Some(
+                    vault
+                        .read()
+                        .map_err(|e| SyncError::BadAnswer(format!("the vault: {e}")))?,
+                )
+            }
+            None => None,
+        }
     };
     let keys = session.keystore.as_ref();
     let Some(contents) = contents else {

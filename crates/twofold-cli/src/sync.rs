@@ -69,7 +69,10 @@ impl Session {
                 return;
             }
         }
-        if let Err(e) = sync.stamp(self.keystore(), contents) {
+        if let Err(e) = sync
+            .check_vault(&vault.info().vault_id)
+            .and_then(|()| sync.stamp(self.keystore(), contents))
+        {
             eprintln!("twofold: warning: sync: {e}");
             return;
         }
@@ -107,6 +110,7 @@ impl Session {
 /// One round: the vault's changes up, the space's down, the vault saved when it changed (only
 /// if nothing changed it meanwhile: then the next round merges again).
 async fn round(session: &Session, sync: &Sync, vault: &mut Vault) -> Result<(usize, usize)> {
+    sync.check_vault(&vault.info().vault_id)?;
     let contents = vault.read()?;
     let round = sync.round(session.keystore(), &contents).await?;
     let counts = (round.pulled, round.pushed);

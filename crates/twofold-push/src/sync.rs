@@ -123,6 +123,15 @@ pub struct SyncState {
     /// they would be written as.
     #[serde(default)]
     pub pending: BTreeMap<String, Pending>,
+    /// The vault these records were synced with (its id); another vault in its place (a backup
+    /// restored, a vault made anew) is not a continuation of them.
+    #[serde(default)]
+    pub vault: Option<String>,
+    /// The vault in place is not the one last synced: the next round takes the space's state
+    /// and adds only the vault's accounts the space does not have (nothing the vault lacks is
+    /// deleted, nothing older in it overwrites a newer edit).
+    #[serde(default)]
+    pub rebase: bool,
 }
 
 /// A change stamped here and not pushed yet: ready to push as it is (no need to open it, so
@@ -440,6 +449,8 @@ impl Sync {
             clock: Hlc::default(),
             last_sync_at: None,
             pending: BTreeMap::new(),
+            vault: None,
+            rebase: false,
         };
         self.save(&state)?;
         Ok(state)
@@ -602,11 +613,52 @@ impl Sync {
                 merged.insert(id.clone(), account);
             }
         }
+        if state.rebase {
+            // Another vault in place: its accounts the space lacks go in, after the others (the
+            // same account under another id collapses with the space's).
+            let mut last = merged
+                .values()
+                .filter(|a| a.alive())
+                .map(|a| a.position.value.clone())
+                .max();
+            let at = hlc.now(self.wall_ms());
+            for account in &contents.accounts {
+                if merged.contains_key(account.id.as_str()) {
+                    continue;
+                }
+                let position = core_sync::position_between(last.as_deref(), None);
+                merged.insert(
+                    account.id.as_str().to_owned(),
+                    SyncedAccount::new(account, position.clone(), at),
+                );
+                last = Some(position);
+            }
+            return Ok(Local { known, merged, hlc });
+        }
         let base: Vec<SyncedAccount> = merged.values().cloned().collect();
         for change in core_sync::local_changes(&base, contents, &mut hlc, self.wall_ms()) {
             merged.insert(change.id.as_str().to_owned(), change);
         }
         Ok(Local { known, merged, hlc })
+    }
+
+    /// Tells sync which vault it works with (its id): the first time it is noted; another one
+    /// later (a backup restored in place, a new vault) makes the next round a rebase (see
+    /// [`SyncState::rebase`]) instead of reading the difference as edits and deletes.
+    pub fn check_vault(&self, vault_id: &str) -> Result<(), SyncError> {
+        let Some(mut state) = self.state()? else {
+            return Ok(());
+        };
+        match &state.vault {
+            Some(v) if v == vault_id => return Ok(()),
+            Some(_) => {
+                state.rebase = true;
+                state.pending.clear();
+            }
+            None => {}
+        }
+        state.vault = Some(vault_id.to_owned());
+        self.save(&state)
     }
 
     /// Stamps the vault's changes since the last stamp or round with the time now, and keeps
@@ -616,6 +668,10 @@ impl Sync {
         let Some(mut state) = self.state()? else {
             return Ok(0);
         };
+        if state.rebase {
+            // Nothing is a change of the records until the rebase round took the space in.
+            return Ok(0);
+        }
         let space_key = self.space_key(keys, &state)?;
         let Local { known, merged, hlc } = self.local(&mut state, &space_key, contents)?;
         let mut pending = BTreeMap::new();
@@ -864,6 +920,7 @@ impl Sync {
         state.records = known.into_iter().map(|(id, (k, _))| (id, k)).collect();
         // Everything this computer had is at the server now.
         state.pending.clear();
+        state.rebase = false;
         state.clock = hlc.last();
         state.last_sync_at = Some(self.now());
         let all: Vec<SyncedAccount> = merged.into_values().collect();

@@ -809,3 +809,44 @@ async fn spaces_are_created_only_as_the_operator_allows() {
     assert_eq!(status, 403);
     assert!(message.contains("used already"), "{message}");
 }
+
+#[tokio::test]
+async fn a_backup_restored_in_place_deletes_and_reverts_nothing() {
+    let Some(server) = server(Backend::Sqlite, "sync_rebase").await else {
+        return;
+    };
+    let (mut a, mut b) = pair(&server).await;
+    a.sync.check_vault("vault-one").unwrap();
+    a.add("GitHub", "octocat", b"12345678901234567890", false);
+    a.round().await.unwrap();
+    b.round().await.unwrap();
+    // A's backup, taken now.
+    let backup = a.contents.clone();
+    // Later: B renames GitHub and adds GitLab; A adds Mastodon.
+    b.account("GitHub").name = "renamed later".into();
+    b.add("GitLab", "tanuki", b"09876543210987654321", false);
+    b.round().await.unwrap();
+    a.add("Mastodon", "toot", b"mastodonmastodonmast", false);
+    a.round().await.unwrap();
+    // A's vault is replaced by the backup (a new vault, restored), plus one account only it has.
+    a.contents = backup;
+    a.add("OnlyInBackup", "x", b"onlyinbackuponlyinba", false);
+    a.sync.check_vault("vault-two").unwrap();
+    assert!(a.state().rebase);
+    a.round().await.unwrap();
+    b.round().await.unwrap();
+    assert_eq!(a.view(), b.view());
+    let issuers: Vec<String> = a.view().into_iter().map(|v| v.0).collect();
+    for issuer in ["GitHub", "GitLab", "Mastodon", "OnlyInBackup"] {
+        assert!(
+            issuers.contains(&issuer.to_owned()),
+            "{issuer} missing: {issuers:?}"
+        );
+    }
+    assert!(
+        a.view().iter().any(|v| v.1 == "renamed later"),
+        "{:?}",
+        a.view()
+    );
+    assert!(!a.state().rebase);
+}
