@@ -241,8 +241,24 @@ impl Db {
         expires_at: i64,
         now: i64,
     ) -> Result<bool> {
+        self.claim_nonce(
+            "INSERT INTO device_nonces (device_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            "UPDATE devices SET last_seen_at = $1 WHERE id = $2",
+            (device_id, nonce, expires_at, now),
+        )
+        .await
+    }
+
+    /// Claims a device's request nonce with `insert` (false: seen before) and notes the device
+    /// seen with `touch`, in one transaction: the device channel's and the sync channel's.
+    pub(super) async fn claim_nonce(
+        &self,
+        insert: &'static str,
+        touch: &'static str,
+        (device_id, nonce, expires_at, now): (i64, &str, i64, i64),
+    ) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
-        let fresh = sqlx::query("INSERT INTO device_nonces (device_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        let fresh = sqlx::query(insert)
             .bind(device_id)
             .bind(nonce)
             .bind(expires_at)
@@ -250,7 +266,7 @@ impl Db {
             .await?
             .rows_affected()
             == 1;
-        sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
+        sqlx::query(touch)
             .bind(now)
             .bind(device_id)
             .execute(&mut *tx)

@@ -126,6 +126,24 @@ fn record_row(r: &AnyRow) -> Result<SyncRecordRow> {
     })
 }
 
+/// Why a one-time invitation or link (its row: `secret_hash`, `used_at`, `expires_at`) does
+/// not admit now, if it does not.
+fn admission_refused(
+    row: &AnyRow,
+    secret_ok: SecretCheck<'_>,
+    now: i64,
+) -> Result<Option<AdmissionRefused>> {
+    Ok(if !secret_ok(&row.try_get::<String, _>("secret_hash")?) {
+        Some(AdmissionRefused::Unknown)
+    } else if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
+        Some(AdmissionRefused::Used)
+    } else if row.try_get::<i64, _>("expires_at")? <= now {
+        Some(AdmissionRefused::Expired)
+    } else {
+        None
+    })
+}
+
 const DEVICE_COLUMNS: &str = "d.id, d.uuid, d.space_id, s.uuid AS space_uuid, s.generation, d.node, \
      d.public_key, d.box_key, d.name, d.platform, d.created_at, d.last_seen_at";
 
@@ -295,14 +313,8 @@ impl Db {
             else {
                 return Ok(Err(AdmissionRefused::Unknown));
             };
-            if !secret_ok(&row.try_get::<String, _>("secret_hash")?) {
-                return Ok(Err(AdmissionRefused::Unknown));
-            }
-            if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
-                return Ok(Err(AdmissionRefused::Used));
-            }
-            if row.try_get::<i64, _>("expires_at")? <= now {
-                return Ok(Err(AdmissionRefused::Expired));
+            if let Some(refused) = admission_refused(&row, secret_ok, now)? {
+                return Ok(Err(refused));
             }
             let used = sqlx::query(
                 "UPDATE sync_invites SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
@@ -368,24 +380,12 @@ impl Db {
         expires_at: i64,
         now: i64,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        let fresh = sqlx::query(
+        self.claim_nonce(
             "INSERT INTO sync_nonces (device_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            "UPDATE sync_devices SET last_seen_at = $1 WHERE id = $2",
+            (device_id, nonce, expires_at, now),
         )
-        .bind(device_id)
-        .bind(nonce)
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        sqlx::query("UPDATE sync_devices SET last_seen_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(device_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(fresh)
+        .await
     }
 
     /// Records written after `after`, oldest first, at most `limit`; with the space's last
@@ -480,14 +480,8 @@ impl Db {
         else {
             return Ok(Err(AdmissionRefused::Unknown));
         };
-        if !secret_ok(&row.try_get::<String, _>("secret_hash")?) {
-            return Ok(Err(AdmissionRefused::Unknown));
-        }
-        if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
-            return Ok(Err(AdmissionRefused::Used));
-        }
-        if row.try_get::<i64, _>("expires_at")? <= now {
-            return Ok(Err(AdmissionRefused::Expired));
+        if let Some(refused) = admission_refused(&row, secret_ok, now)? {
+            return Ok(Err(refused));
         }
         if row.try_get::<i64, _>("link_generation")? != row.try_get::<i64, _>("generation")? {
             return Ok(Err(AdmissionRefused::Stale));
