@@ -181,7 +181,9 @@ async fn pass(session: &AppSession) -> Result<Outcome, SyncError> {
 /// Runs one pass now and reports it (the commands' "Sync now", and the thread).
 pub async fn run_pass<R: Runtime>(app: &AppHandle<R>) -> Status {
     let session = app.state::<AppSession>();
-    if session.sync.set(SyncState::Syncing, None) {
+    // Said only when this computer syncs: a computer that does not hears nothing.
+    let joined = matches!(sync_of(&session).state(), Ok(Some(_)));
+    if joined && session.sync.set(SyncState::Syncing, None) {
         let _ = app.emit(SYNC_EVENT, ());
     }
     let mut vault_changed = false;
