@@ -76,6 +76,29 @@ const RFC_SHA1: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // "12345678901234567
 const RFC_SHA256: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA";
 
 #[test]
+fn output_cut_short_by_its_reader_ends_quietly() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+    ]);
+    // A pipe whose reader is gone before anything is written (`twofold list | true`).
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = env
+        .cmd()
+        .arg("list")
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(out.status.code(), Some(141));
+}
+
+#[test]
 fn add_list_and_code_from_a_uri() {
     let env = Env::new();
     let out = env.ok(&[
