@@ -119,9 +119,10 @@ enum Outcome {
     Again,
 }
 
+/// The server cannot be reached or is failing for now (a rate limit is an error to show).
 fn is_offline(e: &SyncError) -> bool {
-    matches!(e, SyncError::Push(p) if p.is_transient() && !matches!(p, PushError::Refused { status: 429, .. }))
-        || matches!(e, SyncError::Push(PushError::Network { .. }))
+    matches!(e, SyncError::Push(p)
+        if p.is_transient() && !matches!(p, PushError::Refused { status: 429, .. }))
 }
 
 /// One pass: the open vault's changes stamped, a round, its contents saved over the

@@ -946,95 +946,88 @@ impl Sync {
         keys: &dyn KeyStore,
         uuid: &str,
     ) -> Result<SyncDevice, SyncError> {
-        {
-            let mut state = self.state()?.ok_or(SyncError::NotJoined)?;
-            if uuid == state.device {
-                return Err(SyncError::BadAnswer(
-                    "that is this computer: leave the space instead".into(),
-                ));
-            }
-            let (client, _) = self.client(keys, &state)?;
-            let space_key = self.space_key(keys, &state)?;
-            let devices = client.devices().await?;
-            let removed = devices
-                .iter()
-                .find(|d| d.uuid == uuid || d.name == uuid)
-                .cloned()
-                .ok_or_else(|| SyncError::BadAnswer(format!("no device {uuid} in this space")))?;
-            if removed.uuid == state.device {
-                return Err(SyncError::BadAnswer(
-                    "that is this computer: leave the space instead".into(),
-                ));
-            }
-            let generation = space_key.generation + 1;
-            let new_key = SpaceKey {
-                generation,
-                key: random_key()?,
-                previous: Some(space_key.key.clone()),
-            };
-            let mut records = Vec::new();
-            let mut resealed = BTreeMap::new();
-            for (id, k) in &state.records {
-                let key = space_key.of(k.generation).ok_or(SyncError::Busy)?;
-                let account = self.open(key, id, k.version, &k.ciphertext)?;
-                let sealed = account.seal(&new_key.key, k.version + 1, &mut OsEntropy)?;
-                let ciphertext = b64(&sealed);
-                records.push(PushRecord {
-                    id: id.clone(),
-                    base_version: k.version,
-                    ciphertext: ciphertext.clone(),
-                    deleted: k.deleted,
-                });
-                resealed.insert(
-                    id.clone(),
-                    KnownRecord {
-                        version: k.version + 1,
-                        sequence: k.sequence,
-                        generation,
-                        ciphertext,
-                        deleted: k.deleted,
-                    },
-                );
-            }
-            let mut sealed_keys = Vec::new();
-            for d in devices.iter().filter(|d| d.uuid != removed.uuid) {
-                let public: [u8; 32] = unb64("box_key", &d.box_key)
-                    .map_err(PushError::from)?
-                    .try_into()
-                    .map_err(|_| SyncError::BadAnswer(format!("device {}'s key", d.uuid)))?;
-                let sealed = core_sync::seal_space_key_to_device(
-                    &new_key.key,
-                    &public,
-                    &state.space,
+        let mut state = self.state()?.ok_or(SyncError::NotJoined)?;
+        let (client, _) = self.client(keys, &state)?;
+        let space_key = self.space_key(keys, &state)?;
+        let devices = client.devices().await?;
+        let removed = devices
+            .iter()
+            .find(|d| d.uuid == uuid || d.name == uuid)
+            .cloned()
+            .ok_or_else(|| SyncError::BadAnswer(format!("no device {uuid} in this space")))?;
+        if removed.uuid == state.device {
+            return Err(SyncError::BadAnswer(
+                "that is this computer: leave the space instead".into(),
+            ));
+        }
+        let generation = space_key.generation + 1;
+        let new_key = SpaceKey {
+            generation,
+            key: random_key()?,
+            previous: Some(space_key.key.clone()),
+        };
+        let mut records = Vec::new();
+        let mut resealed = BTreeMap::new();
+        for (id, k) in &state.records {
+            let key = space_key.of(k.generation).ok_or(SyncError::Busy)?;
+            let account = self.open(key, id, k.version, &k.ciphertext)?;
+            let sealed = account.seal(&new_key.key, k.version + 1, &mut OsEntropy)?;
+            let ciphertext = b64(&sealed);
+            records.push(PushRecord {
+                id: id.clone(),
+                base_version: k.version,
+                ciphertext: ciphertext.clone(),
+                deleted: k.deleted,
+            });
+            resealed.insert(
+                id.clone(),
+                KnownRecord {
+                    version: k.version + 1,
+                    sequence: k.sequence,
                     generation,
-                    &mut OsEntropy,
-                )?;
-                sealed_keys.push(SealedKey {
-                    device: d.uuid.clone(),
-                    sealed: b64(&sealed),
-                });
-            }
-            let request = RemoveRequest {
+                    ciphertext,
+                    deleted: k.deleted,
+                },
+            );
+        }
+        let mut sealed_keys = Vec::new();
+        for d in devices.iter().filter(|d| d.uuid != removed.uuid) {
+            let public: [u8; 32] = unb64("box_key", &d.box_key)
+                .map_err(PushError::from)?
+                .try_into()
+                .map_err(|_| SyncError::BadAnswer(format!("device {}'s key", d.uuid)))?;
+            let sealed = core_sync::seal_space_key_to_device(
+                &new_key.key,
+                &public,
+                &state.space,
                 generation,
-                records,
-                keys: sealed_keys,
-            };
-            match client.remove(&removed.uuid, &request).await? {
-                PushOutcome::Written(_) => {
-                    keys.set(
-                        &space_entry(&state.space, &state.device),
-                        &new_key.to_bytes(),
-                    )
-                    .map_err(keychain)?;
-                    state.generation = generation;
-                    state.records = resealed;
-                    self.save(&state)?;
-                    Ok(removed)
-                }
-                // Something changed (or the key did) since the last round: sync, then
-                // try again.
-                PushOutcome::Conflicts(_) | PushOutcome::KeyChanged(_) => Err(SyncError::Busy),
+                &mut OsEntropy,
+            )?;
+            sealed_keys.push(SealedKey {
+                device: d.uuid.clone(),
+                sealed: b64(&sealed),
+            });
+        }
+        let request = RemoveRequest {
+            generation,
+            records,
+            keys: sealed_keys,
+        };
+        match client.remove(&removed.uuid, &request).await? {
+            PushOutcome::Written(_) => {
+                keys.set(
+                    &space_entry(&state.space, &state.device),
+                    &new_key.to_bytes(),
+                )
+                .map_err(keychain)?;
+                state.generation = generation;
+                state.records = resealed;
+                self.save(&state)?;
+                Ok(removed)
             }
+            // Something changed (or the key did) since the last round: sync, then
+            // try again.
+            PushOutcome::Conflicts(_) | PushOutcome::KeyChanged(_) => Err(SyncError::Busy),
         }
     }
 }
