@@ -142,11 +142,18 @@ async fn count_and_render(State(state): State<AppState>, mut req: Request, next:
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| {
         crate::limits::client_address(c.0.ip(), req.headers(), &state.policy.trusted_proxies)
     });
-    if let Some(ip) = peer
-        && !state.limits.allow_ip(ip)
-    {
-        Metrics::add(&state.metrics.errors);
-        return ApiError::RateLimited("too many requests from this address".into()).into_response();
+    if let Some(ip) = peer {
+        let refused = match state.limits.allow_ip(ip).await {
+            Ok(true) => None,
+            Ok(false) => Some(ApiError::RateLimited(
+                "too many requests from this address".into(),
+            )),
+            Err(e) => Some(ApiError::from(e)),
+        };
+        if let Some(e) = refused {
+            Metrics::add(&state.metrics.errors);
+            return e.into_response();
+        }
     }
     if let Some(ip) = peer {
         req.extensions_mut().insert(ClientAddress(ip));

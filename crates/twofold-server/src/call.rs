@@ -71,7 +71,7 @@ impl FromRequest<AppState> for Call {
         if !crypto::hashes_equal(&app.api_key_hash, &hash) {
             return Err(ApiError::InvalidApiKey);
         }
-        if !state.limits.allow_app(app.id) {
+        if !state.limits.allow_app(app.id).await? {
             return Err(ApiError::RateLimited(
                 "too many requests for this API key".into(),
             ));

@@ -1,15 +1,32 @@
-//! Rate limits against abuse: requests per API key and per client address (GCRA via `governor`),
-//! answered with Authy's 429 `60003`. An IPv6 client counts by its /64 (one host usually holds a
-//! whole /64, and could otherwise walk around the limit); behind trusted proxies the client is
-//! the last address in `X-Forwarded-For` that is not one of them.
+//! Rate limits against abuse: requests per API key and per client address, approval requests
+//! per user and sync spaces per address (GCRA), answered with Authy's 429 `60003`. One server
+//! counts them in process (`governor`); servers sharing a PostgreSQL database also count them
+//! there ([`Limits::counted_in`]), so that requests spread over replicas get no more than one
+//! server gives. An IPv6 client counts by its /64 (one host usually holds a whole /64, and could
+//! otherwise walk around the limit); behind trusted proxies the client is the last address in
+//! `X-Forwarded-For` that is not one of them.
+//!
+//! The shared per-key and per-address buckets are the hot path (every request): a server takes
+//! tokens from the database a few at a time and spends them for at most [`LEASE_LIFE`], asking
+//! for more the faster it spends them (never more than an eighth of the burst). Tokens are only
+//! ever spent once taken, so the replicas together never exceed the limit; a lease a replica
+//! holds can refuse another replica's request at the very edge of the limit until it lapses.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 use std::num::NonZeroU32;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::store::{Backend, Db, StoreError};
+
+/// How long a server may spend tokens it took from a shared bucket.
+pub const LEASE_LIFE: Duration = Duration::from_millis(250);
 
 /// Requests per second and burst, per API key and per client address.
 #[derive(Clone, Copy, Debug)]
@@ -36,6 +53,136 @@ impl Default for LimitSettings {
     }
 }
 
+/// Sync spaces per address: three at once, then five an hour.
+const SPACES_PER_HOUR: u32 = 5;
+const SPACES_BURST: u32 = 3;
+
+/// A limit: one token every `spacing` seconds, at most `burst` held.
+#[derive(Clone, Copy, Debug)]
+struct Rate {
+    spacing: f64,
+    burst: u32,
+}
+
+impl Rate {
+    fn new(per: u32, seconds: f64, burst: u32) -> Self {
+        Self {
+            spacing: seconds / f64::from(per.max(1)),
+            burst: burst.max(1),
+        }
+    }
+
+    fn quota(self) -> Quota {
+        let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
+        Quota::with_period(Duration::from_secs_f64(self.spacing))
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MAX))
+            .allow_burst(burst)
+    }
+
+    /// The most tokens a server takes from the shared bucket at once.
+    fn largest_lease(self) -> u32 {
+        (self.burst / 8).clamp(1, 256)
+    }
+}
+
+/// What a shared bucket limits (its name in the database).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Scope {
+    Key,
+    Address,
+    Approval,
+    Space,
+}
+
+impl Scope {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Key => "key",
+            Self::Address => "ip",
+            Self::Approval => "approval",
+            Self::Space => "space",
+        }
+    }
+}
+
+/// Tokens a server took from a shared bucket and may still spend.
+#[derive(Debug)]
+struct Lease {
+    tokens: u32,
+    until: Instant,
+    /// How many to ask for next time.
+    next: u32,
+}
+
+/// The shared buckets of servers on one PostgreSQL database.
+#[derive(Debug)]
+struct Counted {
+    db: Db,
+    leases: Mutex<HashMap<(Scope, String), Lease>>,
+}
+
+impl Counted {
+    /// One token from the shared bucket, through a lease when `lease` (the hot path).
+    async fn take(
+        &self,
+        scope: Scope,
+        key: String,
+        rate: Rate,
+        lease: bool,
+    ) -> Result<bool, StoreError> {
+        if !lease {
+            let taken = self
+                .db
+                .take_tokens(scope.name(), &key, 1, rate.spacing, rate.burst)
+                .await?;
+            return Ok(taken > 0);
+        }
+        let now = Instant::now();
+        let want = {
+            let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+            match leases.get_mut(&(scope, key.clone())) {
+                Some(l) if l.tokens > 0 && l.until > now => {
+                    l.tokens -= 1;
+                    return Ok(true);
+                }
+                // Spent within its life: ask for twice as many; lapsed unspent: half.
+                Some(l) if l.until > now => (l.next * 2).min(rate.largest_lease()),
+                Some(l) if l.tokens > 0 => (l.next / 2).max(1),
+                Some(l) => l.next,
+                None => 1,
+            }
+        };
+        let taken = self
+            .db
+            .take_tokens(scope.name(), &key, want, rate.spacing, rate.burst)
+            .await?;
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = leases.entry((scope, key)).or_insert(Lease {
+            tokens: 0,
+            until: now,
+            next: 1,
+        });
+        if taken == 0 {
+            entry.next = 1;
+            return Ok(false);
+        }
+        let now = Instant::now();
+        // Tokens another request of this server took meanwhile and has not spent are kept.
+        let kept = if entry.until > now { entry.tokens } else { 0 };
+        entry.tokens = kept + taken - 1;
+        entry.until = now + LEASE_LIFE;
+        entry.next = want;
+        Ok(true)
+    }
+
+    fn forget_lapsed(&self) {
+        let now = Instant::now();
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        leases.retain(|_, l| l.until + LEASE_LIFE > now);
+        leases.shrink_to_fit();
+    }
+}
+
 /// The limiters.
 #[derive(Debug)]
 pub struct Limits {
@@ -45,51 +192,79 @@ pub struct Limits {
     approvals: DefaultKeyedRateLimiter<i64>,
     /// Sync spaces created per address (when anyone may create one).
     spaces: DefaultKeyedRateLimiter<IpAddr>,
-}
-
-fn quota(per_second: u32, burst: u32) -> Quota {
-    let rate = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
-    Quota::per_second(rate).allow_burst(burst)
+    /// Per [`Scope`], in its order.
+    rates: [Rate; 4],
+    /// Servers on PostgreSQL: the same limits counted in the database.
+    counted: Option<Counted>,
 }
 
 impl Limits {
+    /// Limits counted in this process.
     pub fn new(s: LimitSettings) -> Self {
+        let rates = [
+            Rate::new(s.per_key_per_second, 1.0, s.per_key_burst),
+            Rate::new(s.per_ip_per_second, 1.0, s.per_ip_burst),
+            Rate::new(s.approvals_per_minute, 60.0, s.approvals_burst),
+            Rate::new(SPACES_PER_HOUR, 3600.0, SPACES_BURST),
+        ];
         Self {
-            by_key: RateLimiter::keyed(quota(s.per_key_per_second, s.per_key_burst)),
-            by_ip: RateLimiter::keyed(quota(s.per_ip_per_second, s.per_ip_burst)),
-            approvals: RateLimiter::keyed(
-                Quota::per_minute(
-                    NonZeroU32::new(s.approvals_per_minute.max(1)).unwrap_or(NonZeroU32::MIN),
-                )
-                .allow_burst(NonZeroU32::new(s.approvals_burst.max(1)).unwrap_or(NonZeroU32::MIN)),
-            ),
-            spaces: RateLimiter::keyed(
-                Quota::per_hour(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN))
-                    .allow_burst(NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN)),
-            ),
+            by_key: RateLimiter::keyed(rates[0].quota()),
+            by_ip: RateLimiter::keyed(rates[1].quota()),
+            approvals: RateLimiter::keyed(rates[2].quota()),
+            spaces: RateLimiter::keyed(rates[3].quota()),
+            rates,
+            counted: None,
+        }
+    }
+
+    /// The same limits also counted in `db` when it is PostgreSQL (shared by every server on
+    /// it); on SQLite, which one server owns, in process only.
+    #[must_use]
+    pub fn counted_in(mut self, db: &Db) -> Self {
+        if db.backend() == Backend::Postgres {
+            self.counted = Some(Counted {
+                db: db.clone(),
+                leases: Mutex::default(),
+            });
+        }
+        self
+    }
+
+    async fn shared(&self, scope: Scope, key: String, lease: bool) -> Result<bool, StoreError> {
+        let rate = self.rates[scope as usize];
+        match &self.counted {
+            None => Ok(true),
+            Some(c) => c.take(scope, key, rate, lease).await,
         }
     }
 
     /// Whether one more request of this application is allowed now.
-    pub fn allow_app(&self, app_id: i64) -> bool {
-        self.by_key.check_key(&app_id).is_ok()
+    pub async fn allow_app(&self, app_id: i64) -> Result<bool, StoreError> {
+        Ok(self.by_key.check_key(&app_id).is_ok()
+            && self.shared(Scope::Key, app_id.to_string(), true).await?)
     }
 
     /// Whether one more request from this address (its /64 for IPv6) is allowed now.
-    pub fn allow_ip(&self, ip: IpAddr) -> bool {
-        self.by_ip.check_key(&address_key(ip)).is_ok()
+    pub async fn allow_ip(&self, ip: IpAddr) -> Result<bool, StoreError> {
+        let ip = address_key(ip);
+        Ok(self.by_ip.check_key(&ip).is_ok()
+            && self.shared(Scope::Address, ip.to_string(), true).await?)
     }
 
     /// Whether one more approval request for this user is allowed now.
-    pub fn allow_approval(&self, user_id: i64) -> bool {
-        self.approvals.check_key(&user_id).is_ok()
+    pub async fn allow_approval(&self, user_id: i64) -> Result<bool, StoreError> {
+        Ok(self.approvals.check_key(&user_id).is_ok()
+            && self
+                .shared(Scope::Approval, user_id.to_string(), false)
+                .await?)
     }
 
     /// Whether one more sync space may be created from this address (its /64) now: three at
     /// once, then five an hour.
-    pub fn allow_space(&self, ip: IpAddr) -> bool {
-        self.spaces.check_key(&address_key(ip)).is_ok()
+    pub async fn allow_space(&self, ip: IpAddr) -> Result<bool, StoreError> {
+        let ip = address_key(ip);
+        Ok(self.spaces.check_key(&ip).is_ok()
+            && self.shared(Scope::Space, ip.to_string(), false).await?)
     }
 
     /// Forgets idle keys (call now and then so memory stays bounded).
@@ -100,6 +275,9 @@ impl Limits {
         self.spaces.retain_recent();
         self.by_key.shrink_to_fit();
         self.by_ip.shrink_to_fit();
+        if let Some(c) = &self.counted {
+            c.forget_lapsed();
+        }
     }
 }
 
@@ -151,20 +329,21 @@ mod tests {
         s.parse().unwrap()
     }
 
-    #[test]
-    fn one_ipv6_slash_64_is_one_client() {
+    #[tokio::test]
+    async fn one_ipv6_slash_64_is_one_client() {
         let limits = Limits::new(LimitSettings {
             per_ip_per_second: 1,
             per_ip_burst: 2,
             ..LimitSettings::default()
         });
-        assert!(limits.allow_ip(ip("2001:db8:1:2::1")));
-        assert!(limits.allow_ip(ip("2001:db8:1:2:ffff::9")));
+        let allow = async |a: &str| limits.allow_ip(ip(a)).await.unwrap();
+        assert!(allow("2001:db8:1:2::1").await);
+        assert!(allow("2001:db8:1:2:ffff::9").await);
         assert!(
-            !limits.allow_ip(ip("2001:db8:1:2:abcd:1:2:3")),
+            !allow("2001:db8:1:2:abcd:1:2:3").await,
             "a third address of the same /64 meets the limit"
         );
-        assert!(limits.allow_ip(ip("2001:db8:1:3::1")), "another /64");
+        assert!(allow("2001:db8:1:3::1").await, "another /64");
         assert_eq!(address_key(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
     }
 

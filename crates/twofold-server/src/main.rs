@@ -430,7 +430,8 @@ fn app_state(config: &Config, db: Db, key: ServerKey, clock: SharedClock) -> App
         sync: config.sync,
         ..Policy::default()
     };
-    AppState::new(db, key, delivery, policy, Limits::new(config.limits)).with_clock(clock)
+    let limits = Limits::new(config.limits).counted_in(&db);
+    AppState::new(db, key, delivery, policy, limits).with_clock(clock)
 }
 
 /// Runs `step` every `period` for as long as the server runs.

@@ -328,7 +328,7 @@ fn create_private(path: &std::path::Path) -> std::io::Result<()> {
 
 /// The embedded migrations of a backend (the SQL files are compiled into the binary).
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(&str, &str); 5] = match backend {
+    let steps: [(&str, &str); 6] = match backend {
         Backend::Sqlite => [
             ("init", include_str!("../migrations/sqlite/0001_init.sql")),
             (
@@ -341,6 +341,10 @@ fn migrator(backend: Backend) -> Migrator {
                 include_str!("../migrations/sqlite/0004_security.sql"),
             ),
             ("sync", include_str!("../migrations/sqlite/0005_sync.sql")),
+            (
+                "shared limits",
+                include_str!("../migrations/sqlite/0006_shared_limits.sql"),
+            ),
         ],
         Backend::Postgres => [
             ("init", include_str!("../migrations/postgres/0001_init.sql")),
@@ -354,6 +358,10 @@ fn migrator(backend: Backend) -> Migrator {
                 include_str!("../migrations/postgres/0004_security.sql"),
             ),
             ("sync", include_str!("../migrations/postgres/0005_sync.sql")),
+            (
+                "shared limits",
+                include_str!("../migrations/postgres/0006_shared_limits.sql"),
+            ),
         ],
     };
     Migrator::with_migrations(

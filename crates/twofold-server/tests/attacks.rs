@@ -4,11 +4,8 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use serde_json::Value;
-use support::{Backend, Server, call, enroll_device, totp};
-use tokio::sync::Barrier;
+use support::{Backend, Server, count, enroll_device, totp};
 use twofold_server::store::Db;
 
 /// Runs an attack on SQLite (`…::on_sqlite`) and on PostgreSQL (`…::on_postgres`).
@@ -30,33 +27,18 @@ macro_rules! on_both {
 
 /// Sends every request at once: one client (and connection) each, released by a barrier.
 async fn together(server: &Server, requests: Vec<(&'static str, String)>) -> Vec<(u16, Value)> {
-    let barrier = Arc::new(Barrier::new(requests.len()));
-    let tasks: Vec<_> = requests
-        .into_iter()
-        .map(|(method, path)| {
-            let barrier = barrier.clone();
-            let base = server.base.clone();
-            tokio::spawn(async move {
-                let http = reqwest::Client::new();
-                // Open the connection first, so that the requests leave together.
-                http.get(format!("{base}/healthz")).send().await.unwrap();
-                barrier.wait().await;
-                call(&http, &base, method, &path, None).await
+    support::together(
+        requests
+            .into_iter()
+            .map(|(method, path)| support::Together {
+                base: server.base.clone(),
+                method,
+                path,
+                headers: Vec::new(),
             })
-        })
-        .collect();
-    let mut out = Vec::new();
-    for t in tasks {
-        out.push(t.await.unwrap());
-    }
-    out
-}
-
-fn count(answers: &[(u16, Value)], status: u16, code: &str) -> usize {
-    answers
-        .iter()
-        .filter(|(s, b)| *s == status && b["error_code"] == code)
-        .count()
+            .collect(),
+    )
+    .await
 }
 
 const PHONE: &str = "phone_number=775-461-5609&country_code=1";
@@ -391,3 +373,32 @@ on_both!(sends_are_throttled_and_only_the_newest_code_works);
 on_both!(a_code_older_than_a_used_one_is_refused);
 
 on_both!(application_changes_apply_at_once);
+
+/// Approval requests for one user sent at once: no more than the pending cap (3) are created,
+/// the rest are refused with Authy's rate-limit error.
+async fn the_pending_approval_cap_holds_under_concurrency(backend: Backend) {
+    let Some(s) = Server::start(backend, "pendingcap").await else {
+        return;
+    };
+    let id = s.user("775-461-5611").await;
+    let answers = together(
+        &s,
+        (0..30)
+            .map(|_| {
+                (
+                    "POST",
+                    format!("/onetouch/json/users/{id}/approval_requests?message=Login"),
+                )
+            })
+            .collect(),
+    )
+    .await;
+    let created = answers.iter().filter(|(st, _)| *st == 200).count();
+    assert_eq!(
+        (created, created + count(&answers, 429, "60003")),
+        (3, 30),
+        "{answers:?}"
+    );
+}
+
+on_both!(the_pending_approval_cap_holds_under_concurrency);

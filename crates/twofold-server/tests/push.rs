@@ -699,7 +699,7 @@ async fn the_stream_resumes_after_last_event_id_across_pages() {
             signed_at: None,
             requester: None,
         };
-        env.state.db.insert_approval(&row).await.unwrap();
+        env.state.db.insert_approval(&row, i64::MAX).await.unwrap();
     }
     assert_eq!(twofold_server::api::expire_overdue(&env.state).await, 250);
     let seen = Arc::new(Mutex::new(Vec::new()));

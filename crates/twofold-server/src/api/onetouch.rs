@@ -128,16 +128,10 @@ pub async fn create(
         }
     };
     let now = state.now();
-    if !state.limits.allow_approval(user.id) {
+    if !state.limits.allow_approval(user.id).await? {
         return Err(ApiError::RateLimited(
             "too many approval requests for this user; wait a minute".into(),
         ));
-    }
-    let max = state.policy.max_pending_approvals;
-    if state.db.count_pending(user.id, now).await? >= max {
-        return Err(ApiError::RateLimited(format!(
-            "this user already has {max} pending approval requests"
-        )));
     }
     let number = number_match.then(|| 10 + i64::from(crypto::random_bytes(1)[0]) % 90);
     let row = ApprovalRow {
@@ -160,7 +154,12 @@ pub async fn create(
         signed_at: None,
         requester,
     };
-    state.db.insert_approval(&row).await?;
+    let max = state.policy.max_pending_approvals;
+    if state.db.insert_approval(&row, max).await?.is_none() {
+        return Err(ApiError::RateLimited(format!(
+            "this user already has {max} pending approval requests"
+        )));
+    }
     state.hub.publish(&state.db, user.id).await;
     let mut created = json!({"uuid": row.uuid});
     if let Some(n) = number {

@@ -201,7 +201,7 @@ pub async fn create(
         }
         SyncMode::Open => {
             if let Some(Extension(ClientAddress(ip))) = address
-                && !state.limits.allow_space(ip)
+                && !state.limits.allow_space(ip).await?
             {
                 return Err(ApiError::RateLimited(
                     "too many sync spaces created from this address; try again in an hour".into(),

@@ -51,6 +51,29 @@ impl Db {
         Ok(n <= limit)
     }
 
+    /// Takes up to `want` tokens from the shared bucket `scope`/`key` (PostgreSQL: one per
+    /// `spacing` seconds on the database's clock, at most `burst` held); how many it took, 0 when
+    /// the limit is reached. Servers sharing the database share the bucket.
+    pub async fn take_tokens(
+        &self,
+        scope: &str,
+        key: &str,
+        want: u32,
+        spacing: f64,
+        burst: u32,
+    ) -> Result<u32> {
+        let row = sqlx::query("SELECT twofold_take_tokens($1, $2, $3, $4, $5) AS taken")
+            .bind(scope)
+            .bind(key)
+            .bind(i32::try_from(want).unwrap_or(i32::MAX))
+            .bind(spacing)
+            .bind(i32::try_from(burst).unwrap_or(i32::MAX))
+            .fetch_one(&self.writer)
+            .await?;
+        let taken: i32 = row.try_get("taken")?;
+        Ok(u32::try_from(taken).unwrap_or(0))
+    }
+
     /// Takes back one event counted by [`Db::count_event`] in the current window (an attempt
     /// that turned out not to count, such as a right code).
     pub async fn uncount_event(&self, key: &str, now: i64, window: i64) -> Result<()> {

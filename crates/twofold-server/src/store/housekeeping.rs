@@ -31,6 +31,15 @@ impl Db {
                 .await?
                 .rows_affected();
         }
+        if self.backend == Backend::Postgres {
+            // A bucket whose arrival time has passed is full: forgetting it changes nothing.
+            deleted += sqlx::query(
+                "DELETE FROM rate_buckets WHERE tat < extract(epoch FROM clock_timestamp()) - 60",
+            )
+            .execute(&self.writer)
+            .await?
+            .rows_affected();
+        }
         Ok(deleted)
     }
 

@@ -277,9 +277,31 @@ impl Db {
 
     // ----- approval requests -----
 
-    /// Stores a new request and its first event; returns the event's sequence number.
-    pub async fn insert_approval(&self, a: &ApprovalRow) -> Result<i64> {
+    /// Stores a new request and its first event unless the user already has `max_pending`
+    /// pending, unexpired requests; the event's sequence number, or None when the cap was met.
+    /// The count and the insert are one transaction that holds the user (PostgreSQL: its row
+    /// locked; SQLite: the one writer connection), so requests made at once on any number of
+    /// servers never pass the cap together.
+    pub async fn insert_approval(&self, a: &ApprovalRow, max_pending: i64) -> Result<Option<i64>> {
         let mut tx = self.writer.begin().await?;
+        if self.backend == super::Backend::Postgres {
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(a.user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
+        let pending: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM approval_requests WHERE user_id = $1 AND status = 'pending' \
+             AND (seconds_to_expire = 0 OR created_at + seconds_to_expire > $2)",
+        )
+        .bind(a.user_id)
+        .bind(a.created_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        if pending >= max_pending {
+            return Ok(None);
+        }
         sqlx::query(
             "INSERT INTO approval_requests (uuid, app_id, user_id, message, details, hidden_details, logos, seconds_to_expire, \
              status, created_at, updated_at, number, requester) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -301,7 +323,7 @@ impl Db {
         .await?;
         let seq = event(&mut tx, a.user_id, &a.uuid, a.created_at).await?;
         tx.commit().await?;
-        Ok(seq)
+        Ok(Some(seq))
     }
 
     /// A request of any application (devices reach requests through their user).
@@ -312,16 +334,6 @@ impl Db {
             .await?
             .map(|r| approval_row(&r))
             .transpose()
-    }
-
-    /// Pending requests of a user that have not expired by `now`.
-    pub async fn count_pending(&self, user_id: i64, now: i64) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM approval_requests WHERE user_id = $1 AND status = 'pending' AND (seconds_to_expire = 0 OR created_at + seconds_to_expire > $2)")
-            .bind(user_id)
-            .bind(now)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?)
     }
 
     /// Records an answer (or expiry, with `answer` None) on a pending request, its event, and its

@@ -296,6 +296,25 @@ pub fn start_at(
     listen: &str,
     env: &[(&str, &str)],
 ) -> Running {
+    start_with_args(
+        dir,
+        url,
+        outbox,
+        listen,
+        env,
+        &["--rate-per-ip", "1000000", "--rate-per-key", "1000000"],
+    )
+}
+
+/// [`start_at`] with these `serve` flags instead of the high per-address and per-key limits.
+pub fn start_with_args(
+    dir: &Path,
+    url: &str,
+    outbox: Option<&Path>,
+    listen: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Running {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -309,7 +328,7 @@ pub fn start_at(
         .env_remove("TWOFOLD_CONFIG")
         .envs(env.iter().copied())
         .args(["--database-url", url, "serve", "--listen", listen])
-        .args(["--rate-per-ip", "1000000", "--rate-per-key", "1000000"])
+        .args(args)
         .arg("--outbox")
         .arg(outbox.map_or_else(|| dir.join("outbox.jsonl"), Path::to_path_buf))
         .stdout(Stdio::piped())
@@ -361,6 +380,67 @@ pub async fn try_call(
     let status = r.status().as_u16();
     let body = r.json().await?;
     Ok((status, body))
+}
+
+/// One request to send together with others: the server, method, path and headers.
+pub struct Together {
+    pub base: String,
+    pub method: &'static str,
+    pub path: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// Sends every request at once: one client (and connection) each, opened first with a
+/// `/healthz` (from the proxy's own address when a request names a client in
+/// `X-Forwarded-For`), then released together by a barrier.
+pub async fn together(requests: Vec<Together>) -> Vec<(u16, Value)> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|r| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let with_headers = |mut req: reqwest::RequestBuilder| {
+                    for (name, value) in &r.headers {
+                        req = req.header(*name, value);
+                    }
+                    req
+                };
+                http.get(format!("{}/healthz", r.base))
+                    .send()
+                    .await
+                    .unwrap();
+                barrier.wait().await;
+                let resp = with_headers(
+                    http.request(r.method.parse().unwrap(), format!("{}{}", r.base, r.path))
+                        .header("X-Authy-API-Key", KEY),
+                )
+                .send()
+                .await
+                .unwrap();
+                let status = resp.status().as_u16();
+                let text = resp.text().await.unwrap();
+                (
+                    status,
+                    serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                )
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// How many answers have this status and Authy error code.
+pub fn count(answers: &[(u16, Value)], status: u16, code: &str) -> usize {
+    answers
+        .iter()
+        .filter(|(s, b)| *s == status && b["error_code"] == code)
+        .count()
 }
 
 /// SQLite's own checks of a file the server left (after a crash: with its WAL).
