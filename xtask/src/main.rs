@@ -3,6 +3,7 @@
 
 mod bench;
 mod bundle;
+mod cluster;
 mod desktop;
 mod fuzz;
 mod house;
@@ -27,9 +28,12 @@ commands:
   bundle         build the desktop app's .deb (release build, Tauri CLI from npm)
   fuzz [TARGET] [--time S] [--runs N]
                  fuzz the parsers of outside input (default: every target for 60 s)
+  cluster up|down|status
+                 a local cluster: etcd, two PostgreSQL nodes under Patroni, three
+                 twofold-server replicas and HAProxy, from deploy/ (see docs/deploy.md)
   desktop-e2e    only the desktop app's WebDriver suite (both modes, real gnome-keyring)
   house          only check the house rules and the supply chain (cargo xtask test does too)
-  deps [AREA]    only install the system packages (AREA: build | test | bench | all)
+  deps [AREA]    only install the system packages (AREA: build | test | bench | cluster | all)
   import-check [DIR]
                  run the importers over other apps' real export files with an expected.json
                  (default ../shared/fixtures/imports; a developer's check, not in the tests)";
@@ -52,6 +56,7 @@ fn dispatch() -> Result<()> {
         Some("__desktop-e2e-in-session") => test::desktop_e2e_in_session(),
         Some("bench") => bench::bench(rest),
         Some("bundle") => bundle::bundle(),
+        Some("cluster") => cluster::cluster(rest),
         Some("fuzz") => fuzz::fuzz(rest),
         Some("__bench-desktop-in-session") => bench::desktop_in_session(),
         Some("import-check") => import_check(rest),

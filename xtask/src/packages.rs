@@ -16,6 +16,8 @@ pub enum Area {
     Test,
     /// Running the benchmarks (zbarimg as the peer).
     Bench,
+    /// A local cluster (`cargo xtask cluster`): etcd, Patroni, PostgreSQL, HAProxy.
+    Cluster,
     /// Everything.
     All,
 }
@@ -27,7 +29,10 @@ impl Area {
             Some("build") => Self::Build,
             Some("test") => Self::Test,
             Some("bench") => Self::Bench,
-            Some(other) => bail!("unknown package area `{other}` (build, test, bench, all)"),
+            Some("cluster") => Self::Cluster,
+            Some(other) => {
+                bail!("unknown package area `{other}` (build, test, bench, cluster, all)")
+            }
         })
     }
 
@@ -79,11 +84,14 @@ impl Area {
             "zbar-tools",
         ];
         let bench = ["zbar-tools", "wrk"];
+        let cluster = ["postgresql", "etcd-server", "patroni", "haproxy", "curl"];
         match self {
             Self::Build => build.to_vec(),
-            Self::Test => [&build[..], &test[..]].concat(),
-            Self::Bench => [&build[..], &bench[..]].concat(),
-            Self::All => [&build[..], &test[..], &bench[..]].concat(),
+            // The cluster's fault tests run with the others.
+            Self::Test => [&build[..], &test[..], &cluster[..]].concat(),
+            Self::Bench => [&build[..], &bench[..], &cluster[..]].concat(),
+            Self::Cluster => [&build[..], &cluster[..]].concat(),
+            Self::All => [&build[..], &test[..], &bench[..], &cluster[..]].concat(),
         }
     }
 }

@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/v1/key", get(sync::key))
         .route("/qr/{token}", get(qr_image))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_with_token))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::RouteNotFound })
@@ -142,7 +143,10 @@ async fn count_and_render(State(state): State<AppState>, mut req: Request, next:
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| {
         crate::limits::client_address(c.0.ip(), req.headers(), &state.policy.trusted_proxies)
     });
-    if let Some(ip) = peer {
+    // A load balancer's readiness check is answered whatever the limits and the database say.
+    if let Some(ip) = peer
+        && req.uri().path() != "/readyz"
+    {
         let refused = match state.limits.allow_ip(ip).await {
             Ok(true) => None,
             Ok(false) => Some(ApiError::RateLimited(
@@ -242,6 +246,17 @@ async fn healthz(State(state): State<AppState>) -> Response {
             tracing::error!(error = %e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
+    }
+}
+
+/// Whether this server takes requests: 200, or 503 once a graceful stop has begun (it still
+/// serves for the drain time, so that a load balancer checking here takes it out first). It
+/// reads no database: a database failover must not take every replica out of the balancer.
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining\n").into_response()
+    } else {
+        (StatusCode::OK, "ready\n").into_response()
     }
 }
 

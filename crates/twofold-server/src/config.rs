@@ -16,7 +16,7 @@ pub struct DbArgs {
     pub database_url: Option<String>,
     /// A TOML file with any of: listen, database_url, outbox, server_key_file, public_url, log_json,
     /// rate_per_ip, rate_per_key, trusted_proxies, metrics_token, metrics_listen, tls_cert,
-    /// tls_key, delivery and its settings.
+    /// tls_key, delivery and its settings, sync, drain_seconds.
     #[arg(long, env = "TWOFOLD_CONFIG", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// File holding the key that encrypts seeds (64 hex digits); created with mode 0600 when
@@ -107,6 +107,10 @@ pub struct ServeArgs {
     /// open (anyone, a few per address per hour).
     #[arg(long, env = "TWOFOLD_SYNC", value_parser = ["off", "invite", "open"])]
     pub sync: Option<String>,
+    /// On SIGTERM, seconds to go on serving while /readyz answers 503, so that a load balancer
+    /// takes this server out before it stops listening [default: 0; behind HAProxy: 2].
+    #[arg(long, env = "TWOFOLD_DRAIN_SECONDS", value_name = "SECONDS")]
+    pub drain_seconds: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -133,6 +137,7 @@ struct FileConfig {
     metrics_token: Option<String>,
     metrics_listen: Option<SocketAddr>,
     sync: Option<String>,
+    drain_seconds: Option<f64>,
 }
 
 /// Where codes go.
@@ -173,6 +178,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Who may create a sync space.
     pub sync: crate::state::SyncMode,
+    /// How long a graceful stop serves on while `/readyz` answers 503.
+    pub drain: std::time::Duration,
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileConfig> {
@@ -258,8 +265,16 @@ impl Config {
             pick(serve.and_then(|s| s.sync.as_ref()), &file.sync).unwrap_or_else(|| "off".into());
         let sync = crate::state::SyncMode::parse(&sync_text)
             .with_context(|| format!("sync: `{sync_text}` is not off, invite or open"))?;
+        let drain_seconds = serve
+            .and_then(|s| s.drain_seconds)
+            .or(file.drain_seconds)
+            .unwrap_or(0.0);
+        if !(0.0..=300.0).contains(&drain_seconds) {
+            anyhow::bail!("drain_seconds: {drain_seconds} is not between 0 and 300");
+        }
         Ok(Self {
             sync,
+            drain: std::time::Duration::from_secs_f64(drain_seconds),
             trusted_proxies,
             metrics_token: serve
                 .and_then(|s| s.metrics_token.clone())

@@ -122,8 +122,10 @@ pub enum ApiError {
     #[error("An error occurred")]
     Internal(String),
     /// 60000 with 503: the database cannot take the request now (its disk is full, it is
-    /// unreachable or read-only during a failover); nothing was changed. Details are logged.
-    #[error("The service is temporarily unavailable, nothing was changed; try again later")]
+    /// unreachable or read-only during a failover). Whether a write whose connection was lost
+    /// in its commit took effect cannot be known here, so the message does not promise either.
+    /// Details are logged.
+    #[error("The service is temporarily unavailable; try again in a few seconds")]
     Unavailable(String),
 }
 

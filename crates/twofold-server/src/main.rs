@@ -380,7 +380,7 @@ async fn serve(config: Config, clock: SharedClock) -> Result<()> {
     let state = app_state(&config, db, key, clock);
     start_background_work(&state, &config).await?;
     let handle = axum_server::Handle::new();
-    stop_on_signal(&state, handle.clone());
+    stop_on_signal(&state, handle.clone(), config.drain);
     announce_when_listening(&config, handle.clone());
     listen(&config, &state, handle).await?;
     hand_back(&state).await;
@@ -501,13 +501,26 @@ async fn start_background_work(state: &AppState, config: &Config) -> Result<()> 
     Ok(())
 }
 
-/// On SIGTERM or Ctrl+C: device streams end at once (devices reconnect to another server or
-/// after the restart), requests in flight get ten seconds.
-fn stop_on_signal(state: &AppState, handle: axum_server::Handle<std::net::SocketAddr>) {
-    let closing = state.hub.clone();
+/// On SIGTERM or Ctrl+C: `/readyz` answers 503 while the server goes on serving for the drain
+/// time (a load balancer takes it out); then device streams end with a reconnect hint (devices
+/// reconnect to another server, or after the restart), new connections are refused and
+/// requests in flight get ten seconds.
+fn stop_on_signal(
+    state: &AppState,
+    handle: axum_server::Handle<std::net::SocketAddr>,
+    drain: std::time::Duration,
+) {
+    let state = state.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
-        closing.close_streams();
+        state
+            .draining
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if !drain.is_zero() {
+            tracing::info!(seconds = drain.as_secs_f64(), "draining");
+            tokio::time::sleep(drain).await;
+        }
+        state.hub.close_streams();
         handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
 }

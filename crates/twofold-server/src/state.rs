@@ -135,6 +135,9 @@ pub struct Shared {
     pub leases: Arc<crate::callbacks::Leases>,
     /// The server's one clock (the binary passes it in; tests may pass a fixed one).
     pub clock: SharedClock,
+    /// Set when the server starts a graceful stop: `/readyz` answers 503 so that load balancers
+    /// take it out while it still serves.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::ops::Deref for AppState {
@@ -159,6 +162,7 @@ impl AppState {
             http: crate::callbacks::http_client(),
             leases: Arc::default(),
             clock: SystemClock::shared(),
+            draining: Arc::default(),
         }))
     }
 

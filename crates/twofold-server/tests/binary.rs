@@ -1,6 +1,6 @@
 //! The `twofold-server` binary as an operator uses it: application admin commands, the bootstrap
 //! key, the TOML config file, the server key file (mode 0600), seeds never stored in clear, clear
-//! one-line errors, and a graceful stop on SIGTERM.
+//! one-line errors, and a graceful stop on SIGTERM (with a drain for load balancers).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -323,4 +323,76 @@ fn one_server_key_per_database_and_private_files() {
             assert_eq!(mode & 0o777, 0o600, "{file}");
         }
     }
+}
+
+/// A graceful stop behind a load balancer: after SIGTERM, `/readyz` answers 503 at once while
+/// API requests are still served for the drain time; then the server exits on its own.
+#[test]
+fn sigterm_drains_before_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "drain-test-api-key";
+    let mut cmd = server(dir.path());
+    cmd.env("TWOFOLD_BOOTSTRAP_API_KEY", key).args([
+        "--database-url",
+        "sqlite://s.db",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--outbox",
+        "outbox.jsonl",
+        "--drain-seconds",
+        "2",
+    ]);
+    let (mut child, url, _) = spawn(cmd);
+    let base = url.trim_end_matches('/').to_owned();
+    let status_of = |path: &str| -> String {
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5"])
+            .args(["-H", &format!("X-Authy-API-Key: {key}")])
+            .arg(format!("{base}{path}"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(status_of("/readyz"), "200");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let signalled = Instant::now();
+    // The readiness check turns at once; the API still answers during the drain.
+    let mut ready = String::new();
+    while signalled.elapsed() < Duration::from_secs(1) {
+        ready = status_of("/readyz");
+        if ready == "503" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(ready, "503", "/readyz while draining");
+    assert_eq!(status_of("/protected/json/app/details"), "200");
+    assert!(
+        signalled.elapsed() < Duration::from_millis(1500),
+        "the checks took too long to say anything about the drain"
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still serving during the drain"
+    );
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(15),
+            "no stop after the drain"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    assert!(
+        signalled.elapsed() >= Duration::from_secs(2),
+        "stopped before the drain time: {:?}",
+        signalled.elapsed()
+    );
 }

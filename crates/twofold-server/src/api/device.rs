@@ -605,7 +605,16 @@ pub async fn stream(
             }
             if !full {
                 tokio::select! {
-                    () = &mut closing => break,
+                    () = &mut closing => {
+                        // The server is stopping: reconnect at once (through the load
+                        // balancer, to another server).
+                        let hint = SseEvent::default()
+                            .event("reconnect")
+                            .retry(Duration::ZERO)
+                            .data("the server is stopping");
+                        let _ = tx.send(Ok(hint)).await;
+                        break;
+                    }
                     r = wake.recv() => if let Err(RecvError::Closed) = r { break },
                     () = tokio::time::sleep_until(deadline) => break,
                     () = tx.closed() => break,
