@@ -3,7 +3,8 @@
 //! replicas and HAProxy in front of both — from Debian's packages and the configuration files in
 //! `deploy/`, rendered with local ports and folders. Its addresses, API key and processes are
 //! written to `cluster.json` in its folder (`$TWOFOLD_CLUSTER_DIR`, else `cluster/` in the
-//! target directory), which tests and benchmarks read.
+//! target directory), which tests and benchmarks read. `$TWOFOLD_CLUSTER_SERVER` names a
+//! `twofold-server` binary to run instead of building the release one.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -263,8 +264,14 @@ fn start() -> Result<()> {
             bail!("port {port} on 127.0.0.1 is taken (another cluster, or a left-over process?)");
         }
     }
-    shell::run(shell::cargo().args(["build", "--release", "-p", "twofold-server"]))?;
-    let server = shell::target_dir().join("release/twofold-server");
+    // The tests bring their own build of the server.
+    let server = match std::env::var_os("TWOFOLD_CLUSTER_SERVER") {
+        Some(bin) => PathBuf::from(bin),
+        None => {
+            shell::run(shell::cargo().args(["build", "--release", "-p", "twofold-server"]))?;
+            shell::target_dir().join("release/twofold-server")
+        }
+    };
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let dir = std::fs::canonicalize(&dir)?;

@@ -73,10 +73,11 @@ pub fn test(args: &[String]) -> Result<()> {
     let me = std::env::current_exe().context("finding the xtask binary")?;
     let mut cmd = Command::new("keyctl");
     cmd.args(["session", "-", "dbus-run-session", "--"])
-        .arg(me)
+        .arg(&me)
         .arg("__test-in-session")
         .args(args)
         .env("TWOFOLD_XTASK_VENV", &venv)
+        .env("TWOFOLD_XTASK_BIN", &me)
         .env("TWOFOLD_TEST_POSTGRES_URL", postgres.url())
         .env("TWOFOLD_TEST_SMALL_DISK", small_disk.path())
         .env("TWOFOLD_TAURI_DRIVER", &driver)
