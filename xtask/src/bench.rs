@@ -63,13 +63,15 @@ pub fn bench(args: &[String]) -> Result<()> {
         );
     }
     if area == "server" || area == "all" {
-        let table = shell::output(shell::cargo().args([
-            "bench",
-            "-p",
-            "twofold-server",
-            "--bench",
-            "verify",
-        ]))?;
+        // PostgreSQL on the same cores, writes as durable as SQLite's WAL with
+        // `synchronous = NORMAL` (written before a commit answers, synced later): fsync off.
+        let postgres = crate::postgres::Postgres::start()?;
+        let table = shell::output(
+            shell::cargo()
+                .args(["bench", "-p", "twofold-server", "--bench", "verify"])
+                .env("TWOFOLD_BENCH_POSTGRES_URL", postgres.url()),
+        )?;
+        drop(postgres);
         print!("{table}");
         doc = replace_section(
             &doc,

@@ -103,6 +103,86 @@ async fn bare_verify(
     }
 }
 
+/// Writes `seeds.len()` registered users, each with one enrolled device whose own seed makes the
+/// codes (the app seed is read only for legacy devices), a thousand rows per statement.
+async fn populate(db: &Db, key: &ServerKey, seeds: &[Vec<u8>]) {
+    let mut tx = db.pool().begin().await.unwrap();
+    for (chunk_index, chunk) in seeds.chunks(1000).enumerate() {
+        let first = chunk_index * 1000;
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(1, ${}, 1, ${}, ${}, 1, 0)",
+                    3 * i + 1,
+                    3 * i + 2,
+                    3 * i + 3
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO users (app_id, email, country_code, cellphone, app_seed, registered, created_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for i in 0..chunk.len() {
+            q = q
+                .bind(format!("u{}@example.com", first + i))
+                .bind(format!("{:010}", 2_000_000_000u64 + (first + i) as u64))
+                .bind(key.seal(
+                    twofold_server::crypto::Purpose::AppSeed,
+                    &crypto::random_bytes(20),
+                ));
+        }
+        q.execute(&mut *tx).await.unwrap();
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(${}, 'twofold', 'linux', 0, ${}, ${}, 'bench', ${})",
+                    4 * i + 1,
+                    4 * i + 2,
+                    4 * i + 3,
+                    4 * i + 4
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO devices (user_id, device_type, os_type, created_at, uuid, public_key, name, totp_seed) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (i, seed) in chunk.iter().enumerate() {
+            q = q
+                .bind((first + i) as i64 + 1)
+                .bind(format!("device-{}", first + i))
+                .bind(vec![0u8; 32])
+                .bind(key.seal(twofold_server::crypto::Purpose::DeviceSeed, seed));
+        }
+        q.execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// A `verify` server over `db` on a loopback port; its address.
+async fn serve(db: Db, key: ServerKey, dir: &Path) -> std::net::SocketAddr {
+    let state = AppState::new(
+        db,
+        key,
+        Delivery::outbox(dir.join("outbox.jsonl")),
+        Policy::default(),
+        Limits::new(LimitSettings {
+            per_key_per_second: 1_000_000,
+            per_key_burst: 1_000_000,
+            per_ip_per_second: 1_000_000,
+            per_ip_burst: 1_000_000,
+            ..LimitSettings::default()
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, twofold_server::router(state)).await });
+    addr
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     // Alternating rounds (bare, verify, bare, verify, …) so that a busy moment of this shared
@@ -122,39 +202,19 @@ fn main() {
         db.create_app("Bench", &crypto::hash(KEY), None, 7, 0).await.unwrap();
         let key = ServerKey::from_hex(&"cd".repeat(32)).unwrap();
         let seeds: Vec<Vec<u8>> = (0..users).map(|_| crypto::random_bytes(20)).collect();
-        {
-            let mut tx = db.pool().begin().await.unwrap();
-            // Each user has one enrolled device, whose own seed makes the codes (the app seed is
-            // read only for legacy devices).
-            for (i, seed) in seeds.iter().enumerate() {
-                sqlx::query("INSERT INTO users (app_id, email, country_code, cellphone, app_seed, registered, created_at) VALUES (1, $1, 1, $2, $3, 1, 0)")
-                    .bind(format!("u{i}@example.com"))
-                    .bind(format!("{:010}", 2_000_000_000u64 + i as u64))
-                    .bind(key.seal(twofold_server::crypto::Purpose::AppSeed, &crypto::random_bytes(20)))
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-                sqlx::query("INSERT INTO devices (user_id, device_type, os_type, created_at, uuid, public_key, name, totp_seed) VALUES ($1, 'twofold', 'linux', 0, $2, $3, 'bench', $4)")
-                    .bind(i as i64 + 1)
-                    .bind(format!("device-{i}"))
-                    .bind(vec![0u8; 32])
-                    .bind(key.seal(twofold_server::crypto::Purpose::DeviceSeed, seed))
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
+        populate(&db, &key, &seeds).await;
+        let real_addr = serve(db, key.clone(), dir.path()).await;
+        // The same users on PostgreSQL (`cargo xtask bench server` starts one on these cores).
+        let pg_addr = match std::env::var("TWOFOLD_BENCH_POSTGRES_URL") {
+            Ok(url) => {
+                let db = Db::connect(&url).await.unwrap();
+                db.create_app("Bench", &crypto::hash(KEY), None, 7, 0).await.unwrap();
+                populate(&db, &key, &seeds).await;
+                sqlx::query("ANALYZE").execute(db.pool()).await.unwrap();
+                Some(serve(db, key, dir.path()).await)
             }
-            tx.commit().await.unwrap();
-        }
-        let state = AppState::new(
-            db,
-            key,
-            Delivery::outbox(dir.path().join("outbox.jsonl")),
-            Policy::default(),
-            Limits::new(LimitSettings { per_key_per_second: 1_000_000, per_key_burst: 1_000_000, per_ip_per_second: 1_000_000, per_ip_burst: 1_000_000, ..LimitSettings::default() }),
-        );
-        let real = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let real_addr = real.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(real, twofold_server::router(state)).await });
+            Err(_) => None,
+        };
         let seeds = Arc::new(seeds);
         let bare_app = Router::new().route("/verify/{token}/{id}", get(bare_verify)).with_state(seeds.clone());
         let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -167,6 +227,7 @@ fn main() {
         let share = users / rounds;
         let mut bare_runs = Vec::new();
         let mut real_runs = Vec::new();
+        let mut pg_runs = Vec::new();
         for r in 0..rounds {
             let t = now() as u64;
             let codes: Vec<String> = seeds.iter().map(|s| params.code_at(s, t).to_string()).collect();
@@ -179,7 +240,11 @@ fn main() {
             )
             .unwrap();
             bare_runs.push(tokio::task::spawn_blocking(move || wrk(&format!("http://{bare_addr}"), &bare_paths, seconds)).await.unwrap());
-            real_runs.push(tokio::task::spawn_blocking(move || wrk(&format!("http://{real_addr}"), &real_paths, seconds)).await.unwrap());
+            let paths = real_paths.clone();
+            real_runs.push(tokio::task::spawn_blocking(move || wrk(&format!("http://{real_addr}"), &paths, seconds)).await.unwrap());
+            if let Some(pg_addr) = pg_addr {
+                pg_runs.push(tokio::task::spawn_blocking(move || wrk(&format!("http://{pg_addr}"), &real_paths, seconds)).await.unwrap());
+            }
         }
         let mean = |runs: &[Run]| runs.iter().map(|r| r.rps).sum::<f64>() / runs.len() as f64;
         let (bare_rps, real_rps) = (mean(&bare_runs), mean(&real_runs));
@@ -206,8 +271,25 @@ fn main() {
             real_rps / bare_rps.max(1.0),
             ratios.iter().map(|x| format!("{x:.2}×")).collect::<Vec<_>>().join(", ")
         );
+        if !pg_runs.is_empty() {
+            let pg_rps = mean(&pg_runs);
+            let pg_ratios: Vec<f64> = real_runs.iter().zip(&pg_runs).map(|(s, p)| p.rps / s.rps.max(1.0)).collect();
+            let pg_run = &pg_runs[mid];
+            println!(
+                "| `verify` (PostgreSQL, same users and codes): one read of user and seeds, the decision in a batch with the attempts queued beside it (one call, one commit) | {:.0} | {} | {} | {} of {} | **{:.2}×** `verify` on SQLite (goal ≥ 0.7×), {:.2}× the bare endpoint; rounds {} |",
+                pg_rps,
+                pg_run.p50,
+                pg_run.p99,
+                sum(&pg_runs, |r| r.non_2xx),
+                sum(&pg_runs, |r| r.total),
+                pg_rps / real_rps.max(1.0),
+                pg_rps / bare_rps.max(1.0),
+                pg_ratios.iter().map(|x| format!("{x:.2}×")).collect::<Vec<_>>().join(", ")
+            );
+        }
         println!(
-            "\n{rounds} alternating rounds of {seconds} s each (bare, then `verify`); requests/s are the means over the rounds, latencies those of the median round."
+            "\n{rounds} alternating rounds of {seconds} s each (bare, `verify` on SQLite{}); requests/s are the means over the rounds, latencies those of the median round.",
+            if pg_runs.is_empty() { "" } else { ", `verify` on PostgreSQL" }
         );
         if real_runs.iter().any(|r| r.total > share as u64) {
             println!("\nNote: a round made more requests than its share of users; the surplus were replays (refused, still counted).");

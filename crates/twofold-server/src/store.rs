@@ -18,6 +18,7 @@ mod approvals;
 mod apps;
 mod counters;
 mod housekeeping;
+mod pg_verify;
 mod phones;
 mod push;
 mod sqlite_hot;
@@ -94,6 +95,8 @@ pub struct Db {
     usage: Arc<Mutex<UsageCounts>>,
     /// SQLite files: user reads and verification attempts through rusqlite (see [`sqlite_hot`]).
     hot: Option<Arc<SqliteHot>>,
+    /// PostgreSQL: verification attempts in batches (see [`pg_verify`]).
+    pg_verify: Option<Arc<pg_verify::PgVerifier>>,
 }
 
 /// A JSON text column (details, logos, requester) as a value; `null` if it does not parse.
@@ -115,9 +118,18 @@ pub enum StoreError {
         /// What SQLite said.
         message: String,
     },
-    /// The hot-path thread has stopped (the server is shutting down).
-    #[error("the SQLite hot-path thread has stopped")]
+    /// The verify path's thread or batcher (SQLite's hot path, PostgreSQL's batches) has
+    /// stopped (the server is shutting down).
+    #[error("the verify path has stopped")]
     HotPathStopped,
+    /// A call made for a batch of attempts failed; every attempt in it gets its text.
+    #[error("{message}")]
+    Batch {
+        /// What the database said.
+        message: String,
+        /// Whether the error was the storage being unavailable.
+        unavailable: bool,
+    },
     /// A stored value this code cannot read (an unknown status, say).
     #[error("stored data: {0}")]
     Corrupt(String),
@@ -142,6 +154,7 @@ impl StoreError {
                 )
             ),
             Self::HotPathStopped => true,
+            Self::Batch { unavailable, .. } => *unavailable,
             Self::Corrupt(_) | Self::Judge(_) => false,
         }
     }
@@ -254,12 +267,15 @@ impl Db {
             }
             _ => None,
         };
+        let pg_verify = (backend == Backend::Postgres)
+            .then(|| Arc::new(pg_verify::PgVerifier::start(pool.clone())));
         Ok(Self {
             backend,
             pool,
             writer,
             usage: Arc::default(),
             hot,
+            pg_verify,
         })
     }
 
@@ -328,7 +344,7 @@ fn create_private(path: &std::path::Path) -> std::io::Result<()> {
 
 /// The embedded migrations of a backend (the SQL files are compiled into the binary).
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(&str, &str); 6] = match backend {
+    let steps: [(&str, &str); 7] = match backend {
         Backend::Sqlite => [
             ("init", include_str!("../migrations/sqlite/0001_init.sql")),
             (
@@ -344,6 +360,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "shared limits",
                 include_str!("../migrations/sqlite/0006_shared_limits.sql"),
+            ),
+            (
+                "verify batch",
+                include_str!("../migrations/sqlite/0007_verify_batch.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -361,6 +381,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "shared limits",
                 include_str!("../migrations/postgres/0006_shared_limits.sql"),
+            ),
+            (
+                "verify batch",
+                include_str!("../migrations/postgres/0007_verify_batch.sql"),
             ),
         ],
     };

@@ -18,17 +18,16 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use twofold_push::client::{self, DeviceClient};
 use twofold_push::protocol::{Decision, EnrollmentLink, RequestStatus};
 
+/// Unix time now, in seconds with a fraction (the website's log uses the same).
 fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs_f64()
+    use twofold_core::clock::Clock;
+    twofold_core::clock::SystemClock.since_epoch().as_secs_f64()
 }
 
 /// The cluster, brought up by xtask into a folder of its own and taken down when dropped.

@@ -2,15 +2,15 @@
 //! refuse a locked user, let the handler's judge name the code's seed and time step, claim that
 //! step (refused when it or a later one was used), else use up a matching sent code, else count
 //! the failure and lock at the limit — all in one transaction that holds the user (the SQLite
-//! hot-path thread, or `SELECT … FOR UPDATE` on PostgreSQL), so concurrent guesses are judged
-//! one after another and never more than the limit allows.
+//! hot-path thread, or PostgreSQL's `twofold_verify_batch`, which holds each user's row), so
+//! concurrent guesses are judged one after another and never more than the limit allows.
 //!
 //! The SQL is shared by both paths (`$n` placeholders in order of appearance: SQLite takes them
 //! as numbered parameters); the decision steps are written once for each driver.
 
 use sqlx::Row;
 
-use super::{Backend, Db, Result, StoreError, UserRow, user_row};
+use super::{Db, Result, StoreError, UserRow, user_row};
 
 /// A time step to claim for a kind of code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,8 +120,11 @@ pub(super) fn decide(valid: bool, user: &UserRow, accept_unregistered: bool) -> 
     }
 }
 
-pub(super) const USER_FOR_UPDATE_PG: &str =
-    "SELECT * FROM users WHERE app_id = $1 AND id = $2 AND deleted = 0 FOR UPDATE";
+/// The user with its live devices' seeds, one row per device (or one with null seeds).
+pub(super) const USER_AND_SEEDS: &str = "SELECT u.*, d.totp_seed AS d_seed, \
+     d.legacy_seed AS d_legacy FROM users u LEFT JOIN devices d ON d.user_id = u.id \
+     AND d.revoked = 0 AND d.totp_seed IS NOT NULL \
+     WHERE u.app_id = $1 AND u.id = $2 AND u.deleted = 0 ORDER BY d.id";
 pub(super) const USER_PLAIN: &str =
     "SELECT * FROM users WHERE app_id = $1 AND id = $2 AND deleted = 0";
 pub(super) const DEVICE_SEEDS: &str = "SELECT totp_seed, legacy_seed FROM devices \
@@ -146,18 +149,18 @@ pub(super) fn steps_since(step: i64) -> [i64; 3] {
 
 impl Db {
     /// Judges one verification attempt; see the module documentation. On SQLite files it is one
-    /// job on the hot-path thread (group-committed with other requests' jobs).
+    /// job on the hot-path thread, on PostgreSQL one item of a batch (both group-committed with
+    /// other requests' attempts); in-memory SQLite (one connection, so transactions are serial
+    /// already) takes the plain path below.
     pub async fn verify(&self, attempt: Attempt) -> Result<Verdict> {
         if let Some(hot) = &self.hot {
             return hot.verify(attempt).await;
         }
+        if let Some(pg) = &self.pg_verify {
+            return pg.verify(&self.pool, attempt).await;
+        }
         let mut tx = self.writer.begin().await?;
-        let user_sql = match self.backend {
-            Backend::Postgres => USER_FOR_UPDATE_PG,
-            // In-memory SQLite: one connection, so transactions are serial already.
-            Backend::Sqlite => USER_PLAIN,
-        };
-        let user = sqlx::query(user_sql)
+        let user = sqlx::query(USER_PLAIN)
             .bind(attempt.app_id)
             .bind(attempt.user_id)
             .fetch_optional(&mut *tx)

@@ -1,0 +1,180 @@
+//! The PostgreSQL path of `verify`: the user and its devices' seeds in one read (no transaction,
+//! no lock), the handler's judge, then the decision through a batcher that hands every attempt
+//! queued meanwhile to `twofold_verify_batch` (migration 0007) in one call and one commit — the
+//! group commit of the SQLite hot path, so that a busy server pays one round trip and one WAL
+//! flush for many attempts. The function holds each user's row while it re-reads the lock,
+//! claims the step and records the outcome, so concurrent guesses on any number of servers are
+//! judged one after another.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use sqlx::Row;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use super::verify::{DeviceSeed, USER_AND_SEEDS, admitted};
+use super::{Attempt, Result, StoreError, Verdict, user_row};
+
+/// Attempts in one call at most.
+const BATCH: usize = 256;
+/// Calls in flight at once (each takes a pooled connection).
+const IN_FLIGHT: usize = 4;
+
+/// One attempt's decision to make: what the function needs of it.
+struct Job {
+    user_id: i64,
+    kind: Option<&'static str>,
+    step: Option<i64>,
+    now: i64,
+    sent_code_hash: Option<String>,
+    max_failures: i64,
+    lock_until: i64,
+    accept_unregistered: bool,
+    reply: oneshot::Sender<Result<Verdict>>,
+}
+
+/// The batcher: attempts go in, each gets its verdict back.
+#[derive(Debug)]
+pub(super) struct PgVerifier {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl PgVerifier {
+    /// Starts the batcher on `pool` (a task on the current runtime).
+    pub(super) fn start(pool: sqlx::AnyPool) -> Self {
+        let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
+        let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+        tokio::spawn(async move {
+            while let Some(first) = queue.recv().await {
+                // Whatever queued while the previous calls were busy goes in this one.
+                let Ok(slot) = slots.clone().acquire_owned().await else {
+                    return;
+                };
+                let mut batch = vec![first];
+                while batch.len() < BATCH {
+                    match queue.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    run(&pool, batch).await;
+                    drop(slot);
+                });
+            }
+        });
+        Self { jobs }
+    }
+
+    /// Judges one attempt: see the module documentation.
+    pub(super) async fn verify(&self, pool: &sqlx::AnyPool, attempt: Attempt) -> Result<Verdict> {
+        let rows = sqlx::query(USER_AND_SEEDS)
+            .bind(attempt.app_id)
+            .bind(attempt.user_id)
+            .fetch_all(pool)
+            .await?;
+        let user = rows.first().map(user_row).transpose()?;
+        let user = match admitted(user, attempt.now) {
+            Ok(user) => user,
+            Err(verdict) => return Ok(verdict),
+        };
+        let mut devices = Vec::new();
+        for r in &rows {
+            if let Some(sealed) = r.try_get::<Option<Vec<u8>>, _>("d_seed")? {
+                devices.push(DeviceSeed {
+                    sealed,
+                    legacy: r.try_get::<i64, _>("d_legacy")? != 0,
+                });
+            }
+        }
+        let claim = (attempt.judge)(&user, &devices).map_err(StoreError::Judge)?;
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            user_id: user.id,
+            kind: claim.map(|c| c.kind),
+            step: claim.map(|c| c.step),
+            now: attempt.now,
+            sent_code_hash: attempt.sent_code_hash,
+            max_failures: attempt.max_failures,
+            lock_until: attempt.lock_until,
+            accept_unregistered: attempt.accept_unregistered,
+            reply,
+        };
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::HotPathStopped)?;
+        answer.await.map_err(|_| StoreError::HotPathStopped)?
+    }
+}
+
+/// One call for a batch; every job gets its verdict, or the call's error.
+async fn run(pool: &sqlx::AnyPool, batch: Vec<Job>) {
+    let items: Vec<serde_json::Value> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            json!({
+                "i": i, "u": j.user_id, "k": j.kind, "s": j.step, "n": j.now,
+                "h": j.sent_code_hash, "m": j.max_failures, "l": j.lock_until,
+                "a": j.accept_unregistered,
+            })
+        })
+        .collect();
+    let result = sqlx::query("SELECT idx, outcome, at FROM twofold_verify_batch($1)")
+        .bind(serde_json::Value::Array(items).to_string())
+        .fetch_all(pool)
+        .await;
+    let rows = match result {
+        Ok(rows) => rows,
+        Err(e) => {
+            // One failure of the call fails every attempt in it (whether its commit landed is
+            // unknown when the connection was lost in it).
+            let e = StoreError::Sqlx(e);
+            let (message, unavailable) = (e.to_string(), e.unavailable());
+            for job in batch {
+                let _ = job.reply.send(Err(StoreError::Batch {
+                    message: message.clone(),
+                    unavailable,
+                }));
+            }
+            return;
+        }
+    };
+    let mut verdicts: Vec<Option<Result<Verdict>>> = (0..batch.len()).map(|_| None).collect();
+    for row in &rows {
+        let parsed = (|| -> Result<(usize, Verdict)> {
+            let idx: i32 = row.try_get("idx")?;
+            let outcome: String = row.try_get("outcome")?;
+            let at: i64 = row.try_get("at")?;
+            let verdict = match outcome.as_str() {
+                "no_user" => Verdict::NoUser,
+                "locked" => Verdict::Locked { until: at },
+                "valid" => Verdict::Valid { registered_at: at },
+                "valid_unverified" => Verdict::ValidUnverified { registered_at: at },
+                "invalid" => Verdict::Invalid,
+                other => {
+                    return Err(StoreError::Corrupt(format!(
+                        "twofold_verify_batch answered `{other}`"
+                    )));
+                }
+            };
+            Ok((usize::try_from(idx).unwrap_or(usize::MAX), verdict))
+        })();
+        match parsed {
+            Ok((i, verdict)) if i < verdicts.len() => verdicts[i] = Some(Ok(verdict)),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "verify batch");
+            }
+        }
+    }
+    for (job, verdict) in batch.into_iter().zip(verdicts) {
+        let verdict = verdict.unwrap_or_else(|| {
+            Err(StoreError::Corrupt(
+                "twofold_verify_batch gave no answer for an attempt".into(),
+            ))
+        });
+        let _ = job.reply.send(verdict);
+    }
+}
