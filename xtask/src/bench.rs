@@ -247,7 +247,15 @@ const SERVER_NOTES: &str = "\nNotes:\n\n\
     connection with a warm page cache and runs whatever has queued up in one transaction \
     (group commit); checkpoints run on their own thread; usage counters are kept in memory \
     and flushed every 5 s. Through sqlx (one worker-thread hop and one transaction per \
-    statement) the same run gave 0.05×.\n";
+    statement) the same run gave 0.05×.\n\
+    - PostgreSQL 15 (Debian's) runs on the same two cores, started by `cargo xtask bench \
+    server` with `fsync = off` — a commit is written before it answers and synced later, as \
+    durable as SQLite's WAL with `synchronous = NORMAL` (both survive the process, not the \
+    machine). Same users, devices and codes; the claims table holds a steady-state site's \
+    rows before `ANALYZE`. The server's path: the API key read, then the user and its seeds \
+    read in a batch with the attempts queued beside it (one `SELECT` over a JSON list), the \
+    judge in Rust, then the decision in a batch (`twofold_verify_batch`: one call, one \
+    commit).\n";
 
 fn header() -> Result<String> {
     let mut h = String::from(

@@ -282,7 +282,7 @@ fn main() {
             let pg_ratios: Vec<f64> = real_runs.iter().zip(&pg_runs).map(|(s, p)| p.rps / s.rps.max(1.0)).collect();
             let pg_run = &pg_runs[mid];
             println!(
-                "| `verify` (PostgreSQL, same users and codes): one read of user and seeds, the decision in a batch with the attempts queued beside it (one call, one commit) | {:.0} | {} | {} | {} of {} | **{:.2}×** `verify` on SQLite (goal ≥ 0.7×), {:.2}× the bare endpoint; rounds {} |",
+                "| `verify` (PostgreSQL, same users and codes): user and seeds read, and the decision made, each in a batch with the attempts queued beside it (one query; one call and one commit) | {:.0} | {} | {} | {} of {} | **{:.2}×** `verify` on SQLite (goal ≥ 0.7×), {:.2}× the bare endpoint; rounds {} |",
                 pg_rps,
                 pg_run.p50,
                 pg_run.p99,

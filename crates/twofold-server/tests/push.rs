@@ -1036,3 +1036,55 @@ async fn a_bad_query_string_is_refused_in_the_authy_envelope() {
         "{body}"
     );
 }
+
+/// A server that stops ends each device stream with a `reconnect` event and `retry: 0` (the
+/// device reconnects at once, through the load balancer to another server), after the events it
+/// had to send.
+#[tokio::test]
+async fn a_stopping_server_tells_streams_to_reconnect() {
+    use futures_util::StreamExt;
+    let env = Env::new(None).await;
+    let user = env.user("775-461-5633").await;
+    let (_device, key) = env.device(user).await;
+    let (s, b) = env
+        .api(
+            "GET",
+            &format!("/protected/json/users/{user}/devices"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let uuid = b["devices"][0]["uuid"].as_str().unwrap().to_owned();
+    let path = format!("{}/stream", protocol::DEVICE_PREFIX);
+    let ts = twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock) as i64;
+    let text = protocol::request_string("GET", &path, ts, "reconnect-hint-nonce", b"");
+    let response = env
+        .http
+        .get(format!("{}{path}", env.base))
+        .header(protocol::HEADER_DEVICE, &uuid)
+        .header(protocol::HEADER_TIMESTAMP, ts.to_string())
+        .header(protocol::HEADER_NONCE, "reconnect-hint-nonce")
+        .header(protocol::HEADER_SIGNATURE, key.sign(&text))
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.bytes_stream();
+    // The stream is open; the server starts stopping.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    env.state.hub.close_streams();
+    let mut seen = String::new();
+    let read = async {
+        while let Some(chunk) = body.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("the stream ends");
+    assert!(
+        seen.contains("event: reconnect") && seen.contains("retry: 0"),
+        "the stream's last words: {seen:?}"
+    );
+}

@@ -1,10 +1,11 @@
-//! The PostgreSQL path of `verify`: the user and its devices' seeds in one read (no transaction,
-//! no lock), the handler's judge, then the decision through a batcher that hands every attempt
-//! queued meanwhile to `twofold_verify_batch` (migration 0007) in one call and one commit — the
-//! group commit of the SQLite hot path, so that a busy server pays one round trip and one WAL
-//! flush for many attempts. The function holds each user's row while it re-reads the lock,
-//! claims the step and records the outcome, so concurrent guesses on any number of servers are
-//! judged one after another.
+//! The PostgreSQL path of `verify`: the user and its devices' seeds read (no transaction, no
+//! lock), the handler's judge, then the decision made by `twofold_verify_batch` (migration
+//! 0007). Both go through batchers that hand everything queued meanwhile to one query — the
+//! reads of many attempts in one `SELECT`, the decisions of many in one call and one commit (the
+//! group commit of the SQLite hot path) — so that a busy server pays a round trip and a WAL
+//! flush for many attempts, not for each. The function holds each user's row while it re-reads
+//! the lock, claims the step and records the outcome, so concurrent guesses on any number of
+//! servers are judged one after another.
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use serde_json::json;
 use sqlx::Row;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use super::verify::{DeviceSeed, USER_AND_SEEDS, admitted};
+use super::verify::{DeviceSeed, admitted};
 use super::{Attempt, Result, StoreError, Verdict, user_row};
 
 /// Attempts in one call at most.
@@ -33,47 +34,75 @@ struct Job {
     reply: oneshot::Sender<Result<Verdict>>,
 }
 
-/// The batcher: attempts go in, each gets its verdict back.
+/// One attempt's read: its user (in its application), answered with the user's rows (one per
+/// live device with a seed, or one with null seeds; none for no such user).
+struct ReadJob {
+    app_id: i64,
+    user_id: i64,
+    reply: oneshot::Sender<Result<Vec<sqlx::any::AnyRow>>>,
+}
+
+/// Starts a batcher on `pool`: jobs sent to the returned queue are handed to `run` in batches of
+/// whatever queued while earlier batches were busy (at most [`BATCH`], [`IN_FLIGHT`] at once).
+fn batcher<J, F, Fut>(pool: sqlx::AnyPool, run: F) -> mpsc::UnboundedSender<J>
+where
+    J: Send + 'static,
+    F: Fn(sqlx::AnyPool, Vec<J>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (jobs, mut queue) = mpsc::unbounded_channel::<J>();
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    tokio::spawn(async move {
+        while let Some(first) = queue.recv().await {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match queue.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            let work = run(pool.clone(), batch);
+            tokio::spawn(async move {
+                work.await;
+                drop(slot);
+            });
+        }
+    });
+    jobs
+}
+
+/// The batchers: attempts go in, each gets its verdict back.
 #[derive(Debug)]
 pub(super) struct PgVerifier {
+    reads: mpsc::UnboundedSender<ReadJob>,
     jobs: mpsc::UnboundedSender<Job>,
 }
 
 impl PgVerifier {
-    /// Starts the batcher on `pool` (a task on the current runtime).
+    /// Starts the batchers on `pool` (tasks on the current runtime).
     pub(super) fn start(pool: sqlx::AnyPool) -> Self {
-        let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
-        let slots = Arc::new(Semaphore::new(IN_FLIGHT));
-        tokio::spawn(async move {
-            while let Some(first) = queue.recv().await {
-                // Whatever queued while the previous calls were busy goes in this one.
-                let Ok(slot) = slots.clone().acquire_owned().await else {
-                    return;
-                };
-                let mut batch = vec![first];
-                while batch.len() < BATCH {
-                    match queue.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
-                }
-                let pool = pool.clone();
-                tokio::spawn(async move {
-                    run(&pool, batch).await;
-                    drop(slot);
-                });
-            }
-        });
-        Self { jobs }
+        Self {
+            reads: batcher(pool.clone(), |pool, batch| async move {
+                read(&pool, batch).await
+            }),
+            jobs: batcher(pool, |pool, batch| async move { run(&pool, batch).await }),
+        }
     }
 
     /// Judges one attempt: see the module documentation.
-    pub(super) async fn verify(&self, pool: &sqlx::AnyPool, attempt: Attempt) -> Result<Verdict> {
-        let rows = sqlx::query(USER_AND_SEEDS)
-            .bind(attempt.app_id)
-            .bind(attempt.user_id)
-            .fetch_all(pool)
-            .await?;
+    pub(super) async fn verify(&self, attempt: Attempt) -> Result<Verdict> {
+        let (reply, rows) = oneshot::channel();
+        self.reads
+            .send(ReadJob {
+                app_id: attempt.app_id,
+                user_id: attempt.user_id,
+                reply,
+            })
+            .map_err(|_| StoreError::HotPathStopped)?;
+        let rows = rows.await.map_err(|_| StoreError::HotPathStopped)??;
         let user = rows.first().map(user_row).transpose()?;
         let user = match admitted(user, attempt.now) {
             Ok(user) => user,
@@ -105,6 +134,55 @@ impl PgVerifier {
             .send(job)
             .map_err(|_| StoreError::HotPathStopped)?;
         answer.await.map_err(|_| StoreError::HotPathStopped)?
+    }
+}
+
+/// The users and seeds of a batch of attempts, in one query.
+async fn read(pool: &sqlx::AnyPool, batch: Vec<ReadJob>) {
+    let items: Vec<serde_json::Value> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, j)| json!({"i": i, "a": j.app_id, "u": j.user_id}))
+        .collect();
+    let result = sqlx::query(
+        "SELECT x.i AS x_i, u.*, d.totp_seed AS d_seed, d.legacy_seed AS d_legacy \
+         FROM json_to_recordset($1::json) AS x(i INTEGER, a BIGINT, u BIGINT) \
+         JOIN users u ON u.app_id = x.a AND u.id = x.u AND u.deleted = 0 \
+         LEFT JOIN devices d ON d.user_id = u.id AND d.revoked = 0 AND d.totp_seed IS NOT NULL \
+         ORDER BY x.i, d.id",
+    )
+    .bind(serde_json::Value::Array(items).to_string())
+    .fetch_all(pool)
+    .await;
+    let rows = match result {
+        Ok(rows) => rows,
+        Err(e) => {
+            let e = StoreError::Sqlx(e);
+            let (message, unavailable) = (e.to_string(), e.unavailable());
+            for job in batch {
+                let _ = job.reply.send(Err(StoreError::Batch {
+                    message: message.clone(),
+                    unavailable,
+                }));
+            }
+            return;
+        }
+    };
+    let mut each: Vec<Vec<sqlx::any::AnyRow>> = (0..batch.len()).map(|_| Vec::new()).collect();
+    for row in rows {
+        let i: i32 = match row.try_get("x_i") {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::error!(error = %e, "verify read batch");
+                continue;
+            }
+        };
+        if let Some(rows) = usize::try_from(i).ok().and_then(|i| each.get_mut(i)) {
+            rows.push(row);
+        }
+    }
+    for (job, rows) in batch.into_iter().zip(each) {
+        let _ = job.reply.send(Ok(rows));
     }
 }
 

@@ -120,11 +120,6 @@ pub(super) fn decide(valid: bool, user: &UserRow, accept_unregistered: bool) -> 
     }
 }
 
-/// The user with its live devices' seeds, one row per device (or one with null seeds).
-pub(super) const USER_AND_SEEDS: &str = "SELECT u.*, d.totp_seed AS d_seed, \
-     d.legacy_seed AS d_legacy FROM users u LEFT JOIN devices d ON d.user_id = u.id \
-     AND d.revoked = 0 AND d.totp_seed IS NOT NULL \
-     WHERE u.app_id = $1 AND u.id = $2 AND u.deleted = 0 ORDER BY d.id";
 pub(super) const USER_PLAIN: &str =
     "SELECT * FROM users WHERE app_id = $1 AND id = $2 AND deleted = 0";
 pub(super) const DEVICE_SEEDS: &str = "SELECT totp_seed, legacy_seed FROM devices \
@@ -157,7 +152,7 @@ impl Db {
             return hot.verify(attempt).await;
         }
         if let Some(pg) = &self.pg_verify {
-            return pg.verify(&self.pool, attempt).await;
+            return pg.verify(attempt).await;
         }
         let mut tx = self.writer.begin().await?;
         let user = sqlx::query(USER_PLAIN)
