@@ -4,7 +4,8 @@
 //! `deploy/`, rendered with local ports and folders. Its addresses, API key and processes are
 //! written to `cluster.json` in its folder (`$TWOFOLD_CLUSTER_DIR`, else `cluster/` in the
 //! target directory), which tests and benchmarks read. `$TWOFOLD_CLUSTER_SERVER` names a
-//! `twofold-server` binary to run instead of building the release one.
+//! `twofold-server` binary to run instead of building the release one;
+//! `$TWOFOLD_CLUSTER_RATE_PER_IP` the per-address limit (default 100 a second).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -434,7 +435,10 @@ fn start() -> Result<()> {
     )?;
     psql(&superuser, "CREATE DATABASE twofold OWNER twofold")?;
 
-    // Three replicas; the first creates the schema, the server key and the application.
+    // Three replicas; the first creates the schema, the server key and the application. The
+    // per-address limit is the server's default unless a test, whose clients all share this
+    // machine's address, asks for more.
+    let rate_per_ip = std::env::var("TWOFOLD_CLUSTER_RATE_PER_IP").unwrap_or_else(|_| "100".into());
     let key_file = dir.join("twofold-server.key");
     for (i, port) in REPLICAS.iter().enumerate() {
         let name = format!("twofold{}", i + 1);
@@ -447,6 +451,7 @@ fn start() -> Result<()> {
             ("SERVER_KEY_FILE", key_file.display().to_string()),
             ("PUBLIC_URL", format!("http://127.0.0.1:{HTTP_PROXY}")),
             ("PROXY_NETWORK", "127.0.0.1/32".to_owned()),
+            ("RATE_PER_IP", rate_per_ip.clone()),
         ]);
         let config = replica.join("twofold-server.toml");
         write(&config, &render("twofold/twofold-server.toml", &values)?)?;

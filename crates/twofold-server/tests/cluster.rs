@@ -70,6 +70,8 @@ impl Cluster {
                 "TWOFOLD_CLUSTER_SERVER",
                 env!("CARGO_BIN_EXE_twofold-server"),
             )
+            // The website and all 120 devices share this machine's one address.
+            .env("TWOFOLD_CLUSTER_RATE_PER_IP", "2000")
             .output()
             .unwrap();
         if !out.status.success() {
@@ -169,11 +171,14 @@ struct Devices {
 }
 
 /// A device that follows its stream through HAProxy for ever (reconnecting at once after a
-/// clean end, after 200 ms after a failure, resuming after the last event) and approves every
-/// request it sees pending, retrying until the server takes the answer.
-fn listen(device: DeviceClient, seen: Arc<Mutex<Devices>>) {
+/// clean end, after a failure with the client's own backoff — 0.5 s doubling to 30 s, with
+/// jitter — resuming after the last event) and approves every request it sees pending,
+/// retrying until the server takes the answer. (`DeviceClient::listen` would hide a request
+/// delivered twice; this counts every delivery.)
+fn listen(device: DeviceClient, seen: Arc<Mutex<Devices>>, jitter: u64) {
     tokio::spawn(async move {
         let mut last = None;
+        let mut failures: u32 = 0;
         loop {
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
             let mut on_event = move |e: twofold_push::protocol::Event| {
@@ -215,7 +220,11 @@ fn listen(device: DeviceClient, seen: Arc<Mutex<Devices>>) {
             drop(on_event);
             let _ = answering.await;
             if result.is_err() {
-                tokio::time::sleep(Duration::from_millis(200)).await;
+                failures += 1;
+                let base = (500u64 << failures.min(6)).min(30_000);
+                tokio::time::sleep(Duration::from_millis(base + (jitter * 37) % (base / 2))).await;
+            } else {
+                failures = 0;
             }
         }
     });
@@ -321,7 +330,7 @@ async fn the_cluster_survives_its_faults() {
             key,
             twofold_core::clock::SystemClock::shared(),
         );
-        listen(device, seen.clone());
+        listen(device, seen.clone(), i);
         users.push(serde_json::json!({"id": id, "seed": secret["secret"]}));
     }
     let users_path = work.join("users.json");
