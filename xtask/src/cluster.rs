@@ -277,7 +277,7 @@ fn start() -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let dir = std::fs::canonicalize(&dir)?;
     let as_postgres = as_root();
-    let pg_bin = pg_bin()?;
+    let pg_bin = crate::postgres::find_bin()?;
     let superuser = random_hex(16)?;
     let replication = random_hex(16)?;
     let db_password = random_hex(16)?;
@@ -518,18 +518,6 @@ fn max_connections() -> u64 {
         .and_then(|h| h.parse::<u64>().ok())
         .unwrap_or(4096);
     (hard.saturating_sub(200) / 2).clamp(1000, 100_000)
-}
-
-fn pg_bin() -> Result<PathBuf> {
-    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .context("PostgreSQL is not installed (/usr/lib/postgresql is missing)")?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-        .filter(|p| p.join("initdb").exists())
-        .collect();
-    versions.sort();
-    versions
-        .pop()
-        .context("no PostgreSQL under /usr/lib/postgresql")
 }
 
 /// Stops every part (replicas first, etcd last; TERM, then KILL after 20 s) and deletes the

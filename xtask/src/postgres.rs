@@ -114,7 +114,8 @@ impl Drop for Postgres {
     }
 }
 
-fn find_bin() -> Result<PathBuf> {
+/// The newest PostgreSQL server binaries installed (`/usr/lib/postgresql/<version>/bin`).
+pub fn find_bin() -> Result<PathBuf> {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .context("PostgreSQL is not installed (/usr/lib/postgresql is missing)")?
         .filter_map(|e| e.ok().map(|e| e.path().join("bin")))

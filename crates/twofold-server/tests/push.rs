@@ -185,7 +185,25 @@ impl Env {
         b["approval_request"].clone()
     }
 
-    /// A device request made by hand: `(timestamp, nonce)` chosen by the test.
+    /// A device's GET made by hand: `(timestamp, nonce)` chosen by the test.
+    fn signed_get(
+        &self,
+        uuid: &str,
+        key: &DeviceKey,
+        path: &str,
+        ts: i64,
+        nonce: &str,
+    ) -> reqwest::RequestBuilder {
+        let text = protocol::request_string("GET", path, ts, nonce, b"");
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header(protocol::HEADER_DEVICE, uuid)
+            .header(protocol::HEADER_TIMESTAMP, ts.to_string())
+            .header(protocol::HEADER_NONCE, nonce)
+            .header(protocol::HEADER_SIGNATURE, key.sign(&text))
+    }
+
+    /// [`Env::signed_get`], sent: its status and JSON body.
     async fn signed(
         &self,
         uuid: &str,
@@ -194,14 +212,8 @@ impl Env {
         ts: i64,
         nonce: &str,
     ) -> (u16, Value) {
-        let text = protocol::request_string("GET", path, ts, nonce, b"");
         let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header(protocol::HEADER_DEVICE, uuid)
-            .header(protocol::HEADER_TIMESTAMP, ts.to_string())
-            .header(protocol::HEADER_NONCE, nonce)
-            .header(protocol::HEADER_SIGNATURE, key.sign(&text))
+            .signed_get(uuid, key, path, ts, nonce)
             .send()
             .await
             .unwrap();
@@ -1046,25 +1058,14 @@ async fn a_stopping_server_tells_streams_to_reconnect() {
     let env = Env::new(None).await;
     let user = env.user("775-461-5633").await;
     let (_device, key) = env.device(user).await;
-    let (s, b) = env
-        .api(
-            "GET",
-            &format!("/protected/json/users/{user}/devices"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
-    let uuid = b["devices"][0]["uuid"].as_str().unwrap().to_owned();
+    let uuid = env.devices_of(user).await[0]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let path = format!("{}/stream", protocol::DEVICE_PREFIX);
     let ts = twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock) as i64;
-    let text = protocol::request_string("GET", &path, ts, "reconnect-hint-nonce", b"");
     let response = env
-        .http
-        .get(format!("{}{path}", env.base))
-        .header(protocol::HEADER_DEVICE, &uuid)
-        .header(protocol::HEADER_TIMESTAMP, ts.to_string())
-        .header(protocol::HEADER_NONCE, "reconnect-hint-nonce")
-        .header(protocol::HEADER_SIGNATURE, key.sign(&text))
+        .signed_get(&uuid, &key, &path, ts, "reconnect-hint-nonce")
         .header("Accept", "text/event-stream")
         .send()
         .await

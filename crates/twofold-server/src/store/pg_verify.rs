@@ -137,6 +137,17 @@ impl PgVerifier {
     }
 }
 
+/// The error each attempt of a batch gets when the batch's one query failed: its text, and
+/// whether the storage was unavailable (a 503 rather than a 500).
+fn batch_error(e: sqlx::Error) -> impl Fn() -> StoreError {
+    let e = StoreError::Sqlx(e);
+    let (message, unavailable) = (e.to_string(), e.unavailable());
+    move || StoreError::Batch {
+        message: message.clone(),
+        unavailable,
+    }
+}
+
 /// The users and seeds of a batch of attempts, in one query.
 async fn read(pool: &sqlx::AnyPool, batch: Vec<ReadJob>) {
     let items: Vec<serde_json::Value> = batch
@@ -157,13 +168,9 @@ async fn read(pool: &sqlx::AnyPool, batch: Vec<ReadJob>) {
     let rows = match result {
         Ok(rows) => rows,
         Err(e) => {
-            let e = StoreError::Sqlx(e);
-            let (message, unavailable) = (e.to_string(), e.unavailable());
+            let error = batch_error(e);
             for job in batch {
-                let _ = job.reply.send(Err(StoreError::Batch {
-                    message: message.clone(),
-                    unavailable,
-                }));
+                let _ = job.reply.send(Err(error()));
             }
             return;
         }
@@ -206,15 +213,10 @@ async fn run(pool: &sqlx::AnyPool, batch: Vec<Job>) {
     let rows = match result {
         Ok(rows) => rows,
         Err(e) => {
-            // One failure of the call fails every attempt in it (whether its commit landed is
-            // unknown when the connection was lost in it).
-            let e = StoreError::Sqlx(e);
-            let (message, unavailable) = (e.to_string(), e.unavailable());
+            // Whether the commit landed is unknown when the connection was lost in it.
+            let error = batch_error(e);
             for job in batch {
-                let _ = job.reply.send(Err(StoreError::Batch {
-                    message: message.clone(),
-                    unavailable,
-                }));
+                let _ = job.reply.send(Err(error()));
             }
             return;
         }
