@@ -487,6 +487,7 @@ fn start() -> Result<()> {
         "api": format!("http://127.0.0.1:{HTTP_PROXY}"),
         "api_key": API_KEY,
         "database_proxy": format!("postgres://twofold:{db_password}@127.0.0.1:{PG_PROXY}/twofold"),
+        "database_proxy_port": PG_PROXY,
         "superuser_password": superuser,
         "stats": format!("http://127.0.0.1:{STATS}/"),
         "replicas": REPLICAS.iter().map(|p| format!("http://127.0.0.1:{p}")).collect::<Vec<_>>(),

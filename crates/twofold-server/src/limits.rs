@@ -118,7 +118,8 @@ struct Lease {
 #[derive(Debug)]
 struct Counted {
     db: Db,
-    leases: Mutex<HashMap<(Scope, String), Lease>>,
+    /// The leases this server holds, per scope and key.
+    leases: Mutex<HashMap<Scope, HashMap<String, Lease>>>,
 }
 
 impl Counted {
@@ -140,7 +141,7 @@ impl Counted {
         let now = Instant::now();
         let want = {
             let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
-            match leases.get_mut(&(scope, key.clone())) {
+            match leases.entry(scope).or_default().get_mut(key.as_str()) {
                 Some(l) if l.tokens > 0 && l.until > now => {
                     l.tokens -= 1;
                     return Ok(true);
@@ -157,11 +158,15 @@ impl Counted {
             .take_tokens(scope.name(), &key, want, rate.spacing, rate.burst)
             .await?;
         let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = leases.entry((scope, key)).or_insert(Lease {
-            tokens: 0,
-            until: now,
-            next: 1,
-        });
+        let entry = leases
+            .entry(scope)
+            .or_default()
+            .entry(key)
+            .or_insert(Lease {
+                tokens: 0,
+                until: now,
+                next: 1,
+            });
         if taken == 0 {
             entry.next = 1;
             return Ok(false);
@@ -178,8 +183,10 @@ impl Counted {
     fn forget_lapsed(&self) {
         let now = Instant::now();
         let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
-        leases.retain(|_, l| l.until + LEASE_LIFE > now);
-        leases.shrink_to_fit();
+        for held in leases.values_mut() {
+            held.retain(|_, l| l.until + LEASE_LIFE > now);
+            held.shrink_to_fit();
+        }
     }
 }
 
@@ -230,41 +237,43 @@ impl Limits {
         self
     }
 
-    async fn shared(&self, scope: Scope, key: String, lease: bool) -> Result<bool, StoreError> {
+    /// The shared bucket's word, when there is one (the key is written out only then: the
+    /// in-process path makes no string).
+    async fn shared(
+        &self,
+        scope: Scope,
+        key: impl std::fmt::Display,
+        lease: bool,
+    ) -> Result<bool, StoreError> {
         let rate = self.rates[scope as usize];
         match &self.counted {
             None => Ok(true),
-            Some(c) => c.take(scope, key, rate, lease).await,
+            Some(c) => c.take(scope, key.to_string(), rate, lease).await,
         }
     }
 
     /// Whether one more request of this application is allowed now.
     pub async fn allow_app(&self, app_id: i64) -> Result<bool, StoreError> {
-        Ok(self.by_key.check_key(&app_id).is_ok()
-            && self.shared(Scope::Key, app_id.to_string(), true).await?)
+        Ok(self.by_key.check_key(&app_id).is_ok() && self.shared(Scope::Key, app_id, true).await?)
     }
 
     /// Whether one more request from this address (its /64 for IPv6) is allowed now.
     pub async fn allow_ip(&self, ip: IpAddr) -> Result<bool, StoreError> {
         let ip = address_key(ip);
-        Ok(self.by_ip.check_key(&ip).is_ok()
-            && self.shared(Scope::Address, ip.to_string(), true).await?)
+        Ok(self.by_ip.check_key(&ip).is_ok() && self.shared(Scope::Address, ip, true).await?)
     }
 
     /// Whether one more approval request for this user is allowed now.
     pub async fn allow_approval(&self, user_id: i64) -> Result<bool, StoreError> {
         Ok(self.approvals.check_key(&user_id).is_ok()
-            && self
-                .shared(Scope::Approval, user_id.to_string(), false)
-                .await?)
+            && self.shared(Scope::Approval, user_id, false).await?)
     }
 
     /// Whether one more sync space may be created from this address (its /64) now: three at
     /// once, then five an hour.
     pub async fn allow_space(&self, ip: IpAddr) -> Result<bool, StoreError> {
         let ip = address_key(ip);
-        Ok(self.spaces.check_key(&ip).is_ok()
-            && self.shared(Scope::Space, ip.to_string(), false).await?)
+        Ok(self.spaces.check_key(&ip).is_ok() && self.shared(Scope::Space, ip, false).await?)
     }
 
     /// Forgets idle keys (call now and then so memory stays bounded).

@@ -130,12 +130,7 @@ async fn verify_lockout_holds_under_concurrency(backend: Backend) {
         )
         .await;
     assert_eq!(st, 200, "{b}");
-    let live: Vec<String> = (-1..=1).map(|o| totp(&seed, 6, o)).collect();
-    let wrong: Vec<String> = (0..1_000_000)
-        .map(|n| format!("{:06}", (n * 7919 + 13) % 1_000_000))
-        .filter(|g| !live.contains(g))
-        .take(80)
-        .collect();
+    let wrong = support::wrong_codes(&seed, 80);
     let answers = together(
         &s,
         wrong

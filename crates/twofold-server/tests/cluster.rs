@@ -107,9 +107,13 @@ impl Cluster {
 
     /// Whether Patroni names a node as the synchronous standby.
     fn standby_in_sync(&self) -> bool {
-        ["28001", "28002"].iter().any(|port| {
+        let nodes = self.state["patroni"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        nodes.iter().filter_map(Value::as_str).any(|node| {
             Command::new("curl")
-                .args(["-s", "-m", "2", &format!("http://127.0.0.1:{port}/cluster")])
+                .args(["-s", "-m", "2", &format!("{node}/cluster")])
                 .output()
                 .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("sync_standby"))
         })
@@ -128,13 +132,14 @@ impl Drop for Cluster {
 /// One query through HAProxy to the primary of the cluster `state` describes, as the superuser:
 /// its rows, `|`-separated; `None` when it failed (a switch-over).
 fn query(state: &Value, sql: &str) -> Option<String> {
+    let port = state["database_proxy_port"].to_string();
     let out = Command::new("psql")
         .env("PGPASSWORD", state["superuser_password"].as_str().unwrap())
         .args([
             "-h",
             "127.0.0.1",
             "-p",
-            "25430",
+            &port,
             "-U",
             "postgres",
             "-d",

@@ -71,6 +71,21 @@ impl Cluster {
     async fn call(&self, n: usize, method: &str, path: &str) -> (u16, Value) {
         support::call(&reqwest::Client::new(), &self.base(n), method, path, None).await
     }
+
+    /// A new user made through replica `n`; its id.
+    async fn user(&self, n: usize, email: &str, phone: &str) -> i64 {
+        let (s, b) = self
+            .call(
+                n,
+                "POST",
+                &format!(
+                    "/protected/json/users/new?user[email]={email}&user[cellphone]={phone}&user[country_code]=1"
+                ),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+        b["user"]["id"].as_i64().unwrap()
+    }
 }
 
 /// What one server allows in `elapsed` at `rate` per second with this burst (GCRA), plus one
@@ -86,15 +101,7 @@ async fn guesses_over_three_replicas_lock_the_user_as_on_one() {
     let Some(c) = Cluster::start("clusterlock", HIGH) else {
         return;
     };
-    let (s, b) = c
-        .call(
-            0,
-            "POST",
-            "/protected/json/users/new?user[email]=a@example.com&user[cellphone]=775-461-5609&user[country_code]=1",
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
-    let id = b["user"]["id"].as_i64().unwrap();
+    let id = c.user(0, "a@example.com", "775-461-5609").await;
     let (s, b) = c
         .call(
             1,
@@ -103,15 +110,7 @@ async fn guesses_over_three_replicas_lock_the_user_as_on_one() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    let seed = data_encoding::BASE32_NOPAD
-        .decode(
-            b["secret"]
-                .as_str()
-                .unwrap()
-                .trim_end_matches('=')
-                .as_bytes(),
-        )
-        .unwrap();
+    let seed = support::secret_seed(&b);
     let first = totp(&seed, 6, 0);
     let (s, b) = c
         .call(
@@ -121,11 +120,8 @@ async fn guesses_over_three_replicas_lock_the_user_as_on_one() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    let live: Vec<String> = (-1..=1).map(|o| totp(&seed, 6, o)).collect();
-    let requests: Vec<Together> = (0..1_000_000)
-        .map(|n| format!("{:06}", (n * 7919 + 13) % 1_000_000))
-        .filter(|g| !live.contains(g))
-        .take(90)
+    let requests: Vec<Together> = support::wrong_codes(&seed, 90)
+        .into_iter()
         .enumerate()
         .map(|(i, g)| Together {
             base: c.base(i),
@@ -232,15 +228,7 @@ async fn the_pending_approval_cap_holds_across_replicas() {
     let Some(c) = Cluster::start("clusterpending", HIGH) else {
         return;
     };
-    let (s, b) = c
-        .call(
-            0,
-            "POST",
-            "/protected/json/users/new?user[email]=b@example.com&user[cellphone]=775-461-5610&user[country_code]=1",
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
-    let id = b["user"]["id"].as_i64().unwrap();
+    let id = c.user(0, "b@example.com", "775-461-5610").await;
     let answers = together(c.spread(
         30,
         "POST",

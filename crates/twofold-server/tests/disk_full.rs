@@ -133,15 +133,7 @@ async fn full_disk(backend: Backend) {
     )
     .await;
     assert_eq!(s, 200, "{b}");
-    let seed = data_encoding::BASE32_NOPAD
-        .decode(
-            b["secret"]
-                .as_str()
-                .unwrap()
-                .trim_end_matches('=')
-                .as_bytes(),
-        )
-        .unwrap();
+    let seed = support::secret_seed(&b);
 
     // The disk fills up.
     let filler = Filler::fill(&disk);

@@ -77,15 +77,7 @@ async fn verify_load(base: String, worker: usize, ledger: Shared) {
         else {
             return;
         };
-        let seed = data_encoding::BASE32_NOPAD
-            .decode(
-                b["secret"]
-                    .as_str()
-                    .unwrap()
-                    .trim_end_matches('=')
-                    .as_bytes(),
-            )
-            .unwrap();
+        let seed = support::secret_seed(&b);
         let token = totp(&seed, 6, 0);
         match try_call(
             &http,

@@ -137,43 +137,63 @@ impl PgVerifier {
     }
 }
 
-/// The error each attempt of a batch gets when the batch's one query failed: its text, and
-/// whether the storage was unavailable (a 503 rather than a 500).
-fn batch_error(e: sqlx::Error) -> impl Fn() -> StoreError {
-    let e = StoreError::Sqlx(e);
-    let (message, unavailable) = (e.to_string(), e.unavailable());
-    move || StoreError::Batch {
-        message: message.clone(),
-        unavailable,
+/// A batch's one query over its items (bound as a JSON list); when it fails, every job gets
+/// the error through `fail` — its text, and whether the storage was unavailable (a 503 rather
+/// than a 500) — and `None` comes back. Whether a commit landed is unknown when the connection
+/// was lost in it.
+async fn query_batch<J>(
+    pool: &sqlx::AnyPool,
+    sql: &'static str,
+    items: Vec<serde_json::Value>,
+    batch: &mut Vec<J>,
+    fail: fn(J, StoreError),
+) -> Option<Vec<sqlx::any::AnyRow>> {
+    match sqlx::query(sql)
+        .bind(serde_json::Value::Array(items).to_string())
+        .fetch_all(pool)
+        .await
+    {
+        Ok(rows) => Some(rows),
+        Err(e) => {
+            let e = StoreError::Sqlx(e);
+            let (message, unavailable) = (e.to_string(), e.unavailable());
+            for job in batch.drain(..) {
+                fail(
+                    job,
+                    StoreError::Batch {
+                        message: message.clone(),
+                        unavailable,
+                    },
+                );
+            }
+            None
+        }
     }
 }
 
 /// The users and seeds of a batch of attempts, in one query.
-async fn read(pool: &sqlx::AnyPool, batch: Vec<ReadJob>) {
+async fn read(pool: &sqlx::AnyPool, mut batch: Vec<ReadJob>) {
     let items: Vec<serde_json::Value> = batch
         .iter()
         .enumerate()
         .map(|(i, j)| json!({"i": i, "a": j.app_id, "u": j.user_id}))
         .collect();
-    let result = sqlx::query(
+    let Some(rows) = query_batch(
+        pool,
         "SELECT x.i AS x_i, u.*, d.totp_seed AS d_seed, d.legacy_seed AS d_legacy \
          FROM json_to_recordset($1::json) AS x(i INTEGER, a BIGINT, u BIGINT) \
          JOIN users u ON u.app_id = x.a AND u.id = x.u AND u.deleted = 0 \
          LEFT JOIN devices d ON d.user_id = u.id AND d.revoked = 0 AND d.totp_seed IS NOT NULL \
          ORDER BY x.i, d.id",
+        items,
+        &mut batch,
+        |job, e| {
+            let _ = job.reply.send(Err(e));
+        },
     )
-    .bind(serde_json::Value::Array(items).to_string())
-    .fetch_all(pool)
-    .await;
-    let rows = match result {
-        Ok(rows) => rows,
-        Err(e) => {
-            let error = batch_error(e);
-            for job in batch {
-                let _ = job.reply.send(Err(error()));
-            }
-            return;
-        }
+    .await
+    else {
+        return;
     };
     let mut each: Vec<Vec<sqlx::any::AnyRow>> = (0..batch.len()).map(|_| Vec::new()).collect();
     for row in rows {
@@ -194,7 +214,7 @@ async fn read(pool: &sqlx::AnyPool, batch: Vec<ReadJob>) {
 }
 
 /// One call for a batch; every job gets its verdict, or the call's error.
-async fn run(pool: &sqlx::AnyPool, batch: Vec<Job>) {
+async fn run(pool: &sqlx::AnyPool, mut batch: Vec<Job>) {
     let items: Vec<serde_json::Value> = batch
         .iter()
         .enumerate()
@@ -206,20 +226,18 @@ async fn run(pool: &sqlx::AnyPool, batch: Vec<Job>) {
             })
         })
         .collect();
-    let result = sqlx::query("SELECT idx, outcome, at FROM twofold_verify_batch($1)")
-        .bind(serde_json::Value::Array(items).to_string())
-        .fetch_all(pool)
-        .await;
-    let rows = match result {
-        Ok(rows) => rows,
-        Err(e) => {
-            // Whether the commit landed is unknown when the connection was lost in it.
-            let error = batch_error(e);
-            for job in batch {
-                let _ = job.reply.send(Err(error()));
-            }
-            return;
-        }
+    let Some(rows) = query_batch(
+        pool,
+        "SELECT idx, outcome, at FROM twofold_verify_batch($1)",
+        items,
+        &mut batch,
+        |job, e| {
+            let _ = job.reply.send(Err(e));
+        },
+    )
+    .await
+    else {
+        return;
     };
     let mut verdicts: Vec<Option<Result<Verdict>>> = (0..batch.len()).map(|_| None).collect();
     for row in &rows {

@@ -188,10 +188,7 @@ impl Server {
             )
             .await;
         assert_eq!(s, 200, "{b}");
-        let secret = b["secret"].as_str().unwrap();
-        data_encoding::BASE32_NOPAD
-            .decode(secret.trim_end_matches('=').as_bytes())
-            .unwrap()
+        secret_seed(&b)
     }
 
     /// The messages delivered so far (outbox lines).
@@ -225,6 +222,30 @@ pub async fn call(
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
+}
+
+/// The seed in a `users/{id}/secret` answer, as raw bytes.
+pub fn secret_seed(answer: &Value) -> Vec<u8> {
+    data_encoding::BASE32_NOPAD
+        .decode(
+            answer["secret"]
+                .as_str()
+                .unwrap()
+                .trim_end_matches('=')
+                .as_bytes(),
+        )
+        .unwrap()
+}
+
+/// `n` six-digit guesses, none of them a code `seed` makes for the previous, current or next
+/// step.
+pub fn wrong_codes(seed: &[u8], n: usize) -> Vec<String> {
+    let live: Vec<String> = (-1..=1).map(|o| totp(seed, 6, o)).collect();
+    (0..1_000_000)
+        .map(|n| format!("{:06}", (n * 7919 + 13) % 1_000_000))
+        .filter(|g| !live.contains(g))
+        .take(n)
+        .collect()
 }
 
 /// Unix seconds now, on the system clock.
