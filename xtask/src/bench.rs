@@ -98,6 +98,10 @@ pub fn bench(args: &[String]) -> Result<()> {
                     .args(extra),
             )?);
         }
+        let cluster = push_cluster()?;
+        text.push_str(&format!(
+            "\n### 30,000 devices across three replicas through HAProxy\n\n{cluster}"
+        ));
         print!("{text}");
         doc = replace_section(
             &doc,
@@ -191,6 +195,52 @@ const SYNC_NOTES: &str = "\nNotes:\n\n\
     and downloads it over HTTP on loopback, and opens it: what a whole-vault sync moves for every \
     change, without any waiting for the change to be announced.\n";
 
+/// The push benchmark's cluster round: `cargo xtask cluster up` with the release server (four
+/// HAProxy processes: one holds at most half this machine's 20,000 descriptors a process in
+/// connections), 30,000 devices, then the cluster down again (also when the round fails).
+fn push_cluster() -> Result<String> {
+    shell::run(shell::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "twofold-server",
+        "--bin",
+        "twofold-server",
+    ]))?;
+    let xtask = std::env::current_exe()?;
+    let dir = crate::cluster::dir();
+    let up = shell::run(
+        std::process::Command::new(&xtask)
+            .args(["cluster", "up"])
+            .env(
+                "TWOFOLD_CLUSTER_SERVER",
+                shell::target_dir().join("release/twofold-server"),
+            )
+            .env("TWOFOLD_CLUSTER_RATE_PER_IP", "1000000")
+            .env("TWOFOLD_CLUSTER_PROXIES", "4"),
+    );
+    let result = up.and_then(|()| {
+        shell::output(shell::cargo().args([
+            "bench",
+            "-p",
+            "twofold-server",
+            "--bench",
+            "push_cluster",
+            "--",
+            "--cluster",
+            &dir.join("cluster.json").display().to_string(),
+            "--devices",
+            "30000",
+            "--requests",
+            "1000",
+        ]))
+    });
+    let down = shell::run(std::process::Command::new(&xtask).args(["cluster", "down"]));
+    let text = result?;
+    down?;
+    Ok(text)
+}
+
 const PUSH_NOTES: &str = "\nNotes:\n\n\
     - The real `twofold-server` binary (release, SQLite file) in its own process; the devices \
     are `twofold-push` clients in the benchmark process on the same 2 cores, each with its own \
@@ -201,8 +251,20 @@ const PUSH_NOTES: &str = "\nNotes:\n\n\
     once a second, which is what a client without a push channel does; their latency is half the \
     interval on average by construction.\n\
     - Memory is the server's resident set size with the streams open minus before any connected, \
-    divided by the number of devices: one task, one channel and one broadcast receiver per stream \
-    plus the connection's buffers.\n\
+    divided by the number of devices, when the last stream opened and again 15 s later (the \
+    server uses jemalloc, which gives memory freed after the burst of connections back within \
+    seconds). A device connected straight to the server costs it ~23 KiB, nearly all of it \
+    hyper's HTTP/1 buffers of its connection (8 KiB written headers, 8–16 KiB read buffer); \
+    the stream itself (subscription, position, timers) is a few hundred bytes, with no task of \
+    its own.\n\
+    - *Across three replicas*: `cargo xtask cluster up` (etcd, PostgreSQL under Patroni, three \
+    replicas, HAProxy; release build) and 30,000 devices in three worker processes of the \
+    benchmark (10,000 each, each from its own loopback address), all through HAProxy, which \
+    speaks HTTP/2 to the replicas: a device's stream is one HTTP/2 stream on a connection \
+    shared with others, so a replica keeps no connection buffers per device. Four HAProxy \
+    processes share its address (the kernel spreads connections over them): this machine \
+    allows 20,000 descriptors a process. Requests are created through HAProxy too, so most are \
+    created on a replica other than the device's and reach it by PostgreSQL `NOTIFY`.\n\
     - How: a create commits the request and its event, then wakes the user's streams (a \
     broadcast per user; PostgreSQL servers `NOTIFY` each other); a woken stream reads the events \
     after its last one from the database and writes them to the connection.\n";

@@ -5,7 +5,10 @@
 //! written to `cluster.json` in its folder (`$TWOFOLD_CLUSTER_DIR`, else `cluster/` in the
 //! target directory), which tests and benchmarks read. `$TWOFOLD_CLUSTER_SERVER` names a
 //! `twofold-server` binary to run instead of building the release one;
-//! `$TWOFOLD_CLUSTER_RATE_PER_IP` the per-address limit (default 100 a second).
+//! `$TWOFOLD_CLUSTER_RATE_PER_IP` the per-address limit (default 100 a second);
+//! `$TWOFOLD_CLUSTER_PROXIES` how many HAProxy processes share its addresses (default 1; more
+//! hold more connections than one process's descriptor limit allows, as the push benchmark's
+//! 30,000 devices need on this machine).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +32,8 @@ const PG_PORTS: [u16; 2] = [25431, 25432];
 const PG_PROXY: u16 = 25430;
 const HTTP_PROXY: u16 = 28787;
 const STATS: u16 = 28404;
+/// Most HAProxy processes (`$TWOFOLD_CLUSTER_PROXIES`); process k's statistics are on STATS + k.
+const MAX_PROXIES: u16 = 8;
 const REPLICAS: [u16; 3] = [28801, 28802, 28803];
 
 /// The API key of the `Default` application the first replica creates.
@@ -255,8 +260,10 @@ fn start() -> Result<()> {
             );
         }
     }
-    let ports = [ETCD_CLIENT, ETCD_PEER, PG_PROXY, HTTP_PROXY, STATS]
+    let proxies = proxies()?;
+    let ports = [ETCD_CLIENT, ETCD_PEER, PG_PROXY, HTTP_PROXY]
         .into_iter()
+        .chain((0..proxies).map(|k| STATS + k))
         .chain(PATRONI_REST)
         .chain(PG_PORTS)
         .chain(REPLICAS);
@@ -388,40 +395,43 @@ fn start() -> Result<()> {
             )
         })
         .collect();
-    let values = BTreeMap::from([
-        ("MAXCONN", max_connections().to_string()),
-        (
-            "ERRORS_DIR",
-            shell::root()
-                .join("deploy/haproxy/errors")
-                .display()
-                .to_string(),
-        ),
-        ("HTTP_BIND", format!("127.0.0.1:{HTTP_PROXY}")),
-        ("PG_BIND", format!("127.0.0.1:{PG_PROXY}")),
-        ("STATS_BIND", format!("127.0.0.1:{STATS}")),
-        ("REPLICA_SERVERS", replica_servers.join("\n")),
-        ("PG_SERVERS", pg_servers.join("\n")),
-    ]);
-    write(
-        &proxy.join("haproxy.cfg"),
-        &render("haproxy/haproxy.cfg", &values)?,
-    )?;
-    shell::output(
-        Command::new("haproxy")
-            .args(["-c", "-q", "-f"])
-            .arg(proxy.join("haproxy.cfg")),
-    )
-    .context("HAProxy refused its configuration")?;
-    let mut haproxy = Command::new("haproxy");
-    haproxy.args(["-db", "-f"]).arg(proxy.join("haproxy.cfg"));
-    started(part(
-        "haproxy",
-        &haproxy,
-        &proxy.join("log"),
-        false,
-        (STATS, "/"),
-    ))?;
+    // Process k (haproxy, haproxy2, …) differs only in its statistics port; the kernel spreads
+    // connections to the shared addresses over them (SO_REUSEPORT, as HAProxy binds).
+    for k in 0..proxies {
+        let values = BTreeMap::from([
+            ("MAXCONN", max_connections().to_string()),
+            (
+                "ERRORS_DIR",
+                shell::root()
+                    .join("deploy/haproxy/errors")
+                    .display()
+                    .to_string(),
+            ),
+            ("HTTP_BIND", format!("127.0.0.1:{HTTP_PROXY}")),
+            ("PG_BIND", format!("127.0.0.1:{PG_PROXY}")),
+            ("STATS_BIND", format!("127.0.0.1:{}", STATS + k)),
+            ("REPLICA_SERVERS", replica_servers.join("\n")),
+            ("PG_SERVERS", pg_servers.join("\n")),
+        ]);
+        let name = proxy_name(k);
+        let config = proxy.join(format!("{name}.cfg"));
+        write(&config, &render("haproxy/haproxy.cfg", &values)?)?;
+        shell::output(
+            Command::new("haproxy")
+                .args(["-c", "-q", "-f"])
+                .arg(&config),
+        )
+        .context("HAProxy refused its configuration")?;
+        let mut haproxy = Command::new("haproxy");
+        haproxy.args(["-db", "-f"]).arg(&config);
+        started(part(
+            &name,
+            &haproxy,
+            &proxy.join(format!("{name}.log")),
+            false,
+            (STATS + k, "/"),
+        ))?;
+    }
     // HAProxy counts a server up until its checks say otherwise: wait for them.
     wait_for("HAProxy to the primary", Duration::from_secs(30), || {
         let states = proxy_states();
@@ -507,6 +517,28 @@ fn start() -> Result<()> {
     Ok(())
 }
 
+/// `$TWOFOLD_CLUSTER_PROXIES`: how many HAProxy processes (1 to 8).
+fn proxies() -> Result<u16> {
+    match std::env::var("TWOFOLD_CLUSTER_PROXIES") {
+        Err(_) => Ok(1),
+        Ok(v) => match v.trim().parse::<u16>() {
+            Ok(n) if (1..=MAX_PROXIES).contains(&n) => Ok(n),
+            _ => bail!(
+                "TWOFOLD_CLUSTER_PROXIES: expected a number from 1 to {MAX_PROXIES}, got {v:?}"
+            ),
+        },
+    }
+}
+
+/// The name of HAProxy process k: `haproxy`, then `haproxy2`, `haproxy3`, ….
+fn proxy_name(k: u16) -> String {
+    if k == 0 {
+        "haproxy".to_owned()
+    } else {
+        format!("haproxy{}", k + 1)
+    }
+}
+
 /// What HAProxy can hold with this process's descriptor limit (two per connection).
 fn max_connections() -> u64 {
     let hard = std::fs::read_to_string("/proc/self/limits")
@@ -540,10 +572,14 @@ fn down() -> Result<()> {
 
 /// Stops every recorded process: replicas first, etcd last.
 fn stop_processes(state: &Value) {
-    let order = [
-        "twofold3", "twofold2", "twofold1", "haproxy", "pg2", "pg1", "etcd",
-    ];
+    let proxies = (0..MAX_PROXIES).rev().map(proxy_name);
+    let order = ["twofold3", "twofold2", "twofold1"]
+        .map(str::to_owned)
+        .into_iter()
+        .chain(proxies)
+        .chain(["pg2", "pg1", "etcd"].map(str::to_owned));
     for name in order {
+        let name = name.as_str();
         if let Some(pid) = state["processes"][name].as_u64() {
             stop_pid(name, pid as u32);
         }

@@ -165,6 +165,14 @@ impl DeviceClient {
         i64::try_from(self.clock.unix_seconds()).unwrap_or(i64::MAX)
     }
 
+    /// The same client on another HTTP client: one bound to a local address, or one that shares
+    /// an HTTP/2 connection with other devices (benchmarks run thousands of devices from one
+    /// machine).
+    pub fn with_http(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
     /// The same client with another silence limit (tests use a short one).
     pub fn with_silence_limit(mut self, silence: Duration) -> Self {
         self.silence = silence;

@@ -4,7 +4,9 @@
 //! run, devices that poll once a second (the long-poll endpoint with no wait) get requests made
 //! the same way. Also reports the server's resident memory per connected device.
 //!
-//! Prints Markdown on stdout. `--devices N` (default 1000), `--requests N` (default 500).
+//! Prints Markdown on stdout. `--devices N` (default 1000), `--requests N` (default 500); `--h2`:
+//! the streaming devices share HTTP/2 connections, 100 on each, as behind HAProxy (see
+//! `push_cluster.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,17 +19,9 @@ use twofold_push::client::DeviceClient;
 use twofold_push::protocol::Event;
 
 mod common;
-use common::{KEY, arg, rss_kib};
+use common::{KEY, arg, percentile, rss_kib};
 
 const POLLERS: usize = 50;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
@@ -50,8 +44,20 @@ fn main() {
         let (tx, mut arrivals) = mpsc::unbounded_channel::<(String, Instant)>();
         let opened = Arc::new(AtomicUsize::new(0));
         let mut clients = Vec::new();
-        for (uuid, key) in keys {
-            clients.push(DeviceClient::new(&base, &uuid, key, twofold_core::clock::SystemClock::shared()));
+        // `--h2`: devices share HTTP/2 connections, 100 streams on each (as behind a proxy
+        // that speaks HTTP/2 to the server).
+        let h2 = std::env::args().any(|a| a == "--h2");
+        let mut shared = None;
+        for (i, (uuid, key)) in keys.into_iter().enumerate() {
+            let client = DeviceClient::new(&base, &uuid, key, twofold_core::clock::SystemClock::shared());
+            if h2 && i < devices {
+                if i % 100 == 0 {
+                    shared = Some(reqwest::Client::builder().http2_prior_knowledge().build().unwrap());
+                }
+                clients.push(client.with_http(shared.clone().unwrap()));
+            } else {
+                clients.push(client);
+            }
         }
         let pollers: Vec<DeviceClient> = clients.split_off(devices);
         for client in clients {
@@ -76,6 +82,9 @@ fn main() {
         let connect_time = connect_started.elapsed();
         tokio::time::sleep(Duration::from_millis(500)).await;
         let rss_connected = rss_kib(pid);
+        // And at rest: what the allocator keeps once the burst of connections is over.
+        tokio::time::sleep(Duration::from_secs(15)).await;
+        let rss_rest = rss_kib(pid);
 
         // Polling devices: once a second each, no wait.
         let (ptx, mut poll_arrivals) = mpsc::unbounded_channel::<(String, Instant)>();
@@ -160,6 +169,7 @@ fn main() {
         let (stream, early) = latencies(&responded, &seen);
         let (polled, _) = latencies(&poll_responded, &poll_seen);
         let per_device = (rss_connected.saturating_sub(rss_idle)) as f64 / devices as f64;
+        let per_device_rest = (rss_rest.saturating_sub(rss_idle)) as f64 / devices as f64;
         println!("| client | devices | requests (received) | p50 | p99 | max | reference in the same run |");
         println!("|---|---:|---:|---:|---:|---:|---|");
         println!(
@@ -172,9 +182,9 @@ fn main() {
             percentile(&polled, 0.5).as_secs_f64() / percentile(&stream, 0.5).as_secs_f64().max(1e-6)
         );
         println!(
-            "\nServer memory (RSS): {:.1} MiB idle, {:.1} MiB with {devices} streams open: **{:.1} KiB per connected device**. \
+            "\nServer memory (RSS): {:.1} MiB idle, {:.1} MiB with {devices} streams open: {:.1} KiB per connected device; 15 s later **{:.1} KiB**. \
              {devices} streams opened in {:.1} s. {early} of {} events reached their device before the create call's response did (counted as 0 ms).",
-            rss_idle as f64 / 1024.0, rss_connected as f64 / 1024.0, per_device, connect_time.as_secs_f64(), stream.len()
+            rss_idle as f64 / 1024.0, rss_connected as f64 / 1024.0, per_device, per_device_rest, connect_time.as_secs_f64(), stream.len()
         );
         assert_eq!(stream.len(), responded.len(), "every streamed request arrived");
     });

@@ -22,7 +22,7 @@ use twofold_core::{AccountDraft, OsEntropy, Secret};
 use twofold_push::sync::{JoinBy, Sync};
 
 mod common;
-use common::arg;
+use common::{arg, percentile};
 
 struct Computer {
     _dir: tempfile::TempDir,
@@ -72,11 +72,6 @@ fn accounts(n: usize) -> Contents {
             .unwrap();
     }
     contents
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 fn ms(d: Duration) -> String {

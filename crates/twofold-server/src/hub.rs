@@ -66,6 +66,11 @@ impl Hub {
         self.closing.send_replace(true);
     }
 
+    /// A receiver that turns true when the server starts shutting down.
+    pub fn closing_signal(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
     /// Resolves when the server starts shutting down.
     pub fn closing(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let mut rx = self.closing.subscribe();
@@ -74,18 +79,29 @@ impl Hub {
         }
     }
 
-    /// A receiver woken on every event of `user_id`.
-    pub fn subscribe(&self, user_id: i64) -> broadcast::Receiver<()> {
+    /// A subscription woken on every event of `user_id`.
+    pub fn subscribe(self: &Arc<Self>, user_id: i64) -> Subscription {
         self.subscribe_to(Topic::User(user_id))
     }
 
-    /// A receiver woken on every event of a topic.
-    pub fn subscribe_to(&self, topic: Topic) -> broadcast::Receiver<()> {
+    /// A subscription woken on every event of a topic. The topic's channel exists only while
+    /// someone is subscribed: the last subscription to go removes it.
+    pub fn subscribe_to(self: &Arc<Self>, topic: Topic) -> Subscription {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        users
+        let rx = users
             .entry(topic)
             .or_insert_with(|| broadcast::channel(4).0)
-            .subscribe()
+            .subscribe();
+        Subscription {
+            rx: Some(rx),
+            topic,
+            hub: Arc::clone(self),
+        }
+    }
+
+    /// Topics with a channel (someone subscribed): for tests.
+    pub fn topics(&self) -> usize {
+        self.users.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// Wakes this server's streams of a user.
@@ -130,6 +146,40 @@ impl Hub {
                 }
             }
             Backend::Sqlite => self.wake_topic(topic),
+        }
+    }
+}
+
+/// One subscriber's wake-ups; unsubscribes when dropped.
+#[derive(Debug)]
+pub struct Subscription {
+    rx: Option<broadcast::Receiver<()>>,
+    topic: Topic,
+    hub: Arc<Hub>,
+}
+
+impl Subscription {
+    /// Resolves at the next wake-up (several missed wake-ups count as one).
+    pub async fn woken(&mut self) {
+        if let Some(rx) = &mut self.rx {
+            match rx.recv().await {
+                Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                // The hub holds the sender while anyone is subscribed: never closed.
+                Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+            }
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        drop(self.rx.take());
+        let mut users = self.hub.users.lock().unwrap_or_else(|e| e.into_inner());
+        if users
+            .get(&self.topic)
+            .is_some_and(|tx| tx.receiver_count() == 0)
+        {
+            users.remove(&self.topic);
         }
     }
 }

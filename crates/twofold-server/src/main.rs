@@ -10,6 +10,12 @@ use twofold_server::limits::Limits;
 use twofold_server::state::{AppState, Policy};
 use twofold_server::store::{Backend, Db};
 
+/// jemalloc, with its background thread: memory freed after a burst of connections (a replica's
+/// restart sends its devices to the others at once) goes back to the system within seconds;
+/// glibc's allocator keeps it in the resident set at the burst's high-water mark for good.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "twofold-server",

@@ -1089,3 +1089,70 @@ async fn a_stopping_server_tells_streams_to_reconnect() {
         "the stream's last words: {seen:?}"
     );
 }
+
+/// A stream holds its user's wake-up channel and counts as open only while the device listens:
+/// when the device hangs up, the server forgets both (no channel left per user who once listened).
+#[tokio::test]
+async fn a_closed_stream_leaves_nothing_behind() {
+    use futures_util::StreamExt;
+    let env = Env::new(None).await;
+    let user = env.user("775-461-5634").await;
+    let (_device, key) = env.device(user).await;
+    let uuid = env.devices_of(user).await[0]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("{}/stream", protocol::DEVICE_PREFIX);
+    let ts = twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock) as i64;
+    let open = |nonce: &'static str| {
+        env.signed_get(&uuid, &key, &path, ts, nonce)
+            .header("Accept", "text/event-stream")
+            .send()
+    };
+    let streams = || {
+        env.state
+            .metrics
+            .streams
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let (a, b) = (
+        open("leave-nothing-1").await.unwrap(),
+        open("leave-nothing-2").await.unwrap(),
+    );
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    let (mut a, b) = (a.bytes_stream(), b.bytes_stream());
+    assert_eq!(
+        (env.state.hub.topics(), streams()),
+        (1, 2),
+        "two streams, one user"
+    );
+    drop(b);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while streams() != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hung-up stream is still counted"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(env.state.hub.topics(), 1, "the other stream still listens");
+    // The remaining stream still gets what is created.
+    env.ask(user, json!({"message": "still listening"})).await;
+    let mut seen = String::new();
+    while !seen.contains("still listening") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), a.next())
+            .await
+            .expect("an event")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(a);
+    while streams() != 0 || env.state.hub.topics() != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a hung-up stream left its channel"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

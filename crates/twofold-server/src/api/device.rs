@@ -12,7 +12,6 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::broadcast::error::RecvError;
 use twofold_push::protocol::{
     self, AccountSeed, AnswerBody, DenyReason, DeviceInfo, EnrollRequest, EnrollResponse, Event,
     PollResponse, PublicKey, RequestStatus, RequestView,
@@ -382,7 +381,7 @@ pub async fn poll(
     if found.is_empty() {
         let wait = Duration::from_secs(q.wait.unwrap_or(25).min(30));
         let woken = tokio::select! {
-            r = tokio::time::timeout(wait, wake.recv()) => r.is_ok(),
+            r = tokio::time::timeout(wait, wake.woken()) => r.is_ok(),
             () = state.hub.closing() => false,
         };
         if woken {
@@ -558,6 +557,10 @@ pub async fn answer(
 }
 
 /// `GET /device/v1/stream`: Server-Sent Events.
+///
+/// No task of its own: the stream is the response body, polled by the connection's task. While
+/// it waits it holds only its [`Feed`] (a subscription, a few numbers and the app's name); the
+/// database reads of a wake-up are boxed for as long as they run.
 pub async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -570,82 +573,129 @@ pub async fn stream(
         .and_then(|v| v.trim().parse::<i64>().ok());
     let app = app_name(&state, device.app_id).await?;
     // Subscribe before reading, so nothing created in between is missed.
-    let mut wake = state.hub.subscribe(device.user_id);
+    let wake = state.hub.subscribe(device.user_id);
     let start = state.db.last_event(device.user_id).await?;
+    // What the device missed first (pending requests, or everything after Last-Event-ID).
     let first = events(&state, device.user_id, last_id, &app).await?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<SseEvent, Infallible>>(64);
-    let to_sse = |e: &Event| {
-        SseEvent::default()
-            .event("request")
-            .id(e.seq.to_string())
-            .json_data(e)
-            .unwrap_or_else(|_| SseEvent::default().comment("unserialisable event"))
-    };
     state
         .metrics
         .streams
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let task_state = state.clone();
-    tokio::spawn(async move {
-        let state = task_state;
-        let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
-        let closing = state.hub.closing();
-        tokio::pin!(closing);
-        let mut last = last_id.unwrap_or(start);
-        // What the device missed first (pending requests, or everything after Last-Event-ID),
-        // then each wake-up's news; a full page means there is more to read at once.
-        let mut batch = first;
-        'stream: loop {
-            let full = batch.len() >= EVENT_PAGE;
-            for e in &batch {
-                last = last.max(e.seq);
-                if tx.send(Ok(to_sse(e))).await.is_err() {
-                    break 'stream;
-                }
-            }
-            if !full {
-                tokio::select! {
-                    () = &mut closing => {
-                        // The server is stopping: reconnect at once (through the load
-                        // balancer, to another server).
-                        let hint = SseEvent::default()
-                            .event("reconnect")
-                            .retry(Duration::ZERO)
-                            .data("the server is stopping");
-                        let _ = tx.send(Ok(hint)).await;
-                        break;
-                    }
-                    r = wake.recv() => if let Err(RecvError::Closed) = r { break },
-                    () = tokio::time::sleep_until(deadline) => break,
-                    () = tx.closed() => break,
-                }
-                match state.db.device(&device.uuid).await {
-                    Ok(Some(_)) => {}
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "stream: device check failed");
-                        batch = Vec::new();
-                        continue;
-                    }
-                }
-            }
-            batch = match events(&state, device.user_id, Some(last), &app).await {
-                Ok(found) => found,
-                Err(e) => {
-                    tracing::warn!(error = ?e, "stream: reading events failed");
-                    Vec::new()
-                }
-            };
-        }
-        state
-            .metrics
-            .streams
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+    let feed = Feed {
+        more: first.len() >= EVENT_PAGE,
+        queue: first.into_iter().collect(),
+        last: last_id.unwrap_or(start),
+        deadline: tokio::time::Instant::now() + STREAM_LIFETIME,
+        closing: state.hub.closing_signal(),
+        device: device.uuid,
+        user_id: device.user_id,
+        app: app.into_boxed_str(),
+        wake,
+        state,
+        ended: false,
+    };
+    let stream = futures_util::stream::unfold(feed, |mut feed| async move {
+        feed.next()
+            .await
+            .map(|event| (Ok::<_, Infallible>(event), feed))
     });
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(HEARTBEAT))
         .into_response())
+}
+
+/// One device's event stream between wake-ups.
+struct Feed {
+    state: AppState,
+    wake: crate::hub::Subscription,
+    closing: tokio::sync::watch::Receiver<bool>,
+    device: String,
+    user_id: i64,
+    app: Box<str>,
+    /// Read, not yet sent.
+    queue: std::collections::VecDeque<Event>,
+    /// The last page read was full: read again without waiting.
+    more: bool,
+    /// The newest event sent.
+    last: i64,
+    deadline: tokio::time::Instant,
+    ended: bool,
+}
+
+impl Feed {
+    /// The next event to send, after waiting for one if need be; `None` ends the stream (its
+    /// life is over, the device was removed, or the server is stopping).
+    async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(e) = self.queue.pop_front() {
+                self.last = self.last.max(e.seq);
+                return Some(
+                    SseEvent::default()
+                        .event("request")
+                        .id(e.seq.to_string())
+                        .json_data(&e)
+                        .unwrap_or_else(|_| SseEvent::default().comment("unserialisable event")),
+                );
+            }
+            if self.ended {
+                return None;
+            }
+            if !self.more {
+                tokio::select! {
+                    _ = self.closing.wait_for(|c| *c) => {
+                        // The server is stopping: reconnect at once (through the load
+                        // balancer, to another server).
+                        self.ended = true;
+                        return Some(
+                            SseEvent::default()
+                                .event("reconnect")
+                                .retry(Duration::ZERO)
+                                .data("the server is stopping"),
+                        );
+                    }
+                    () = self.wake.woken() => {}
+                    () = tokio::time::sleep_until(self.deadline) => return None,
+                }
+            }
+            // Boxed: the reads' state is held only while they run, not by every waiting stream.
+            let read = Box::pin(self.read()).await;
+            match read {
+                Some(found) => {
+                    self.more = found.len() >= EVENT_PAGE;
+                    self.queue.extend(found);
+                }
+                None => return None,
+            }
+        }
+    }
+
+    /// What is new since the last event sent; `None` when the device is gone.
+    async fn read(&self) -> Option<Vec<Event>> {
+        if !self.more {
+            match self.state.db.device(&self.device).await {
+                Ok(Some(_)) => {}
+                Ok(None) => return None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "stream: device check failed");
+                    return Some(Vec::new());
+                }
+            }
+        }
+        match events(&self.state, self.user_id, Some(self.last), &self.app).await {
+            Ok(found) => Some(found),
+            Err(e) => {
+                tracing::warn!(error = ?e, "stream: reading events failed");
+                Some(Vec::new())
+            }
+        }
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.state
+            .metrics
+            .streams
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }

@@ -272,7 +272,7 @@ pub async fn pull(
         let wait = Duration::from_secs(q.wait.unwrap_or(0).min(30));
         if !wait.is_zero() {
             let woken = tokio::select! {
-                r = tokio::time::timeout(wait, wake.recv()) => r.is_ok(),
+                r = tokio::time::timeout(wait, wake.woken()) => r.is_ok(),
                 () = state.hub.closing() => false,
             };
             if woken {
