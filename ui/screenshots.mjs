@@ -1,12 +1,19 @@
 // Screenshots of the built UI's main screens, light and dark, in Debian's Chromium through
 // playwright-core, against a mock of Tauri's IPC (canned accounts; no Rust). Review artefacts,
 // written to $TWOFOLD_SCREENSHOTS (default ../target/screenshots/ui). Each screen is also checked
-// for what it must show and for page errors; prints one line per check and "N passed, M failed".
+// for what it must show, for page errors, and by axe-core against WCAG 2.2 A and AA (names,
+// roles, contrast, …: any violation fails the screen); prints one line per check and
+// "N passed, M failed".
 import { createServer } from "node:http";
 import { readFile, mkdir } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
+
+const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+// WCAG 2.0, 2.1 and 2.2 at levels A and AA: what the issue asks and what screen readers need.
+const axeTags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const dist = join(here, "dist");
@@ -109,7 +116,7 @@ const screens = [
   { name: "codes", scenario: "codes", ready: "[data-code='287082']", expect: ["287 082", "5503 4911", "GitHub"] },
   {
     name: "preview", scenario: "codes", ready: "[data-code]",
-    act: (p) => p.click("button[aria-label='Scan the screen for a QR code']"),
+    act: (p) => p.click("button[aria-label='Scan screen for a QR code']"),
     then: "section.preview", expect: ["Add 3 accounts?", "Already in the vault as GitHub (octocat)", "Add 2"],
   },
   {
@@ -164,6 +171,14 @@ try {
         if (bg !== want) throw new Error(`the ${theme} theme shows background ${bg}, not ${want}`);
         if (errors.length) throw new Error(errors.join("\n"));
         await page.screenshot({ path: join(out, `${name}.png`) });
+        // Transitions settle before contrast is measured.
+        await page.waitForTimeout(300);
+        await page.addScriptTag({ path: axeSource });
+        const violations = await page.evaluate(async (tags) => {
+          const r = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+          return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ") + (n.failureSummary ? ` [${n.failureSummary.replace(/\s+/g, " ")}]` : "")).join("; ")}`);
+        }, axeTags);
+        if (violations.length) throw new Error(`accessibility (axe-core, WCAG 2.2 AA):\n  ${violations.join("\n  ")}`);
         results.push([name, null]);
         console.log(`ok   screenshot ${name}`);
       } catch (e) {

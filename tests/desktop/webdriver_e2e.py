@@ -370,7 +370,7 @@ try:
         viewer = subprocess.Popen(["display", "-geometry", "+700+150", "-title", "qr", path])
         try:
             time.sleep(2.5)
-            d.find_element(By.CSS_SELECTOR, "button[aria-label='Scan the screen for a QR code']").click()
+            d.find_element(By.CSS_SELECTOR, "button[aria-label='Scan screen for a QR code']").click()
             confirm_preview("Slack", "preview")
             wait_for_code(d, SCREEN_SECRET)
         finally:

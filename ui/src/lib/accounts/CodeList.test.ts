@@ -296,7 +296,7 @@ describe("CodeList", () => {
       enrollment: null,
     };
     backend.scanScreen.mockResolvedValueOnce(preview);
-    target.querySelector<HTMLButtonElement>("button[aria-label='Scan the screen for a QR code']")!.click();
+    target.querySelector<HTMLButtonElement>("button[aria-label='Scan screen for a QR code']")!.click();
     await vi.waitFor(() => expect(target.querySelector("section.preview h2")?.textContent).toBe("Add this account?"));
     expect(target.querySelector(".problem")?.textContent).toContain("not an otpauth://");
     target.querySelector<HTMLButtonElement>("section.preview button.secondary")!.click();

@@ -21,6 +21,55 @@ export function hue(name: string): number {
   return h;
 }
 
+/** Relative luminance (WCAG 2) of an sRGB colour given as 0–255 channels. */
+function luminance([r, g, b]: [number, number, number]): number {
+  const lin = (c: number) => {
+    const v = c / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** WCAG 2 contrast ratio of two sRGB colours. */
+export function contrast(a: [number, number, number], b: [number, number, number]): number {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+/** HSL (degrees, 0–1, 0–1) to sRGB channels. */
+export function hslToRgb(h: number, s: number, l: number): [number, number, number] {
+  const k = (n: number) => (n + h / 30) % 12;
+  const a = s * Math.min(l, 1 - l);
+  const f = (n: number) => l - a * Math.max(-1, Math.min(k(n) - 3, Math.min(9 - k(n), 1)));
+  return [Math.round(f(0) * 255), Math.round(f(8) * 255), Math.round(f(4) * 255)];
+}
+
+/** `#rgb` or `#rrggbb` to sRGB channels; null for anything else. */
+export function parseHex(colour: string): [number, number, number] | null {
+  const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(colour.trim());
+  if (!m) return null;
+  const hex = m[1].length === 3 ? [...m[1]].map((c) => c + c).join("") : m[1];
+  return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+}
+
+/** Saturation and lightness of a badge coloured from its name's hue (dark enough for white). */
+export const BADGE_SATURATION = 0.6;
+export const BADGE_LIGHTNESS = 0.28;
+
+const WHITE: [number, number, number] = [255, 255, 255];
+const INK: [number, number, number] = [17, 17, 17];
+
+/**
+ * The initials badge's colours: the account's own colour, else one from its name's hue dark
+ * enough for white initials at WCAG AA (4.5:1) on every hue; the initials white or near-black,
+ * whichever reads better on the background.
+ */
+export function badge(name: string, own: string | null): { background: string; text: string } {
+  const rgb = (own && parseHex(own)) || hslToRgb(hue(name), BADGE_SATURATION, BADGE_LIGHTNESS);
+  const text = contrast(rgb, WHITE) >= contrast(rgb, INK) ? "#ffffff" : "#111111";
+  return { background: `rgb(${rgb.join(", ")})`, text };
+}
+
 /** One collator for every comparison: `localeCompare` with options builds a new one each call. */
 const collator = new Intl.Collator(undefined, { sensitivity: "base" });
 
