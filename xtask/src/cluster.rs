@@ -416,12 +416,8 @@ fn start() -> Result<()> {
         let name = proxy_name(k);
         let config = proxy.join(format!("{name}.cfg"));
         write(&config, &render("haproxy/haproxy.cfg", &values)?)?;
-        shell::output(
-            Command::new("haproxy")
-                .args(["-c", "-q", "-f"])
-                .arg(&config),
-        )
-        .context("HAProxy refused its configuration")?;
+        shell::output(Command::new("haproxy").args(["-c", "-f"]).arg(&config))
+            .context("HAProxy refused its configuration")?;
         let mut haproxy = Command::new("haproxy");
         haproxy.args(["-db", "-f"]).arg(&config);
         started(part(

@@ -16,7 +16,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use twofold_push::client::DeviceClient;
@@ -40,11 +40,11 @@ fn device_uuid(i: usize) -> String {
     format!("00000000-0000-4000-8000-{i:012}")
 }
 
+/// Now on the system clock, in nanoseconds since the epoch: the parent's create times and the
+/// workers' arrival times are compared across processes.
 fn unix_nanos() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+    use twofold_core::clock::{Clock, SystemClock};
+    SystemClock.since_epoch().as_nanos()
 }
 
 fn text_arg(name: &str) -> Option<String> {
