@@ -19,13 +19,9 @@ use twofold_push::client::DeviceClient;
 use twofold_push::protocol::Event;
 
 mod common;
-use common::{KEY, arg, percentile, rss_kib};
+use common::{KEY, arg, ms, percentile, rss_kib};
 
 const POLLERS: usize = 50;
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 fn main() {
     let devices = arg("--devices", 1000);

@@ -24,7 +24,7 @@ use twofold_push::protocol::{DeviceKey, Event, PublicKey};
 use twofold_server::crypto::{self, Purpose, ServerKey};
 
 mod common;
-use common::{arg, percentile, raise_fd_limit, rss_kib};
+use common::{arg, ms, percentile, raise_fd_limit, rss_kib, text_arg};
 
 /// Most devices one worker process holds.
 const PER_WORKER: usize = 10_000;
@@ -45,17 +45,6 @@ fn device_uuid(i: usize) -> String {
 fn unix_nanos() -> u128 {
     use twofold_core::clock::{Clock, SystemClock};
     SystemClock.since_epoch().as_nanos()
-}
-
-fn text_arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn main() {

@@ -111,19 +111,20 @@ impl Hub {
 
     /// Wakes this server's subscribers of a topic.
     pub fn wake_topic(&self, topic: Topic) {
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(tx) = users.get(&topic)
-            && tx.send(()).is_err()
-        {
-            users.remove(&topic);
+        // A topic has a channel only while subscribed (the last Subscription removes it).
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = users.get(&topic) {
+            let _ = tx.send(());
         }
     }
 
     /// Wakes every stream of this server (after the listener reconnects: something may have
     /// been missed).
     pub fn wake_all(&self) {
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        users.retain(|_, tx| tx.send(()).is_ok());
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        for tx in users.values() {
+            let _ = tx.send(());
+        }
     }
 
     /// Announces an event of `user_id` to every server (after its transaction committed).

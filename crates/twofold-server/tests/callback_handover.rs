@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
-use support::{KEY, PgDb, SERVER_KEY, call, start};
+use support::{KEY, PgDb, call, set_callback_url, start};
 use twofold_push::client::{self, DeviceClient};
 use twofold_push::protocol::{Decision, EnrollmentLink};
 
@@ -69,18 +68,7 @@ async fn a_callback_leased_by_a_killed_replica_is_delivered_by_another() {
     // Replica A; the application's callback URL set as an operator does.
     let dir_a = tempfile::tempdir().unwrap();
     let a = start(dir_a.path(), &pg.url, None);
-    let set = Command::new(env!("CARGO_BIN_EXE_twofold-server"))
-        .env("TWOFOLD_SERVER_KEY", SERVER_KEY)
-        .env_remove("TWOFOLD_CONFIG")
-        .args(["--database-url", &pg.url, "app", "set", "Default"])
-        .args(["--callback-url", &callback_url])
-        .output()
-        .unwrap();
-    assert!(
-        set.status.success(),
-        "{}",
-        String::from_utf8_lossy(&set.stderr)
-    );
+    set_callback_url(&pg.url, &callback_url);
 
     // A user with a device approves a request through A: A queues the callback, leases it and
     // attempts it; the website holds the attempt.

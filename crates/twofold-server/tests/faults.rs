@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Backend, PgDb, SERVER_KEY, sqlite_integrity, start, totp, try_call};
+use support::{Backend, PgDb, set_callback_url, sqlite_integrity, start, totp, try_call};
 use twofold_push::client::{self, DeviceClient};
 use twofold_push::protocol::{Decision, DeviceKey, EnrollmentLink};
 
@@ -305,24 +305,7 @@ async fn kill_under_load(backend: Backend) {
     let (callback_url, delivered) = website().await;
     // The first start creates the application; the website gets its callbacks.
     let first = start(dir.path(), &url, None);
-    let set = Command::new(env!("CARGO_BIN_EXE_twofold-server"))
-        .env("TWOFOLD_SERVER_KEY", SERVER_KEY)
-        .args([
-            "--database-url",
-            &url,
-            "app",
-            "set",
-            "Default",
-            "--callback-url",
-            &callback_url,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        set.status.success(),
-        "{}",
-        String::from_utf8_lossy(&set.stderr)
-    );
+    set_callback_url(&url, &callback_url);
     let mut phones = Vec::new();
     for n in 0..8 {
         phones.push(Phone::enroll(&first.base, n).await);

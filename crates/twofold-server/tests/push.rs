@@ -203,6 +203,25 @@ impl Env {
             .header(protocol::HEADER_SIGNATURE, key.sign(&text))
     }
 
+    /// A user's device opening its event stream by hand (signed now with `nonce`): the open
+    /// response, its status checked.
+    async fn open_stream(&self, user: i64, key: &DeviceKey, nonce: &str) -> reqwest::Response {
+        let uuid = self.devices_of(user).await[0]["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("{}/stream", protocol::DEVICE_PREFIX);
+        let ts = twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock) as i64;
+        let response = self
+            .signed_get(&uuid, key, &path, ts, nonce)
+            .header("Accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response
+    }
+
     /// [`Env::signed_get`], sent: its status and JSON body.
     async fn signed(
         &self,
@@ -1058,19 +1077,7 @@ async fn a_stopping_server_tells_streams_to_reconnect() {
     let env = Env::new(None).await;
     let user = env.user("775-461-5633").await;
     let (_device, key) = env.device(user).await;
-    let uuid = env.devices_of(user).await[0]["uuid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let path = format!("{}/stream", protocol::DEVICE_PREFIX);
-    let ts = twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock) as i64;
-    let response = env
-        .signed_get(&uuid, &key, &path, ts, "reconnect-hint-nonce")
-        .header("Accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let response = env.open_stream(user, &key, "reconnect-hint-nonce").await;
     let mut body = response.bytes_stream();
     // The stream is open; the server starts stopping.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -1098,28 +1105,14 @@ async fn a_closed_stream_leaves_nothing_behind() {
     let env = Env::new(None).await;
     let user = env.user("775-461-5634").await;
     let (_device, key) = env.device(user).await;
-    let uuid = env.devices_of(user).await[0]["uuid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let path = format!("{}/stream", protocol::DEVICE_PREFIX);
-    let ts = twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock) as i64;
-    let open = |nonce: &'static str| {
-        env.signed_get(&uuid, &key, &path, ts, nonce)
-            .header("Accept", "text/event-stream")
-            .send()
-    };
     let streams = || {
         env.state
             .metrics
             .streams
             .load(std::sync::atomic::Ordering::Relaxed)
     };
-    let (a, b) = (
-        open("leave-nothing-1").await.unwrap(),
-        open("leave-nothing-2").await.unwrap(),
-    );
-    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    let a = env.open_stream(user, &key, "leave-nothing-1").await;
+    let b = env.open_stream(user, &key, "leave-nothing-2").await;
     let (mut a, b) = (a.bytes_stream(), b.bytes_stream());
     assert_eq!(
         (env.state.hub.topics(), streams()),

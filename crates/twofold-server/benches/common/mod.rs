@@ -16,14 +16,24 @@ use twofold_server::store::Db;
 
 pub const KEY: &str = "bench-api-key";
 
-/// The number after `name` on the command line, or `default`.
-pub fn arg(name: &str, default: usize) -> usize {
+/// The word after `name` on the command line.
+pub fn text_arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
         .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+/// The number after `name` on the command line, or `default`.
+pub fn arg(name: &str, default: usize) -> usize {
+    text_arg(name)
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// A duration in milliseconds, two decimals.
+pub fn ms(d: std::time::Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 /// The `p` quantile (0 to 1) of sorted durations; zero when there are none.

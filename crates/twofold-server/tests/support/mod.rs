@@ -296,6 +296,23 @@ pub async fn enroll_device(server: &Server, id: i64) -> (String, Vec<u8>) {
 /// The server key every run shares (the database holds seeds sealed under it).
 pub const SERVER_KEY: &str = "6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b";
 
+/// Points the Default application's callbacks at `callback_url`, as an operator does (`app set
+/// --callback-url` on the binary).
+pub fn set_callback_url(database_url: &str, callback_url: &str) {
+    let set = Command::new(env!("CARGO_BIN_EXE_twofold-server"))
+        .env("TWOFOLD_SERVER_KEY", SERVER_KEY)
+        .env_remove("TWOFOLD_CONFIG")
+        .args(["--database-url", database_url, "app", "set", "Default"])
+        .args(["--callback-url", callback_url])
+        .output()
+        .unwrap();
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+}
+
 /// The `twofold-server` binary, running (on `127.0.0.1:0`, logging into `dir/server.log`).
 pub struct Running {
     pub child: Child,
