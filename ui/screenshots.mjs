@@ -63,7 +63,7 @@ function mockTauri(scenario) {
   const answers = {
     vault_status: () => status(scenario === "unlock" ? "locked" : "unlocked"),
     list_codes: () => codes,
-    get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false, unlock_to_approve: false }),
+    get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false, unlock_to_approve: false, language: null }),
     preview_opened_links: () => null,
     backup_status: () => ({
       enabled: true, folder: "/home/you/Dropbox/twofold", default_folder: false, error: null, has_passphrase: false,
@@ -76,7 +76,7 @@ function mockTauri(scenario) {
       { uuid: "d1", name: "Home laptop", platform: "desktop", last_seen_at: now - 30, this: true },
       { uuid: "d2", name: "Work desktop", platform: "desktop", last_seen_at: now - 3600, this: false },
     ],
-    check_keychain: () => ({ state: "ok", message: "" }),
+    check_keychain: () => ({ state: "ok", reason: "" }),
     new_recovery_key: () => ({ key: "E1RQ-4WVM-ENV7-EY3S-F9XQ-RZBY-FY08-30M3-C97A", confirm: [3, 7] }),
     export_formats: () => [
       { id: "twofold", name: "Twofold backup (encrypted)", encrypted: true },
@@ -139,6 +139,21 @@ const screens = [
     name: "approval", scenario: "approval", ready: "[role='dialog']",
     expect: ["Login requested", "From Lyon, FR · 203.0.113.9", "Type the number shown on the website", "This wasn't me"],
   },
+  // The system's language is followed: German and French systems (navigator.languages).
+  { name: "codes-de", scenario: "codes", locale: "de-DE", ready: "[data-code='287082']", expect: ["Bildschirm scannen", "Einstellungen", "Schlüssel von Hand eingeben"] },
+  {
+    name: "settings-fr", scenario: "codes", locale: "fr-FR", ready: "[data-code]",
+    act: (p) => p.click("button[aria-label='Réglages']"),
+    then: "form[aria-label='Réglages']", expect: ["Langue", "Verrouiller après ce nombre de minutes", "Approbation des connexions", "Sauvegardes"],
+  },
+  { name: "approval-es", scenario: "approval", locale: "es-ES", ready: "[role='dialog']", expect: ["Desde Lyon, FR · 203.0.113.9", "No he sido yo", "Aprobar"] },
+  // Text at 200 % (the system's font size) and less motion: everything still fits the width.
+  { name: "codes-200", scenario: "codes", textScale: 2, ready: "[data-code='287082']", expect: ["287 082", "Scan screen"] },
+  {
+    name: "settings-200", scenario: "codes", textScale: 2, ready: "[data-code]",
+    act: (p) => p.click("button[aria-label='Settings']"),
+    then: "form[aria-label='Settings']", expect: ["Lock after this many idle minutes"],
+  },
 ];
 
 await mkdir(out, { recursive: true });
@@ -148,13 +163,17 @@ try {
   for (const theme of ["light", "dark"]) {
     for (const s of screens) {
       const name = `${s.name}-${theme}`;
-      const context = await browser.newContext({ colorScheme: theme, viewport: { width: 440, height: 660 } });
+      const context = await browser.newContext({
+        colorScheme: theme, viewport: { width: 440, height: 660 }, locale: s.locale ?? "en-US",
+        reducedMotion: s.textScale ? "reduce" : "no-preference",
+      });
       const page = await context.newPage();
       const errors = [];
       page.on("pageerror", (e) => errors.push(String(e)));
       try {
         await page.addInitScript(mockTauri, s.scenario);
         await page.goto(base);
+        if (s.textScale) await page.addStyleTag({ content: `html { font-size: ${s.textScale * 100}% }` });
         await page.waitForSelector(s.ready, { timeout: 10_000 });
         if (s.act) {
           await s.act(page);
@@ -170,6 +189,14 @@ try {
         const want = theme === "dark" ? "rgb(20, 23, 29)" : "rgb(246, 247, 249)";
         if (bg !== want) throw new Error(`the ${theme} theme shows background ${bg}, not ${want}`);
         if (errors.length) throw new Error(errors.join("\n"));
+        // Nothing runs off the side (WCAG 1.4.4 and 1.4.10: text resized, content reflows).
+        const overflow = await page.evaluate(() => {
+          const width = document.documentElement.clientWidth;
+          if (document.documentElement.scrollWidth <= width) return [];
+          const wide = [...document.querySelectorAll("main *")].filter((e) => e.getBoundingClientRect().right > width + 1 && getComputedStyle(e).position !== "absolute");
+          return wide.slice(0, 3).map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)} px > ${width})`);
+        });
+        if (overflow.length) throw new Error(`content wider than the window: ${overflow.join(", ")}`);
         await page.screenshot({ path: join(out, `${name}.png`) });
         // Transitions settle before contrast is measured.
         await page.waitForTimeout(300);

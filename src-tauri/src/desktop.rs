@@ -11,7 +11,9 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, WindowEvent};
 
 use twofold_core::scan;
 
+use crate::i18n::{tr, tr1};
 use crate::session::AppSession;
+use fluent_bundle::FluentArgs;
 
 /// Event sent to the page when links arrive; it then calls `preview_opened_links`.
 pub const LINKS_EVENT: &str = "twofold://links";
@@ -96,16 +98,26 @@ static BACKUP_FAILING: AtomicBool = AtomicBool::new(false);
 
 /// The tray's tooltip: what needs the user first.
 fn tray_tooltip() -> String {
-    let mut tip = match WAITING.load(Ordering::SeqCst) {
-        0 => "Twofold".to_owned(),
-        1 => "Twofold: 1 login waiting for approval".to_owned(),
-        n => format!("Twofold: {n} logins waiting for approval"),
+    let waiting = match WAITING.load(Ordering::SeqCst) {
+        0 => None,
+        n => Some(tr1("tray-waiting", "count", n)),
     };
-    if BACKUP_FAILING.load(Ordering::SeqCst) {
-        tip.push_str(if tip == "Twofold" { ": " } else { "; " });
-        tip.push_str("backups are failing");
+    let backups = BACKUP_FAILING
+        .load(Ordering::SeqCst)
+        .then(|| tr("tray-backups-failing", None));
+    let status = match (waiting, backups) {
+        (Some(first), Some(second)) => {
+            let mut args = FluentArgs::new();
+            args.set("first", first);
+            args.set("second", second);
+            Some(tr("tray-status-join", Some(&args)))
+        }
+        (one, other) => one.or(other),
+    };
+    match status {
+        Some(status) => tr1("tray-tooltip-status", "status", status),
+        None => tr("app-name", None),
     }
-    tip
 }
 
 /// The tray menu: waiting approval requests and a failing backup first, then the usual items.
@@ -113,8 +125,7 @@ fn tray_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     let mut items: Vec<MenuItem<R>> = Vec::new();
     let label = match WAITING.load(Ordering::SeqCst) {
         0 => None,
-        1 => Some("1 login waiting for approval".to_owned()),
-        n => Some(format!("{n} logins waiting for approval")),
+        n => Some(tr1("tray-waiting", "count", n)),
     };
     if let Some(label) = label {
         items.push(MenuItem::with_id(
@@ -129,7 +140,7 @@ fn tray_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         items.push(MenuItem::with_id(
             app,
             "backups",
-            "⚠ Backups are failing: open Twofold",
+            tr("tray-backups-item", None),
             true,
             None::<&str>,
         )?);
@@ -137,18 +148,30 @@ fn tray_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     items.push(MenuItem::with_id(
         app,
         "show",
-        "Show Twofold",
+        tr("tray-show", None),
         true,
         None::<&str>,
     )?);
-    items.push(MenuItem::with_id(app, "lock", "Lock", true, None::<&str>)?);
-    items.push(MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?);
+    items.push(MenuItem::with_id(
+        app,
+        "lock",
+        tr("tray-lock", None),
+        true,
+        None::<&str>,
+    )?);
+    items.push(MenuItem::with_id(
+        app,
+        "quit",
+        tr("tray-quit", None),
+        true,
+        None::<&str>,
+    )?);
     let refs: Vec<&dyn IsMenuItem<R>> = items.iter().map(|i| i as &dyn IsMenuItem<R>).collect();
     Menu::with_items(app, &refs)
 }
 
-/// Rebuilds the tray's tooltip and menu from what is waiting.
-fn refresh_tray<R: Runtime>(app: &AppHandle<R>) {
+/// Rebuilds the tray's tooltip and menu from what is waiting, in the language in use.
+pub fn refresh_tray<R: Runtime>(app: &AppHandle<R>) {
     let handle = app.clone();
     let _ = app.run_on_main_thread(move || {
         if let Some(tray) = handle.tray_by_id("main") {

@@ -6,6 +6,7 @@ pub mod clipboard;
 pub mod commands;
 pub mod desktop;
 pub mod error;
+pub mod i18n;
 pub mod push;
 #[cfg(target_os = "linux")]
 pub mod screen_lock;

@@ -153,7 +153,7 @@ pub fn changed<R: Runtime>(app: &AppHandle<R>) {
 /// that support body markup read the body as a subset of HTML (links, images): it is escaped so
 /// that it shows as the text it is, never as markup.
 fn notification_text(request: &RequestView) -> (String, String) {
-    let summary = format!("{}: approve this login?", request.app_name);
+    let summary = crate::i18n::tr1("notify-summary", "app", request.app_name.clone());
     (summary, escape_markup(&request.message))
 }
 

@@ -36,6 +36,8 @@ pub struct Settings {
     pub start_at_login: bool,
     /// A login can be approved only while the vault is unlocked (denying always works).
     pub unlock_to_approve: bool,
+    /// The language of the window and the tray (`de`, …); none: the system's.
+    pub language: Option<String>,
 }
 
 impl Default for Settings {
@@ -47,6 +49,7 @@ impl Default for Settings {
             close_to_tray: true,
             start_at_login: false,
             unlock_to_approve: false,
+            language: None,
         }
     }
 }
@@ -70,6 +73,17 @@ impl Settings {
             problems.push(FieldProblem {
                 field: "clipboard_clear_seconds".into(),
                 message: format!("at most {MAX_CLIPBOARD_SECONDS} seconds (0 turns it off)"),
+            });
+        }
+        if let Some(lang) = &self.language
+            && !crate::i18n::LANGUAGES.contains(&lang.as_str())
+        {
+            problems.push(FieldProblem {
+                field: "language".into(),
+                message: format!(
+                    "not a language Twofold speaks: {}",
+                    crate::i18n::LANGUAGES.join(", ")
+                ),
             });
         }
         if problems.is_empty() {

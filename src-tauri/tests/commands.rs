@@ -317,16 +317,26 @@ fn settings_are_checked_and_kept_beside_the_vault() {
     let defaults = app.call("get_settings", json!({})).unwrap();
     assert_eq!(
         defaults,
-        json!({"auto_lock_minutes": 5, "clipboard_clear_seconds": 30, "sort": "name", "close_to_tray": true, "start_at_login": false, "unlock_to_approve": false})
+        json!({"auto_lock_minutes": 5, "clipboard_clear_seconds": 30, "sort": "name", "close_to_tray": true, "start_at_login": false, "unlock_to_approve": false, "language": null})
     );
     let bad = app
         .call(
             "set_settings",
-            json!({"settings": {"auto_lock_minutes": 100000, "clipboard_clear_seconds": 5000, "sort": "name", "close_to_tray": true}}),
+            json!({"settings": {"auto_lock_minutes": 100000, "clipboard_clear_seconds": 5000, "sort": "name", "close_to_tray": true, "language": "xx"}}),
         )
         .unwrap_err();
-    assert_eq!(bad["fields"].as_array().unwrap().len(), 2, "{bad}");
-    let wanted = json!({"auto_lock_minutes": 0, "clipboard_clear_seconds": 10, "sort": "recent", "close_to_tray": false, "start_at_login": false, "unlock_to_approve": true});
+    let fields: Vec<&str> = bad["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["auto_lock_minutes", "clipboard_clear_seconds", "language"],
+        "{bad}"
+    );
+    let wanted = json!({"auto_lock_minutes": 0, "clipboard_clear_seconds": 10, "sort": "recent", "close_to_tray": false, "start_at_login": false, "unlock_to_approve": true, "language": "de"});
     assert_eq!(
         app.call("set_settings", json!({ "settings": wanted }))
             .unwrap(),

@@ -271,7 +271,7 @@ fn backups_are_written_verified_and_restored_on_a_fresh_install() {
             InvokeBody::Raw(std::fs::read(&file).unwrap()),
         )
         .unwrap();
-    assert_eq!(offer["opens_with"], json!(["your recovery key"]), "{offer}");
+    assert_eq!(offer["opens_with"], json!(["recovery-key"]), "{offer}");
     let err = fresh
         .call(
             "restore_backup",
@@ -304,7 +304,7 @@ fn backups_are_written_verified_and_restored_on_a_fresh_install() {
         .unwrap();
     assert_eq!(
         offer["opens_with"],
-        json!(["your recovery key", "your backup passphrase"])
+        json!(["recovery-key", "backup-passphrase"])
     );
     other
         .call(

@@ -189,5 +189,7 @@ pub async fn set_settings<R: tauri::Runtime>(
         .save(&settings::path_beside(&session.path))
         .map_err(|e| IpcError::new(ErrorCode::Io, format!("settings not saved: {e}")))?;
     *session.settings.lock().map_err(poisoned)? = settings.clone();
+    crate::i18n::set_language(settings.language.as_deref());
+    crate::desktop::refresh_tray(&app);
     Ok(settings)
 }

@@ -33,7 +33,7 @@ pub struct BackupOffer {
     /// When it was written (Unix seconds, as the file says).
     #[ts(type = "number")]
     pub created_at: u64,
-    /// What opens it, in words (`your recovery key`, `your backup passphrase`…).
+    /// What opens it: `recovery-key`, `backup-passphrase`, `passphrase` (an export's own).
     pub opens_with: Vec<String>,
 }
 
@@ -181,18 +181,16 @@ pub async fn recover_vault(
     Ok(status_of(&session))
 }
 
-/// Words for a backup's slots.
+/// The kinds of a backup's slots the user can open (the UI words them in their language).
 fn opens_with(slots: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     for s in slots {
-        let words = match s.as_str() {
-            "recovery-key" => "your recovery key",
-            "backup-passphrase" => "your backup passphrase",
-            "passphrase" => "the passphrase it was exported with",
-            _ => continue,
-        };
-        if !out.iter().any(|w| w == words) {
-            out.push(words.to_owned());
+        let known = matches!(
+            s.as_str(),
+            "recovery-key" | "backup-passphrase" | "passphrase"
+        );
+        if known && !out.contains(s) {
+            out.push(s.clone());
         }
     }
     out
@@ -323,11 +321,9 @@ mod tests {
     }
 
     #[test]
-    fn a_backups_slots_read_as_words() {
-        let slots = ["recovery-key", "backup-passphrase", "vault"].map(String::from);
-        assert_eq!(
-            opens_with(&slots),
-            ["your recovery key", "your backup passphrase"]
-        );
+    fn a_backups_slots_are_named_once_each_and_only_those_a_user_can_open() {
+        let slots =
+            ["recovery-key", "backup-passphrase", "vault", "recovery-key"].map(String::from);
+        assert_eq!(opens_with(&slots), ["recovery-key", "backup-passphrase"]);
     }
 }

@@ -128,8 +128,9 @@ pub fn ui_ready(what: String) {
 #[derive(Debug, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct KeychainHealth {
     pub state: KeychainState,
-    /// What to tell the user (empty when `ok`).
-    pub message: String,
+    /// Why the keychain is unreachable, in the system's words (empty otherwise); the UI says
+    /// the rest in the user's language.
+    pub reason: String,
 }
 
 /// Checks that the keychain still holds the open vault's key and puts it back when it was lost
@@ -138,23 +139,15 @@ pub struct KeychainHealth {
 pub async fn check_keychain(session: State<'_, AppSession>) -> Result<KeychainHealth, IpcError> {
     let mut guard = session.vault.lock().map_err(poisoned)?;
     let vault = guard.as_mut().ok_or_else(locked)?;
-    let (state, message) = match vault.check_keychain(session.keystore.as_ref()) {
+    let (state, reason) = match vault.check_keychain(session.keystore.as_ref()) {
         Ok(KeychainCheck::Present | KeychainCheck::NotUsed) => (KeychainState::Ok, String::new()),
-        Ok(KeychainCheck::Restored) => (
-            KeychainState::Restored,
-            "The vault's key had gone from the system keychain; Twofold put it back.".to_owned(),
-        ),
-        Err(VaultError::Keychain(KeyStoreError::Unavailable { reason })) => (
-            KeychainState::Unreachable,
-            format!(
-                "The system keychain is not reachable ({reason}). Your codes work while Twofold \
-                 stays open, but the vault will not open again until the keychain is back: \
-                 protect it with a passphrase now."
-            ),
-        ),
+        Ok(KeychainCheck::Restored) => (KeychainState::Restored, String::new()),
+        Err(VaultError::Keychain(KeyStoreError::Unavailable { reason })) => {
+            (KeychainState::Unreachable, reason)
+        }
         Err(e) => return Err(e.into()),
     };
-    Ok(KeychainHealth { state, message })
+    Ok(KeychainHealth { state, reason })
 }
 
 /// Moves the open vault from the keychain to a passphrase (a new key; works with the keychain

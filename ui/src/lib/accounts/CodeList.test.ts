@@ -67,11 +67,14 @@ afterEach(() => {
 });
 
 describe("CodeList", () => {
-  it("shows every account with its code grouped and read digit by digit", async () => {
+  it("shows every account with its code grouped, each row saying who, the code and the time left", async () => {
     await render();
     const codes = [...target.querySelectorAll<HTMLElement>("[data-code]")];
     expect(codes.map((c) => c.textContent)).toEqual(["287 082", "123 4567", "755 224"]);
-    expect(codes[0].getAttribute("aria-label")).toBe("2 8 7 0 8 2");
+    const row = target.querySelector<HTMLButtonElement>("button.row")!;
+    expect(row.getAttribute("aria-label")).toMatch(/^GitHub, octocat, 287 082, \d+ seconds? left$/);
+    // The visible countdown is not read at each tick.
+    expect(target.querySelector(".left")?.getAttribute("aria-hidden")).toBe("true");
   });
 
   it("filters as you type", async () => {
@@ -92,7 +95,9 @@ describe("CodeList", () => {
     await render();
     target.querySelector<HTMLButtonElement>("button.row")!.click();
     await vi.waitFor(() => expect(backend.copyCode).toHaveBeenCalledWith("a", false));
-    await vi.waitFor(() => expect(target.querySelector("[role=status]")?.textContent).toBe("Copied"));
+    // Said once by the live region; shown beside the row.
+    await vi.waitFor(() => expect(target.querySelector("[role=status]")?.textContent).toBe("Code of GitHub copied."));
+    expect(target.querySelector(".copied")?.textContent).toBe("Copied");
     const row = target.querySelector<HTMLButtonElement>("button.row")!;
     row.dispatchEvent(new KeyboardEvent("keydown", { key: "n", bubbles: true }));
     await vi.waitFor(() => expect(backend.copyCode).toHaveBeenCalledWith("a", true));
@@ -172,22 +177,38 @@ describe("CodeList", () => {
     expect([...target.querySelectorAll(".issuer")].map((e) => e.textContent)).toContain("GitHub Enterprise");
   });
 
-  it("deletes after a confirmation and undoes it", async () => {
+  it("deletes after a confirmation and undoes it, never losing focus", async () => {
     await render();
     target.querySelector<HTMLButtonElement>("button[aria-label='Manage Google alice@gmail.com']")!.click();
     flushSync();
     const button = (text: string) => [...target.querySelectorAll<HTMLButtonElement>("section.editor button")].find((b) => b.textContent === text)!;
     button("Delete…").click();
     flushSync();
+    // The confirmation puts focus on its safe choice: Enter keeps the account.
+    await vi.waitFor(() => expect(document.activeElement?.textContent).toBe("Keep it"));
     expect(backend.deleteAccount).not.toHaveBeenCalled();
     backend.deleteAccount.mockResolvedValueOnce(null);
     button("Delete").click();
     await vi.waitFor(() => expect(target.querySelector(".toast")?.textContent).toContain("Deleted Google."));
+    expect(target.querySelector("[role=status]")?.textContent).toBe("Deleted Google.");
     expect([...target.querySelectorAll(".issuer")].map((e) => e.textContent)).not.toContain("Google");
+    // Focus went from the gone row's editor to Undo, and comes back to the row after it.
+    await vi.waitFor(() => expect(document.activeElement).toBe(target.querySelector(".toast button")));
     backend.undoDelete.mockResolvedValueOnce("b");
     target.querySelector<HTMLButtonElement>(".toast button")!.click();
     await vi.waitFor(() => expect(backend.undoDelete).toHaveBeenCalled());
     await vi.waitFor(() => expect([...target.querySelectorAll(".issuer")].map((e) => e.textContent)).toContain("Google"));
+    await vi.waitFor(() => expect(document.activeElement).toBe(target.querySelector("li[data-id='b'] button.row")));
+    expect(target.querySelector("[role=status]")?.textContent).toBe("Google is back.");
+  });
+
+  it("gives focus back to an account's ⋯ when its editor closes", async () => {
+    await render();
+    const more = target.querySelector<HTMLButtonElement>("button[aria-label='Manage GitHub octocat']")!;
+    more.click();
+    flushSync();
+    [...target.querySelectorAll<HTMLButtonElement>("section.editor button")].find((b) => b.textContent === "Close")!.click();
+    await vi.waitFor(() => expect(document.activeElement).toBe(target.querySelector("li[data-id='a'] button.more")));
   });
 
   it("shows the QR export only after the warning is accepted", async () => {

@@ -30,9 +30,10 @@ export type OtpKind = "totp" | "hotp" | "steam";
 
 export type KeychainHealth = { state: KeychainState, 
 /**
- * What to tell the user (empty when `ok`).
+ * Why the keychain is unreachable, in the system's words (empty otherwise); the UI says
+ * the rest in the user's language.
  */
-message: string, };
+reason: string, };
 
 export type CodeView = { id: string, issuer: string, name: string, kind: OtpKind, code: string, next_code: string, period: number | null, seconds_left: number | null, tags: Array<string>, 
 /**
@@ -97,7 +98,11 @@ start_at_login: boolean,
 /**
  * A login can be approved only while the vault is unlocked (denying always works).
  */
-unlock_to_approve: boolean, };
+unlock_to_approve: boolean, 
+/**
+ * The language of the window and the tray (`de`, …); none: the system's.
+ */
+language: string | null, };
 
 export type EnrollmentOffer = { 
 /**
@@ -157,7 +162,7 @@ export type BackupOffer = {
  */
 created_at: number, 
 /**
- * What opens it, in words (`your recovery key`, `your backup passphrase`…).
+ * What opens it: `recovery-key`, `backup-passphrase`, `passphrase` (an export's own).
  */
 opens_with: Array<string>, };
 

@@ -36,7 +36,7 @@ function show(state: "unreachable" | "restored") {
   component = mount(KeychainWarning, {
     target,
     props: {
-      health: { state, message: state === "unreachable" ? "The system keychain is not reachable (gone)." : "put back" },
+      health: { state, reason: state === "unreachable" ? "gone" : "" },
       onprotected: (s: VaultStatus) => protectedWith.push(s),
       ondismiss: () => {},
     },
@@ -71,6 +71,6 @@ it("says the vault is at risk and protects it with a passphrase typed twice", as
 
 it("tells once that the key was put back", () => {
   show("restored");
-  expect(target.querySelector('[role="status"]')?.textContent).toContain("put back");
+  expect(target.querySelector('[role="status"]')?.textContent).toContain("put it back");
   expect(target.querySelector("form")).toBeNull();
 });
