@@ -63,7 +63,7 @@ function mockTauri(scenario) {
   const answers = {
     vault_status: () => status(scenario === "unlock" ? "locked" : "unlocked"),
     list_codes: () => codes,
-    get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false, unlock_to_approve: false, language: null }),
+    get_settings: () => ({ auto_lock_minutes: 5, clipboard_clear_seconds: 30, sort: "name", close_to_tray: true, start_at_login: false, unlock_to_approve: false, language: null, global_shortcut: null }),
     preview_opened_links: () => null,
     backup_status: () => ({
       enabled: true, folder: "/home/you/Dropbox/twofold", default_folder: false, error: null, has_passphrase: false,

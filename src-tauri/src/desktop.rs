@@ -1,5 +1,5 @@
 //! Desktop integration: the tray (show, lock, quit, waiting approval requests, a failing
-//! backup), closing to the
+//! backup, the pinned accounts to copy), closing to the
 //! tray, and links handed over by the browser or by a second launch, queued in Rust until the
 //! vault is open and previewed there, every one in order.
 
@@ -14,6 +14,9 @@ use twofold_core::scan;
 use crate::i18n::{tr, tr1};
 use crate::session::AppSession;
 use fluent_bundle::FluentArgs;
+
+/// The tray menu id of a pinned account's copy item: this prefix and the account's id.
+const COPY_PREFIX: &str = "copy:";
 
 /// Event sent to the page when links arrive; it then calls `preview_opened_links`.
 pub const LINKS_EVENT: &str = "twofold://links";
@@ -58,6 +61,7 @@ pub fn lock<R: Runtime>(app: &AppHandle<R>) {
     if let Some(session) = app.try_state::<AppSession>() {
         session.lock_now();
     }
+    crate::quick::show_pinned(app, Vec::new());
     let _ = app.emit(LOCKED_EVENT, ());
 }
 
@@ -72,7 +76,11 @@ pub fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             "show" | "approvals" | "backups" => show_main(app),
             "lock" => lock(app),
             "quit" => app.exit(0),
-            _ => {}
+            id => {
+                if let Some(account) = id.strip_prefix(COPY_PREFIX) {
+                    crate::quick::copy_pinned(app, account);
+                }
+            }
         })
         .on_tray_icon_event(|tray, event| {
             if let TrayIconEvent::Click {
@@ -141,6 +149,16 @@ fn tray_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
             app,
             "backups",
             tr("tray-backups-item", None),
+            true,
+            None::<&str>,
+        )?);
+    }
+    // The pinned accounts: a click copies the current code.
+    for (id, label) in crate::quick::pinned() {
+        items.push(MenuItem::with_id(
+            app,
+            format!("{COPY_PREFIX}{id}"),
+            tr1("tray-copy", "who", label),
             true,
             None::<&str>,
         )?);

@@ -107,6 +107,7 @@ mod tests {
         "tray-status-join",
         "tray-backups-item",
         "tray-show",
+        "tray-copy",
         "tray-lock",
         "tray-quit",
         "notify-summary",

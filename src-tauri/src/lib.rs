@@ -8,6 +8,7 @@ pub mod desktop;
 pub mod error;
 pub mod i18n;
 pub mod push;
+pub mod quick;
 #[cfg(target_os = "linux")]
 pub mod screen_lock;
 pub mod session;
@@ -95,6 +96,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::clock::check_clock,
         commands::clock::set_clock_ntp,
         desktop::page_shown,
+        quick::hide_window,
         commands::accounts::list_codes,
         commands::scan::preview_link,
         commands::scan::scan_image,
@@ -141,9 +143,14 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
 pub fn run() {
     let app = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-            desktop::show_main(app);
+            if argv.iter().any(|a| a == quick::QUICK_ARG) {
+                quick::quick(app);
+            } else {
+                desktop::show_main(app);
+            }
             desktop::open_links(app, desktop::links_in(&argv));
         }))
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_autostart::init(
@@ -181,6 +188,19 @@ pub fn run() {
                 let _ = window.hide();
             }
             desktop::open_links(app.handle(), desktop::links_in(&args));
+            // The user's global shortcut, if any (a refusal is said in the settings on save).
+            let shortcut = app
+                .state::<AppSession>()
+                .settings
+                .lock()
+                .ok()
+                .and_then(|s| s.global_shortcut.clone());
+            if let Err(why) = quick::set_shortcut(app.handle(), shortcut.as_deref()) {
+                eprintln!("twofold-desktop: no global shortcut: {why}");
+            }
+            if args.iter().any(|a| a == quick::QUICK_ARG) {
+                quick::quick(app.handle());
+            }
             Ok(())
         })
         .on_window_event(desktop::on_window_event)

@@ -38,6 +38,9 @@ pub struct Settings {
     pub unlock_to_approve: bool,
     /// The language of the window and the tray (`de`, …); none: the system's.
     pub language: Option<String>,
+    /// The key that brings the window up with the search focused ("Ctrl+Alt+K"); none: no
+    /// shortcut (the default: a key taken for the whole desktop is the user's choice).
+    pub global_shortcut: Option<String>,
 }
 
 impl Default for Settings {
@@ -50,6 +53,7 @@ impl Default for Settings {
             start_at_login: false,
             unlock_to_approve: false,
             language: None,
+            global_shortcut: None,
         }
     }
 }
@@ -84,6 +88,17 @@ impl Settings {
                     "not a language Twofold speaks: {}",
                     crate::i18n::LANGUAGES.join(", ")
                 ),
+            });
+        }
+        if let Some(shortcut) = self
+            .global_shortcut
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            && let Err(why) = crate::quick::parse(shortcut)
+        {
+            problems.push(FieldProblem {
+                field: "global_shortcut".into(),
+                message: why,
             });
         }
         if problems.is_empty() {

@@ -317,12 +317,12 @@ fn settings_are_checked_and_kept_beside_the_vault() {
     let defaults = app.call("get_settings", json!({})).unwrap();
     assert_eq!(
         defaults,
-        json!({"auto_lock_minutes": 5, "clipboard_clear_seconds": 30, "sort": "name", "close_to_tray": true, "start_at_login": false, "unlock_to_approve": false, "language": null})
+        json!({"auto_lock_minutes": 5, "clipboard_clear_seconds": 30, "sort": "name", "close_to_tray": true, "start_at_login": false, "unlock_to_approve": false, "language": null, "global_shortcut": null})
     );
     let bad = app
         .call(
             "set_settings",
-            json!({"settings": {"auto_lock_minutes": 100000, "clipboard_clear_seconds": 5000, "sort": "name", "close_to_tray": true, "language": "xx"}}),
+            json!({"settings": {"auto_lock_minutes": 100000, "clipboard_clear_seconds": 5000, "sort": "name", "close_to_tray": true, "language": "xx", "global_shortcut": "K"}}),
         )
         .unwrap_err();
     let fields: Vec<&str> = bad["fields"]
@@ -333,10 +333,15 @@ fn settings_are_checked_and_kept_beside_the_vault() {
         .collect();
     assert_eq!(
         fields,
-        ["auto_lock_minutes", "clipboard_clear_seconds", "language"],
+        [
+            "auto_lock_minutes",
+            "clipboard_clear_seconds",
+            "language",
+            "global_shortcut"
+        ],
         "{bad}"
     );
-    let wanted = json!({"auto_lock_minutes": 0, "clipboard_clear_seconds": 10, "sort": "recent", "close_to_tray": false, "start_at_login": false, "unlock_to_approve": true, "language": "de"});
+    let wanted = json!({"auto_lock_minutes": 0, "clipboard_clear_seconds": 10, "sort": "recent", "close_to_tray": false, "start_at_login": false, "unlock_to_approve": true, "language": "de", "global_shortcut": null});
     assert_eq!(
         app.call("set_settings", json!({ "settings": wanted }))
             .unwrap(),

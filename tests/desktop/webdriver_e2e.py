@@ -24,6 +24,7 @@ import pyotp
 import segno
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
@@ -38,6 +39,7 @@ IMAGE_SECRET = "KRUGS4ZANFZSAYJAORSXG5BAONSWG4TF"
 SCREEN_SECRET = "ONSWG4TFORRXK4TFONSWG4TFORRXK4TF"
 LINK_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
 SYNC_SECRET = "ONXW4Y3FMRZWKY3SMV2HG6LOMNSWI43Z"
+KEYBOARD_SECRET = "NBSWY3DPO5XXE3DEEBQWG4DBNBSWY3DP"
 WORK = os.environ.get("TWOFOLD_E2E_WORK", "/tmp")
 SHOTS = os.environ.get("TWOFOLD_E2E_SHOTS")
 MODE = os.environ.get("TWOFOLD_E2E_MODE", "passphrase")
@@ -245,7 +247,7 @@ try:
     def copy_puts_the_code_on_the_clipboard():
         row = d.find_element(By.CSS_SELECTOR, "button.row")
         row.click()
-        wait(d, By.CSS_SELECTOR, "[role='status']")
+        wait(d, By.CSS_SELECTOR, "li .copied")
         shown = d.find_element(By.CSS_SELECTOR, "[data-code]").get_attribute("data-code")
         assert clipboard() == shown, (clipboard(), shown)
 
@@ -394,7 +396,7 @@ try:
         search.click()
         search.send_keys(Keys.ARROW_DOWN)
         d.switch_to.active_element.send_keys(Keys.ENTER)
-        wait(d, By.CSS_SELECTOR, "[role='status']")
+        wait(d, By.CSS_SELECTOR, "li .copied")
         shown = d.find_element(By.CSS_SELECTOR, "[data-code]").get_attribute("data-code")
         assert clipboard() == shown, (clipboard(), shown)
         deadline = time.time() + 8
@@ -742,6 +744,204 @@ try:
         status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
         assert (status["status"], status["reason"]) == ("denied", "not_me"), status
 
+    # ---- Keyboard only: every step through keys sent to whatever has focus (never a click,
+    # never an element targeted), and focus visible wherever it lands. ----
+
+    def keys(*sequence):
+        ActionChains(d).send_keys(*sequence).perform()
+
+    def chord(modifier, key):
+        ActionChains(d).key_down(modifier).send_keys(key).key_up(modifier).perform()
+
+    def focused():
+        return d.switch_to.active_element
+
+    def focus_is_visible():
+        style = d.execute_script(
+            "const s = getComputedStyle(document.activeElement);"
+            "return [s.outlineStyle, s.outlineWidth, document.activeElement.tagName];")
+        assert style[0] != "none" and float(style[1].rstrip("px") or 0) > 0, f"focus is not visible: {style}"
+
+    def focus_becomes(predicate, what, timeout=10, control=True):
+        def ready(_):
+            try:
+                return predicate(focused())
+            except STALE:
+                return False
+        try:
+            WebDriverWait(d, timeout).until(ready)
+        except Exception:
+            el = focused()
+            raise AssertionError(f"focus should be on {what}, is on <{el.tag_name}> {el.get_attribute('outerHTML')[:160]}")
+        # A control shows its focus; a dialog that took focus as a whole is itself the sign.
+        if control:
+            focus_is_visible()
+        return focused()
+
+    def tab_to(predicate, what, back=False, limit=90):
+        for _ in range(limit):
+            keys(Keys.SHIFT + Keys.TAB if back else Keys.TAB)
+            el = focused()
+            try:
+                if predicate(el):
+                    focus_is_visible()
+                    return el
+            except STALE:
+                pass
+        raise AssertionError(f"{what} not reached with {'Shift+' if back else ''}Tab")
+
+    def label_is(text):
+        return lambda e: e.get_attribute("aria-label") == text
+
+    def text_is(text):
+        return lambda e: e.text.strip() == text
+
+    def keyboard_only_journey():
+        # Find from anywhere: Ctrl+F.
+        chord(Keys.CONTROL, "f")
+        focus_becomes(label_is("Search accounts"), "the search field")
+        # Add by link: Tab to the link field, type it, Enter; the preview takes focus on Add;
+        # Enter adds, and the new account's row has focus, saying its code and time left.
+        tab_to(label_is("otpauth link to add"), "the link field")
+        keys(f"otpauth://totp/Keyboard:kim?secret={KEYBOARD_SECRET}&issuer=Keyboard", Keys.ENTER)
+        focus_becomes(text_is("Add"), "the preview's Add")
+        keys(Keys.ENTER)
+        row = focus_becomes(lambda e: (e.get_attribute("aria-label") or "").startswith("Keyboard, kim, "), "the new row")
+        import re
+        label = row.get_attribute("aria-label")
+        assert re.fullmatch(r"Keyboard, kim, \d{3} \d{3}, \d{1,2} seconds? left", label), label
+        # Find and copy: Ctrl+F, type, Enter copies the first match and moves to its row.
+        chord(Keys.CONTROL, "f")
+        focus_becomes(label_is("Search accounts"), "the search field")
+        keys("keyb", Keys.ENTER)
+        totp = pyotp.TOTP(KEYBOARD_SECRET)
+        WebDriverWait(d, 5).until(lambda _: clipboard() in {totp.at(time.time()), totp.at(time.time() - 2)})
+        focus_becomes(lambda e: (e.get_attribute("aria-label") or "").startswith("Keyboard, kim, "), "the found row")
+        # Edit: Tab to its ⋯, Enter opens the editor with focus in its first field; the
+        # account name changed and Enter saves; focus comes back to the ⋯.
+        tab_to(label_is("Manage Keyboard kim"), "the row's ⋯")
+        keys(Keys.ENTER)
+        focus_becomes(lambda e: e.tag_name == "input" and e.get_attribute("value") == "Keyboard", "the editor's issuer field")
+        keys(Keys.TAB)
+        focus_becomes(lambda e: e.tag_name == "input" and e.get_attribute("value") == "kim", "the account field")
+        chord(Keys.CONTROL, "a")
+        keys("kim@work", Keys.ENTER)
+        focus_becomes(label_is("Manage Keyboard kim@work"), "the ⋯ of the edited row")
+        # Delete, confirmed (focus on "Keep it" first: Enter alone deletes nothing), then undo.
+        keys(Keys.ENTER)
+        focus_becomes(lambda e: e.tag_name == "input", "the editor")
+        tab_to(text_is("Delete…"), "Delete…")
+        keys(Keys.ENTER)
+        focus_becomes(text_is("Keep it"), "Keep it")
+        keys(Keys.TAB)
+        focus_becomes(text_is("Delete"), "Delete")
+        keys(Keys.ENTER)
+        focus_becomes(text_is("Undo"), "Undo")
+        assert not d.find_elements(By.XPATH, "//ul[@aria-label='Accounts']//span[@class and text()='kim@work']")
+        keys(Keys.ENTER)
+        focus_becomes(lambda e: (e.get_attribute("aria-label") or "").startswith("Keyboard, kim@work, "), "the restored row")
+        # Settings: back up the page to Settings, Enter; focus in the form; a value typed and
+        # saved with Enter; focus back on Settings; the file holds it.
+        tab_to(label_is("Settings"), "Settings", back=True)
+        keys(Keys.ENTER)
+        focus_becomes(lambda e: e.tag_name == "select", "the settings' first control")
+        tab_to(lambda e: e.tag_name == "input" and "idle minutes" in (e.find_element(By.XPATH, "..").text), "the auto-lock field")
+        chord(Keys.CONTROL, "a")
+        keys("7", Keys.ENTER)
+        focus_becomes(label_is("Settings"), "Settings, after saving")
+        with open(os.path.join(WORK, "settings.json")) as f:
+            assert json.load(f)["auto_lock_minutes"] == 7
+        # Escape closes the settings too.
+        keys(Keys.ENTER)
+        focus_becomes(lambda e: e.tag_name == "select", "the settings' first control")
+        keys(Keys.ESCAPE)
+        focus_becomes(label_is("Settings"), "Settings, after Escape")
+        # Lock with Ctrl+L; the unlock screen has focus on Unlock (the key is in the keychain).
+        chord(Keys.CONTROL, "l")
+        focus_becomes(text_is("Unlock"), "Unlock")
+        keys(Keys.ENTER)
+        focus_becomes(label_is("Search accounts"), "the search field after unlocking")
+        # A login request: the dialog takes focus, Tab stays inside it, Approve (once armed)
+        # approves with Enter, and focus goes back where it was.
+        server = push["server"]
+        uuid = server.api("POST", f"/onetouch/json/users/{push['user']}/approval_requests",
+                          {"message": "Keyboard login"})["approval_request"]["uuid"]
+        focus_becomes(lambda e: e.get_attribute("role") == "dialog", "the approval dialog", timeout=15, control=False)
+        time.sleep(1.5)
+        for _ in range(6):
+            keys(Keys.TAB)
+            assert d.execute_script("return document.querySelector('[role=dialog]').contains(document.activeElement)"), "Tab left the dialog"
+        tab_to(text_is("Approve"), "Approve", limit=6)
+        keys(Keys.ENTER)
+        WebDriverWait(d, 15, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
+        status = server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]
+        assert status["status"] == "approved", status
+        focus_becomes(label_is("Search accounts"), "the search field, after the dialog")
+
+    def atspi(screen):
+        """The running app's accessibility tree read through AT-SPI, as a screen reader reads it."""
+        out = subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "atspi_tree.py"), screen],
+                             capture_output=True, text=True, timeout=90)
+        assert out.returncode == 0, f"AT-SPI, {screen}: {out.stdout}{out.stderr}"
+
+    def the_screen_reader_tree():
+        # The code list: a list of rows read "Issuer, name, code, seconds left", not at each tick.
+        atspi("codes")
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        wait(d, By.CSS_SELECTOR, "form[aria-label='Settings']")
+        atspi("settings")
+        d.find_element(By.XPATH, "//form[@aria-label='Settings']//button[text()='Close']").click()
+        # The approval dialog: modal, named, its request as its description.
+        server = push["server"]
+        uuid = server.api("POST", f"/onetouch/json/users/{push['user']}/approval_requests",
+                          {"message": "Screen reader login"})["approval_request"]["uuid"]
+        dialog = wait(d, By.CSS_SELECTOR, "[role='dialog'][aria-label='Approval request']", timeout=15)
+        atspi("dialog")
+        dialog.find_element(By.XPATH, ".//button[text()='Deny']").click()
+        WebDriverWait(d, 15, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[role='dialog']"))
+        assert server.api("GET", f"/onetouch/json/approval_requests/{uuid}")["approval_request"]["status"] == "denied"
+
+    def visible_windows():
+        out = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Twofold$"], capture_output=True, text=True, timeout=10)
+        return out.stdout.split()
+
+    def the_global_shortcut_brings_up_the_search_and_a_copy_hides_it():
+        # The user picks a shortcut in the settings (none by default).
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        form = wait(d, By.CSS_SELECTOR, "form[aria-label='Settings']")
+        field = form.find_element(By.XPATH, ".//label[starts-with(normalize-space(.), 'Global shortcut')]/input")
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys("Ctrl+Alt+K")
+        form.find_element(By.XPATH, ".//button[text()='Save']").click()
+        WebDriverWait(d, 5, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "form[aria-label='Settings']"))
+        assert visible_windows(), "the window should be on screen"
+        # The key pressed on the X server (XTest), as a keyboard would: the search has focus;
+        # typing finds, Enter copies, and the window hides.
+        subprocess.run(["xdotool", "key", "ctrl+alt+k"], check=True, timeout=10)
+        WebDriverWait(d, 10).until(lambda _: d.switch_to.active_element.get_attribute("aria-label") == "Search accounts")
+        ActionChains(d).send_keys("Dropbox", Keys.ENTER).perform()
+        totp = pyotp.TOTP(IMAGE_SECRET)
+        WebDriverWait(d, 5).until(lambda _: clipboard() in {totp.at(time.time()), totp.at(time.time() - 2)})
+        WebDriverWait(d, 10).until(lambda _: not visible_windows())
+        # Again from the hidden window: it comes back with the search focused; Escape hides it.
+        subprocess.run(["xdotool", "key", "ctrl+alt+k"], check=True, timeout=10)
+        WebDriverWait(d, 10).until(lambda _: visible_windows())
+        WebDriverWait(d, 10).until(lambda _: d.switch_to.active_element.get_attribute("aria-label") == "Search accounts")
+        ActionChains(d).send_keys(Keys.ESCAPE).perform()
+        WebDriverWait(d, 10).until(lambda _: not visible_windows())
+        subprocess.run(["xdotool", "key", "ctrl+alt+k"], check=True, timeout=10)
+        WebDriverWait(d, 10).until(lambda _: visible_windows())
+        # A shortcut the system cannot take is refused in the settings, beside its field.
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
+        form = wait(d, By.CSS_SELECTOR, "form[aria-label='Settings']")
+        field = form.find_element(By.XPATH, ".//label[starts-with(normalize-space(.), 'Global shortcut')]/input")
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys("K")
+        form.find_element(By.XPATH, ".//button[text()='Save']").click()
+        problem = wait(d, By.CSS_SELECTOR, "[data-field='global_shortcut']")
+        assert "Ctrl, Alt, Shift or Super" in problem.text, problem.text
+        form.find_element(By.XPATH, ".//button[text()='Close']").click()
+
     check(f"[{MODE}] first run creates the vault", first_run)
     check(f"[{MODE}] add by image file, through the preview", add_by_image_file)
     check(f"[{MODE}] add by pasted otpauth link, through the preview", add_by_pasted_uri)
@@ -764,11 +964,14 @@ try:
         check(f"[{MODE}] push: a login request brings the approval dialog and a notification; Approve approves it", approve_a_login_in_the_approval_dialog)
         check(f"[{MODE}] push: the website's number typed in the dialog approves", type_the_websites_number_to_approve)
         check(f"[{MODE}] push: \"This wasn't me\" denies and reports", this_wasnt_me)
+        check(f"[{MODE}] keyboard only: add by link, find, copy, edit, delete, undo, settings, lock, unlock, approve", keyboard_only_journey)
+        check(f"[{MODE}] AT-SPI: names and roles as a screen reader reads them (list, rows, settings, the modal dialog)", the_screen_reader_tree)
         check(f"[{MODE}] start with the session (autostart entry, in the background)", start_with_the_session)
         check(f"[{MODE}] clock: the push server's clock a minute ahead shows a warning, on time none", the_clock_warning_follows_the_push_server)
         check(f"[{MODE}] push: remove the device in the settings (revoked at the server)", remove_the_device_in_settings)
         check(f"[{MODE}] sync: a second app instance joins by the link; an account added in one window appears in the other", sync_with_a_second_computer_by_its_link)
     if MODE == "passphrase":
+        check(f"[{MODE}] global shortcut (X11): the search comes up, Enter copies and the window hides", the_global_shortcut_brings_up_the_search_and_a_copy_hides_it)
         check(f"[{MODE}] lock, wrong passphrase refused, unlock", lock_and_unlock_with_the_passphrase)
         check(f"[{MODE}] a forgotten passphrase: recovered with the recovery key (a typo caught)", a_forgotten_passphrase_is_recovered_with_the_recovery_key)
     else:

@@ -92,6 +92,26 @@ pub fn webdriver_e2e(
     let display = start_xvfb(&work)?;
     let port = free_port()?;
     let native = free_port()?;
+    // Accessibility on, as a screen reader turns it on: the app then exposes its tree on the
+    // AT-SPI bus for tests/desktop/atspi_tree.py.
+    let a11y = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.a11y.Bus",
+            "/org/a11y/bus",
+            "org.freedesktop.DBus.Properties.Set",
+            "string:org.a11y.Status",
+            "string:IsEnabled",
+            "variant:boolean:true",
+        ])
+        .stdout(Stdio::null())
+        .status();
+    if !a11y.is_ok_and(|s| s.success()) {
+        eprintln!(
+            "xtask: could not turn accessibility on (org.a11y.Bus): the AT-SPI check will say why"
+        );
+    }
     let mut cmd = Command::new(driver);
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd.args([

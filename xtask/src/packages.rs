@@ -82,6 +82,13 @@ impl Area {
             "chromium",
             // ZBar reads the Google Authenticator QR codes Twofold exports (not our decoder).
             "zbar-tools",
+            // The app's accessibility tree as screen readers read it: the AT-SPI bus and
+            // registry, and libatspi for Debian's Python (tests/desktop/atspi_tree.py).
+            "at-spi2-core",
+            "gir1.2-atspi-2.0",
+            "python3-gi",
+            // Presses the global shortcut on the X server, as a keyboard would (XTest).
+            "xdotool",
         ];
         let bench = ["zbar-tools", "wrk"];
         let cluster = ["postgresql", "etcd-server", "patroni", "haproxy", "curl"];

@@ -71,10 +71,28 @@ pub(crate) fn locked() -> IpcError {
 }
 
 #[tauri::command]
-pub async fn list_codes(session: State<'_, AppSession>) -> Result<Vec<CodeView>, IpcError> {
+pub async fn list_codes<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    session: State<'_, AppSession>,
+) -> Result<Vec<CodeView>, IpcError> {
     // Re-read: the CLI may have changed the vault since.
     let contents = session.with_vault(|vault| Ok(vault.read()?))?;
     let t = session.now();
+    // The tray lists the pinned accounts for a copy without the window.
+    let pinned = contents
+        .accounts
+        .iter()
+        .filter(|a| a.pinned)
+        .map(|a| {
+            let label = if a.issuer.is_empty() {
+                a.name.clone()
+            } else {
+                format!("{} ({})", a.issuer, a.name)
+            };
+            (a.id.to_string(), label)
+        })
+        .collect();
+    crate::quick::show_pinned(&app, pinned);
     Ok(contents.accounts.iter().map(|a| view(a, t)).collect())
 }
 

@@ -41,9 +41,13 @@ pub async fn copy_code(
     id: String,
     next: bool,
 ) -> Result<CodeView, IpcError> {
-    let id = AccountId::from_string(id);
+    copy(&session, AccountId::from_string(id), next)
+}
+
+/// What `copy_code` does, also for the tray's pinned accounts.
+pub fn copy(session: &AppSession, id: AccountId, next: bool) -> Result<CodeView, IpcError> {
     let t = session.now();
-    let shown = with_contents(&session, |c| {
+    let shown = with_contents(session, |c| {
         let a = c.get_mut(&id).ok_or_else(not_found)?;
         let shown = view(a, t);
         a.last_used_at = Some(t);
@@ -184,6 +188,8 @@ pub async fn set_settings<R: tauri::Runtime>(
     settings: Settings,
 ) -> Result<Settings, IpcError> {
     settings.check()?;
+    crate::quick::set_shortcut(&app, settings.global_shortcut.as_deref())
+        .map_err(|why| IpcError::field("global_shortcut", why))?;
     crate::desktop::start_at_login(&app, settings.start_at_login)?;
     settings
         .save(&settings::path_beside(&session.path))

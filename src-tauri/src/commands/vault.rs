@@ -107,8 +107,12 @@ pub async fn unlock(
 }
 
 #[tauri::command]
-pub fn lock(session: State<'_, AppSession>) -> Result<VaultStatus, IpcError> {
+pub fn lock<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    session: State<'_, AppSession>,
+) -> Result<VaultStatus, IpcError> {
     session.lock_now();
+    crate::quick::show_pinned(&app, Vec::new());
     Ok(status_of(&session))
 }
 

@@ -74,6 +74,10 @@ next-copied = Nächster Code kopiert
 upcoming = nächster { $code }
 announce-copied = Code von { $who } kopiert.
 announce-next-copied = Nächster Code von { $who } kopiert.
+announce-added = { $count ->
+        [one] { $who } hinzugefügt.
+       *[other] { $count } Konten hinzugefügt.
+    }
 no-accounts = Noch keine Konten: Scannen Sie einen QR-Code oder fügen Sie unten einen Link ein.
 no-match = Kein Konto passt.
 deleted = { $who } gelöscht.
@@ -313,6 +317,8 @@ language = Sprache
 language-system = Sprache des Systems
 auto-lock = Nach so vielen Minuten ohne Eingabe sperren (0: nie)
 clipboard-clear = Einen kopierten Code nach so vielen Sekunden löschen (0: nie)
+global-shortcut = Globales Tastenkürzel: holt Twofold mit bereiter Suche nach vorn (leer: keins)
+global-shortcut-hint = Etwa Strg+Alt+K. Tippen zum Suchen, Eingabe kopiert und das Fenster verschwindet wieder. Unter Wayland legen Sie in Ihrer Arbeitsumgebung ein Tastenkürzel an, das „twofold-desktop --quick“ ausführt.
 close-to-tray = Beim Schließen des Fensters bleibt Twofold im Infobereich
 start-at-login = Mit meiner Sitzung im Hintergrund starten (für Anmeldefreigaben)
 unlock-to-approve = Anmeldungen nur freigeben, während Twofold entsperrt ist
@@ -399,6 +405,7 @@ tray-waiting = { $count ->
 tray-backups-failing = Sicherungen schlagen fehl
 tray-status-join = { $first }; { $second }
 tray-backups-item = ⚠ Sicherungen schlagen fehl: Twofold öffnen
+tray-copy = Code von { $who } kopieren
 tray-show = Twofold zeigen
 tray-lock = Sperren
 tray-quit = Beenden

@@ -77,6 +77,10 @@ next-copied = Next code copied
 upcoming = next { $code }
 announce-copied = Code of { $who } copied.
 announce-next-copied = Next code of { $who } copied.
+announce-added = { $count ->
+        [one] { $who } added.
+       *[other] { $count } accounts added.
+    }
 no-accounts = No accounts yet: scan a QR code or paste a link below.
 no-match = No account matches.
 deleted = Deleted { $who }.
@@ -316,6 +320,8 @@ language = Language
 language-system = The system's language
 auto-lock = Lock after this many idle minutes (0: never)
 clipboard-clear = Clear a copied code after this many seconds (0: never)
+global-shortcut = Global shortcut: brings Twofold up with the search ready (empty: none)
+global-shortcut-hint = Like Ctrl+Alt+K. Type to find, Enter copies and the window hides again. On Wayland, give your desktop a shortcut that runs “twofold-desktop --quick”.
 close-to-tray = Closing the window keeps Twofold in the tray
 start-at-login = Start with my session, in the background (for login approvals)
 unlock-to-approve = Approve logins only while Twofold is unlocked
@@ -402,6 +408,7 @@ tray-waiting = { $count ->
 tray-backups-failing = backups are failing
 tray-status-join = { $first }; { $second }
 tray-backups-item = ⚠ Backups are failing: open Twofold
+tray-copy = Copy the code of { $who }
 tray-show = Show Twofold
 tray-lock = Lock
 tray-quit = Quit

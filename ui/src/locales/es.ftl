@@ -74,6 +74,10 @@ next-copied = Código siguiente copiado
 upcoming = siguiente { $code }
 announce-copied = Código de { $who } copiado.
 announce-next-copied = Código siguiente de { $who } copiado.
+announce-added = { $count ->
+        [one] { $who } añadida.
+       *[other] { $count } cuentas añadidas.
+    }
 no-accounts = Aún no hay cuentas: escanee un código QR o pegue un enlace abajo.
 no-match = Ninguna cuenta coincide.
 deleted = { $who } eliminada.
@@ -313,6 +317,8 @@ language = Idioma
 language-system = Idioma del sistema
 auto-lock = Bloquear tras estos minutos sin actividad (0: nunca)
 clipboard-clear = Borrar un código copiado tras estos segundos (0: nunca)
+global-shortcut = Atajo global: trae Twofold con la búsqueda lista (vacío: ninguno)
+global-shortcut-hint = Por ejemplo Ctrl+Alt+K. Escriba para buscar, Intro copia y la ventana se oculta de nuevo. En Wayland, cree en su escritorio un atajo que ejecute «twofold-desktop --quick».
 close-to-tray = Cerrar la ventana deja Twofold en la bandeja
 start-at-login = Iniciar con mi sesión, en segundo plano (para aprobar inicios de sesión)
 unlock-to-approve = Aprobar inicios de sesión solo mientras Twofold esté desbloqueado
@@ -399,6 +405,7 @@ tray-waiting = { $count ->
 tray-backups-failing = las copias de seguridad fallan
 tray-status-join = { $first }; { $second }
 tray-backups-item = ⚠ Las copias de seguridad fallan: abrir Twofold
+tray-copy = Copiar el código de { $who }
 tray-show = Mostrar Twofold
 tray-lock = Bloquear
 tray-quit = Salir

@@ -74,6 +74,10 @@ next-copied = Code suivant copié
 upcoming = suivant { $code }
 announce-copied = Code de { $who } copié.
 announce-next-copied = Code suivant de { $who } copié.
+announce-added = { $count ->
+        [one] { $who } ajouté.
+       *[other] { $count } comptes ajoutés.
+    }
 no-accounts = Pas encore de compte : scannez un code QR ou collez un lien ci-dessous.
 no-match = Aucun compte ne correspond.
 deleted = { $who } supprimé.
@@ -313,6 +317,8 @@ language = Langue
 language-system = Langue du système
 auto-lock = Verrouiller après ce nombre de minutes d’inactivité (0 : jamais)
 clipboard-clear = Effacer un code copié après ce nombre de secondes (0 : jamais)
+global-shortcut = Raccourci global : fait apparaître Twofold, la recherche prête (vide : aucun)
+global-shortcut-hint = Par exemple Ctrl+Alt+K. Tapez pour chercher, Entrée copie et la fenêtre disparaît. Sous Wayland, donnez à votre bureau un raccourci qui lance « twofold-desktop --quick ».
 close-to-tray = Fermer la fenêtre garde Twofold dans la zone de notification
 start-at-login = Démarrer avec ma session, en arrière-plan (pour les approbations de connexion)
 unlock-to-approve = N’approuver les connexions que lorsque Twofold est déverrouillé
@@ -399,6 +405,7 @@ tray-waiting = { $count ->
 tray-backups-failing = les sauvegardes échouent
 tray-status-join = { $first } ; { $second }
 tray-backups-item = ⚠ Les sauvegardes échouent : ouvrir Twofold
+tray-copy = Copier le code de { $who }
 tray-show = Afficher Twofold
 tray-lock = Verrouiller
 tray-quit = Quitter

@@ -250,6 +250,8 @@ describe("CodeList", () => {
     const boxes = [...target.querySelectorAll<HTMLInputElement>("section.preview input[type=checkbox]")];
     expect(boxes.map((b) => b.checked)).toEqual([true, false]);
     expect(target.querySelector(".warn")?.textContent).toBe("Already in the vault as GitHub (octocat)");
+    // Focus is on Add: Enter adds what is ticked.
+    await vi.waitFor(() => expect(document.activeElement).toBe(target.querySelector("section.preview button.primary")));
     expect(backend.confirmAdd).not.toHaveBeenCalled();
     target.querySelector<HTMLButtonElement>("section.preview button.primary")!.click();
     await vi.waitFor(() => expect(backend.confirmAdd).toHaveBeenCalledWith(7, [0]));

@@ -102,7 +102,12 @@ unlock_to_approve: boolean,
 /**
  * The language of the window and the tray (`de`, …); none: the system's.
  */
-language: string | null, };
+language: string | null, 
+/**
+ * The key that brings the window up with the search focused ("Ctrl+Alt+K"); none: no
+ * shortcut (the default: a key taken for the whole desktop is the user's choice).
+ */
+global_shortcut: string | null, };
 
 export type EnrollmentOffer = { 
 /**

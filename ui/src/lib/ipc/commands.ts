@@ -35,6 +35,8 @@ export const checkClock = (force: boolean) => invoke<ClockView>("check_clock", {
 export const setClockNtp = (server: string | null) => invoke<ClockView>("set_clock_ntp", { server });
 /** The page has shown its first screen: now the tray icon is made (off the start-up path, where it would delay the first codes). */
 export const pageShown = () => invoke<null>("page_shown");
+/** The page asks to hide the window (a quick copy is done, or Escape). */
+export const hideWindow = () => invoke<null>("hide_window");
 export const listCodes = () => invoke<CodeView[]>("list_codes");
 /** A pasted or typed `otpauth://` or `otpauth-migration://` link. */
 export const previewLink = (text: string) => invoke<Preview>("preview_link", { text });

@@ -64,6 +64,9 @@ export const onLinksOpened = (handler: () => void): Promise<() => void> => liste
 /** Calls `handler` when the vault was locked from outside the page (the tray). */
 export const onLockedOutside = (handler: () => void): Promise<() => void> => listen("twofold://locked", handler);
 
+/** Calls `handler` when the global shortcut (or `--quick`) brought the window up for a quick copy. */
+export const onQuick = (handler: () => void): Promise<() => void> => listen("twofold://quick", handler);
+
 /** Calls `handler` when an automatic backup ran (then backupStatus). */
 export const onBackupChanged = (handler: () => void): Promise<() => void> => listen("twofold://backup", handler);
 

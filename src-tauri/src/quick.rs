@@ -1,0 +1,128 @@
+//! Codes one keystroke away: the global shortcut (X11, through the global-shortcut plugin), the
+//! `--quick` argument (for a desktop's own shortcut, the way on Wayland), both bringing the
+//! window up with the search focused, and the tray's pinned accounts, each copying its code.
+
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
+use twofold_core::account::AccountId;
+
+use crate::session::AppSession;
+
+/// Sent to the page when the shortcut or `--quick` brings the window up: it focuses the
+/// search, and hides the window again once a code is copied.
+pub const QUICK_EVENT: &str = "twofold://quick";
+/// The argument that does what the shortcut does (a second launch hands it over).
+pub const QUICK_ARG: &str = "--quick";
+
+/// Brings the window up for a quick copy.
+pub fn quick<R: Runtime>(app: &AppHandle<R>) {
+    crate::desktop::show_main(app);
+    let _ = app.emit(QUICK_EVENT, ());
+}
+
+/// Whether `text` is a shortcut the plugin understands ("Ctrl+Alt+K"), with why not.
+pub fn parse(text: &str) -> Result<Shortcut, String> {
+    let shortcut = Shortcut::from_str(text.trim())
+        .map_err(|e| format!("not a shortcut ({e}); write it like Ctrl+Alt+K or Super+Shift+2"))?;
+    if shortcut.mods.is_empty() {
+        return Err("needs Ctrl, Alt, Shift or Super with the key".into());
+    }
+    Ok(shortcut)
+}
+
+/// A Wayland session, where one program cannot take a key for the whole desktop.
+fn on_wayland() -> bool {
+    std::env::var_os("WAYLAND_DISPLAY").is_some()
+        && std::env::var("GDK_BACKEND").map_or(true, |b| !b.starts_with("x11"))
+}
+
+/// Makes `wanted` the global shortcut (none: no shortcut). Says why when the system refuses.
+pub fn set_shortcut<R: Runtime>(app: &AppHandle<R>, wanted: Option<&str>) -> Result<(), String> {
+    let Some(plugin) = app.try_state::<tauri_plugin_global_shortcut::GlobalShortcut<R>>() else {
+        return Ok(());
+    };
+    let _ = plugin.unregister_all();
+    let Some(text) = wanted.filter(|t| !t.trim().is_empty()) else {
+        return Ok(());
+    };
+    let shortcut = parse(text)?;
+    if on_wayland() {
+        return Err(format!(
+            "this Wayland desktop does not let an app take a key for itself: add a shortcut in \
+             your desktop's keyboard settings that runs `twofold-desktop {QUICK_ARG}`"
+        ));
+    }
+    app.global_shortcut()
+        .on_shortcut(shortcut, |app, _, event| {
+            if event.state == ShortcutState::Pressed {
+                quick(app);
+            }
+        })
+        .map_err(|e| format!("the system refused it (another program may hold it): {e}"))
+}
+
+/// The page asks to hide the window (a quick copy is done, or Escape).
+#[tauri::command]
+pub fn hide_window<R: Runtime>(app: AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.hide();
+    }
+}
+
+/// The pinned accounts the tray lists (id, label), as last seen unlocked.
+static PINNED: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+/// What the tray lists: the pinned accounts, or nothing while the vault is locked.
+pub fn pinned() -> Vec<(String, String)> {
+    PINNED.lock().map(|p| p.clone()).unwrap_or_default()
+}
+
+/// Updates the tray's pinned accounts (the tray is rebuilt only when they changed).
+pub fn show_pinned<R: Runtime>(app: &AppHandle<R>, now: Vec<(String, String)>) {
+    let changed = PINNED
+        .lock()
+        .map(|mut p| {
+            let changed = *p != now;
+            *p = now;
+            changed
+        })
+        .unwrap_or(false);
+    if changed {
+        crate::desktop::refresh_tray(app);
+    }
+}
+
+/// The tray's item for a pinned account was clicked: its current code to the clipboard.
+pub fn copy_pinned<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let Some(session) = app.try_state::<AppSession>() else {
+        return;
+    };
+    if let Err(e) =
+        crate::commands::manage::copy(&session, AccountId::from_string(id.to_owned()), false)
+    {
+        eprintln!(
+            "twofold-desktop: the tray could not copy the code: {}",
+            e.message
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortcuts_parse_with_a_modifier_and_say_why_not() {
+        assert!(parse("Ctrl+Alt+K").is_ok());
+        assert!(parse("super+shift+2").is_ok());
+        assert!(
+            parse("K")
+                .unwrap_err()
+                .contains("Ctrl, Alt, Shift or Super")
+        );
+        assert!(parse("Ctrl+Nope").unwrap_err().contains("not a shortcut"));
+    }
+}
