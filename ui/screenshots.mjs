@@ -41,7 +41,7 @@ function mockTauri(scenario) {
   const now = Math.floor(Date.now() / 1000);
   const view = (id, issuer, name, code, extra = {}) => ({
     id, issuer, name, kind: "totp", code, next_code: "000000", period: 30, seconds_left: 30 - (now % 30),
-    tags: [], color: null, pinned: false, last_used_at: null, ...extra,
+    tags: [], color: null, icon: null, pinned: false, last_used_at: null, ...extra,
   });
   const codes = [
     view("1", "GitHub", "octocat", "287082", { pinned: true, tags: ["work"] }),
@@ -113,7 +113,9 @@ function mockTauri(scenario) {
 
 const screens = [
   { name: "unlock", scenario: "unlock", ready: "h1:has-text('Unlock')" },
-  { name: "codes", scenario: "codes", ready: "[data-code='287082']", expect: ["287 082", "5503 4911", "GitHub"] },
+  // Brand icons come after the first codes: GitHub, Google, Dropbox and Yubico have one in the
+  // set; Slack is not in it and "Bank of Example" is no brand (initials).
+  { name: "codes", scenario: "codes", ready: "[data-icon='github']", expect: ["287 082", "5503 4911", "GitHub"], icons: ["github", "google", "dropbox", "yubico"] },
   {
     name: "preview", scenario: "codes", ready: "[data-code]",
     act: (p) => p.click("button[aria-label='Scan screen for a QR code']"),
@@ -182,6 +184,15 @@ try {
         const text = await page.innerText("body");
         for (const want of s.expect ?? []) {
           if (!text.includes(want)) throw new Error(`"${want}" is not on the screen`);
+        }
+        for (const slug of s.icons ?? []) {
+          const shown = await page.evaluate((slug) => {
+            const el = document.querySelector(`[data-icon='${slug}']`);
+            return el ? getComputedStyle(el, "::before").getPropertyValue("mask-image") || getComputedStyle(el, "::before").getPropertyValue("-webkit-mask-image") : null;
+          }, slug);
+          if (!shown || !shown.includes(`/icons/${slug}.svg`)) throw new Error(`no ${slug} icon on the screen (${shown})`);
+          const served = await page.evaluate(async (slug) => (await fetch(`/icons/${slug}.svg`)).status, slug);
+          if (served !== 200) throw new Error(`/icons/${slug}.svg is not in the build (${served})`);
         }
         const alert = await page.$("[role='alert']");
         if (alert) throw new Error(`an error is shown: ${await alert.innerText()}`);

@@ -167,6 +167,12 @@ def main():
     problems += [f"a {r} without a name" for r in unnamed_controls(doc)]
     if problems:
         print("\n".join(problems))
+        # What the reader saw, to tell why.
+        print("the tree (first 120 nodes):")
+        for i, acc in enumerate(walk(doc)):
+            if i >= 120:
+                break
+            print(f"  [{role(acc)}] {name(acc)[:70]!r}")
         sys.exit(1)
     print(f"AT-SPI: the {screen} screen reads right")
 

@@ -81,6 +81,9 @@ pub struct Account {
     pub tags: Vec<String>,
     /// The icon colour the user picked (`#rrggbb`), if any.
     pub color: Option<String>,
+    /// The brand icon the user picked: `None` lets the app match one to the issuer, `Some("")`
+    /// shows the initials, `Some(slug)` a given icon of the app's set.
+    pub icon: Option<String>,
     /// Pinned to the top of the list.
     pub pinned: bool,
     /// Unix time the account was added.
@@ -102,6 +105,7 @@ impl Account {
             params: draft.params,
             tags: Vec::new(),
             color: None,
+            icon: None,
             pinned: false,
             created_at: now,
             last_used_at: None,
@@ -217,11 +221,15 @@ pub struct Labels {
     pub tags: Vec<String>,
     /// `#rrggbb`, or `None` for the colour made from the issuer.
     pub color: Option<String>,
+    /// The icon: `None` matched by the app, `Some("")` none, `Some(slug)` the one picked.
+    pub icon: Option<String>,
     /// Pinned to the top of the list.
     pub pinned: bool,
 }
 
 impl Labels {
+    /// Longest icon name (a slug of lower-case letters and digits).
+    pub const MAX_ICON: usize = 64;
     /// Longest issuer or account name, in characters.
     pub const MAX_LABEL: usize = 200;
     /// Most tags on one account.
@@ -236,6 +244,7 @@ impl Labels {
             name: account.name.clone(),
             tags: account.tags.clone(),
             color: account.color.clone(),
+            icon: account.icon.clone(),
             pinned: account.pinned,
         }
     }
@@ -282,6 +291,26 @@ impl Labels {
                 None
             }
         };
+        let icon = match self.icon.as_deref().map(str::trim) {
+            None => None,
+            Some(i)
+                if i.len() <= Self::MAX_ICON
+                    && i.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) =>
+            {
+                Some(i.to_owned())
+            }
+            Some(i) => {
+                problems.push(FieldError::new(
+                    "icon",
+                    format!(
+                        "`{i}` is not an icon name (lower-case letters and digits, at most {})",
+                        Self::MAX_ICON
+                    ),
+                ));
+                None
+            }
+        };
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -290,6 +319,7 @@ impl Labels {
             name,
             tags,
             color,
+            icon,
             pinned: self.pinned,
         })
     }
@@ -300,6 +330,7 @@ impl Labels {
         account.name = self.name;
         account.tags = self.tags;
         account.color = self.color;
+        account.icon = self.icon;
         account.pinned = self.pinned;
     }
 }
@@ -344,6 +375,7 @@ mod tests {
             name: name.into(),
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
             color: color.map(str::to_owned),
+            icon: None,
             pinned: true,
         }
     }
@@ -375,6 +407,44 @@ mod tests {
                 .color
                 .is_none()
         );
+    }
+
+    #[test]
+    fn an_icon_is_matched_none_or_a_slug() {
+        let with = |icon: Option<&str>| Labels {
+            icon: icon.map(str::to_owned),
+            ..labels("GitHub", "octocat", &[], None)
+        };
+        assert_eq!(with(None).check().unwrap().icon, None);
+        assert_eq!(with(Some("")).check().unwrap().icon.as_deref(), Some(""));
+        assert_eq!(
+            with(Some(" github ")).check().unwrap().icon.as_deref(),
+            Some("github")
+        );
+        for bad in ["Git Hub", "../etc", "a\"b", &"x".repeat(65)] {
+            let problems = with(Some(bad)).check().unwrap_err();
+            assert_eq!(fields(&problems), ["icon"], "{bad}");
+        }
+        let draft = AccountDraft {
+            issuer: "GitHub".into(),
+            name: "octocat".into(),
+            secret: Secret::from_slice(b"12345678901234567890"),
+            params: OtpParams::new(
+                crate::otp::Method::Totp { period: 30 },
+                crate::otp::Algorithm::Sha1,
+                6,
+            )
+            .unwrap(),
+            extra: Vec::new(),
+        };
+        let mut account = Account::from_draft(draft, AccountId::from_string("a".into()), 0);
+        assert_eq!(
+            account.icon, None,
+            "a new account's icon is matched by the app"
+        );
+        with(Some("gitlab")).check().unwrap().apply_to(&mut account);
+        assert_eq!(account.icon.as_deref(), Some("gitlab"));
+        assert_eq!(Labels::of(&account).icon.as_deref(), Some("gitlab"));
     }
 
     #[test]

@@ -206,6 +206,7 @@ pub struct SyncedAccount {
     pub counter: u64,
     pub tags: Stamped<Vec<String>>,
     pub color: Stamped<Option<String>>,
+    pub icon: Stamped<Option<String>>,
     pub pinned: Stamped<bool>,
     /// Where the account sits in the person's order: a key that sorts between its neighbours'
     /// ([`position_between`]).
@@ -248,6 +249,10 @@ impl SyncedAccount {
                 value: account.color.clone(),
                 at,
             },
+            icon: Stamped {
+                value: account.icon.clone(),
+                at,
+            },
             pinned: Stamped {
                 value: account.pinned,
                 at,
@@ -271,6 +276,7 @@ impl SyncedAccount {
         self.seed.set(&Seed::of(account), at);
         self.tags.set(&account.tags, at);
         self.color.set(&account.color, at);
+        self.icon.set(&account.icon, at);
         self.pinned.set(&account.pinned, at);
         self.extra.set(&account.extra, at);
         self.counter = self.counter.max(counter_of(&account.params));
@@ -296,6 +302,7 @@ impl SyncedAccount {
             self.seed.at,
             self.tags.at,
             self.color.at,
+            self.icon.at,
             self.pinned.at,
             self.position.at,
             self.extra.at,
@@ -322,6 +329,7 @@ impl SyncedAccount {
             counter: self.counter.max(other.counter),
             tags: self.tags.merge(&other.tags),
             color: self.color.merge(&other.color),
+            icon: self.icon.merge(&other.icon),
             pinned: self.pinned.merge(&other.pinned),
             position: self.position.merge(&other.position),
             extra: self.extra.merge(&other.extra),
@@ -345,6 +353,7 @@ impl SyncedAccount {
             params,
             tags: self.tags.value.clone(),
             color: self.color.value.clone(),
+            icon: self.icon.value.clone(),
             pinned: self.pinned.value,
             created_at: self.created_at,
             last_used_at: self.last_used_at,
@@ -721,6 +730,9 @@ struct RecordPlain {
     seed: Hlc,
     tags: Hlc,
     color: Hlc,
+    /// Absent in records of Twofold before icons: never set.
+    #[serde(default)]
+    icon: Hlc,
     pinned: Hlc,
     position: (String, Hlc),
     extra: Hlc,
@@ -756,6 +768,7 @@ impl SyncedAccount {
             seed: self.seed.at,
             tags: self.tags.at,
             color: self.color.at,
+            icon: self.icon.at,
             pinned: self.pinned.at,
             position: (self.position.value.clone(), self.position.at),
             extra: self.extra.at,
@@ -837,6 +850,7 @@ impl SyncedAccount {
         record.seed.at = plain.seed;
         record.tags.at = plain.tags;
         record.color.at = plain.color;
+        record.icon.at = plain.icon;
         record.pinned.at = plain.pinned;
         record.position.at = plain.position.1;
         record.extra.at = plain.extra;
@@ -915,6 +929,7 @@ mod tests {
             params: OtpParams::new(method, Algorithm::Sha1, 6).unwrap(),
             tags: vec!["work".into()],
             color: None,
+            icon: None,
             pinned: false,
             created_at: 1_700_000_000,
             last_used_at: None,
@@ -962,6 +977,51 @@ mod tests {
         other_name.name = "monalisa".into();
         later.edit(&other_name, hlc(12, 0, 2));
         assert_eq!(on_a.merge(&later).to_account().name, "monalisa");
+    }
+
+    #[test]
+    fn an_icon_picked_on_one_device_reaches_the_other_and_survives_sealing() {
+        use crate::entropy::OsEntropy;
+        let base = SyncedAccount::new(
+            &account("a", b"12345678901234567890", None),
+            "V".into(),
+            hlc(1, 0, 1),
+        );
+        let mut picked = account("a", b"12345678901234567890", None);
+        picked.icon = Some("gitlab".into());
+        let mut on_a = base.clone();
+        on_a.edit(&picked, hlc(10, 0, 1));
+        let mut on_b = base.clone();
+        let mut renamed = account("a", b"12345678901234567890", None);
+        renamed.name = "hubot".into();
+        on_b.edit(&renamed, hlc(11, 0, 2));
+        let merged = on_b.merge(&on_a);
+        assert_eq!(merged.to_account().icon.as_deref(), Some("gitlab"));
+        assert_eq!(merged.to_account().name, "hubot");
+        let key = Secret::from_slice(&[7; 32]);
+        let sealed = merged.seal(&key, 3, &mut OsEntropy).unwrap();
+        let opened =
+            SyncedAccount::open(&key, &AccountId::from_string("a".into()), 3, &sealed).unwrap();
+        assert_eq!(opened, merged);
+        // A record of a Twofold before icons has no icon stamp: it opens, with none picked.
+        let plain = RecordPlain {
+            v: 1,
+            account: crate::vault::encode_account(&base.to_account()),
+            issuer: hlc(1, 0, 1),
+            name: hlc(1, 0, 1),
+            seed: hlc(1, 0, 1),
+            tags: hlc(1, 0, 1),
+            color: hlc(1, 0, 1),
+            icon: Hlc::default(),
+            pinned: hlc(1, 0, 1),
+            position: ("V".into(), hlc(1, 0, 1)),
+            extra: hlc(1, 0, 1),
+            deleted: None,
+        };
+        let mut old = serde_json::to_value(&plain).unwrap();
+        old.as_object_mut().unwrap().remove("icon");
+        let parsed: RecordPlain = serde_json::from_value(old).unwrap();
+        assert_eq!(parsed.icon, Hlc::default());
     }
 
     #[test]

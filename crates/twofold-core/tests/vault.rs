@@ -570,6 +570,7 @@ fn many_accounts_at_once_skip_duplicates_and_keep_their_labels() {
             name: d.name.clone(),
             tags: vec![tag.to_owned()],
             color: None,
+            icon: None,
             pinned: true,
         };
         (d, labels)

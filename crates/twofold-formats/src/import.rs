@@ -602,6 +602,7 @@ pub(crate) fn entry_from_draft(
         name: std::mem::take(&mut draft.name),
         tags,
         color: None,
+        icon: None,
         pinned,
     }
     .check()

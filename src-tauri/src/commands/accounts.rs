@@ -43,6 +43,8 @@ pub struct CodeView {
     pub tags: Vec<String>,
     /// `#rrggbb` the user picked, or null for the colour made from the issuer.
     pub color: Option<String>,
+    /// The icon the user picked (`""`: none), or null for the one matched to the issuer.
+    pub icon: Option<String>,
     pub pinned: bool,
     /// Unix seconds a code was last copied.
     #[ts(type = "number | null")]
@@ -61,6 +63,7 @@ pub(crate) fn view(a: &Account, t: u64) -> CodeView {
         seconds_left: a.params.seconds_left(t),
         tags: a.tags.clone(),
         color: a.color.clone(),
+        icon: a.icon.clone(),
         pinned: a.pinned,
         last_used_at: a.last_used_at,
     }

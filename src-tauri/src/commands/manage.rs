@@ -82,10 +82,12 @@ pub struct AccountEdit {
     pub tags: Vec<String>,
     /// `#rrggbb`, or null for the colour made from the issuer.
     pub color: Option<String>,
+    /// The icon: null matched by the app, `""` none (the initials), a slug the one picked.
+    pub icon: Option<String>,
     pub pinned: bool,
 }
 
-/// Changes an account's issuer, name, tags, colour and pin.
+/// Changes an account's issuer, name, tags, colour, icon and pin.
 #[tauri::command]
 pub async fn update_account(
     session: State<'_, AppSession>,
@@ -97,6 +99,7 @@ pub async fn update_account(
         name: edit.name,
         tags: edit.tags,
         color: edit.color,
+        icon: edit.icon,
         pinned: edit.pinned,
     }
     .check()

@@ -33,6 +33,9 @@ struct AccountRecord {
     tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     color: Option<String>,
+    /// The icon picked (`""`: none); absent: matched by the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    icon: Option<String>,
     #[serde(default)]
     pinned: bool,
     created_at: u64,
@@ -78,6 +81,7 @@ fn record_of(a: &Account) -> AccountRecord {
         counter,
         tags: a.tags.clone(),
         color: a.color.clone(),
+        icon: a.icon.clone(),
         pinned: a.pinned,
         created_at: a.created_at,
         last_used_at: a.last_used_at,
@@ -125,6 +129,7 @@ fn accounts_of(records: Vec<AccountRecord>) -> Result<Contents, String> {
             params,
             tags: r.tags,
             color: r.color,
+            icon: r.icon,
             pinned: r.pinned,
             created_at: r.created_at,
             last_used_at: r.last_used_at,

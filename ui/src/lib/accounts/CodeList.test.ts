@@ -32,7 +32,7 @@ vi.mock("../ipc", () => backend);
 
 import CodeList from "./CodeList.svelte";
 
-const extra = { tags: [] as string[], color: null, pinned: false, last_used_at: null };
+const extra = { tags: [] as string[], color: null, icon: null, pinned: false, last_used_at: null };
 const github: CodeView = { id: "a", issuer: "GitHub", name: "octocat", kind: "totp", code: "287082", next_code: "359152", period: 30, seconds_left: 12, ...extra };
 const google: CodeView = { id: "b", issuer: "Google", name: "alice@gmail.com", kind: "totp", code: "1234567", next_code: "7654321", period: 30, seconds_left: 12, ...extra, tags: ["work"] };
 const yubi: CodeView = { id: "c", issuer: "Yubico", name: "key", kind: "hotp", code: "755224", next_code: "287082", period: null, seconds_left: null, ...extra };
@@ -173,8 +173,46 @@ describe("CodeList", () => {
     flushSync();
     editor.querySelector<HTMLFormElement>("form")!.requestSubmit();
     await vi.waitFor(() => expect(target.querySelector("section.editor")).toBeNull());
-    expect(backend.updateAccount).toHaveBeenLastCalledWith("a", { issuer: "GitHub Enterprise", name: "octocat", tags: [], color: null, pinned: false });
+    expect(backend.updateAccount).toHaveBeenLastCalledWith("a", { issuer: "GitHub Enterprise", name: "octocat", tags: [], color: null, icon: null, pinned: false });
     expect([...target.querySelectorAll(".issuer")].map((e) => e.textContent)).toContain("GitHub Enterprise");
+  });
+
+  it("shows brand icons once their index has loaded, and lets the user pick another or none", async () => {
+    await render();
+    // GitHub is in the set; its badge turns into the icon after the first codes.
+    await vi.waitFor(() => expect(target.querySelector("li[data-id='a'] [data-icon]")?.getAttribute("data-icon")).toBe("github"));
+    target.querySelector<HTMLButtonElement>("button[aria-label='Manage GitHub octocat']")!.click();
+    flushSync();
+    const editor = target.querySelector<HTMLElement>("section.editor")!;
+    const mode = [...editor.querySelectorAll("select")].find((s) => s.querySelector("option[value='pick']"))!;
+    mode.value = "pick";
+    mode.dispatchEvent(new Event("change"));
+    flushSync();
+    const name = editor.querySelector<HTMLInputElement>("input[list='brand-icons']")!;
+    name.value = "Nope Brand";
+    name.dispatchEvent(new Event("input"));
+    flushSync();
+    editor.querySelector<HTMLFormElement>("form")!.requestSubmit();
+    await vi.waitFor(() => expect(editor.querySelector("[data-field=icon]")?.textContent).toContain("No icon is named “Nope Brand”"));
+    expect(backend.updateAccount).not.toHaveBeenCalled();
+    name.value = "gitlab";
+    name.dispatchEvent(new Event("input"));
+    flushSync();
+    backend.updateAccount.mockResolvedValueOnce({ ...github, icon: "gitlab" });
+    editor.querySelector<HTMLFormElement>("form")!.requestSubmit();
+    await vi.waitFor(() => expect(backend.updateAccount).toHaveBeenCalledWith("a", expect.objectContaining({ icon: "gitlab" })));
+    await vi.waitFor(() => expect(target.querySelector("li[data-id='a'] [data-icon]")?.getAttribute("data-icon")).toBe("gitlab"));
+    // None: the initials again.
+    backend.updateAccount.mockResolvedValueOnce({ ...github, icon: "" });
+    target.querySelector<HTMLButtonElement>("button[aria-label='Manage GitHub octocat']")!.click();
+    flushSync();
+    const again = target.querySelector<HTMLElement>("section.editor")!;
+    const mode2 = [...again.querySelectorAll("select")].find((s) => s.querySelector("option[value='pick']"))!;
+    mode2.value = "none";
+    mode2.dispatchEvent(new Event("change"));
+    flushSync();
+    again.querySelector<HTMLFormElement>("form")!.requestSubmit();
+    await vi.waitFor(() => expect(target.querySelector("li[data-id='a'] .icon")?.getAttribute("data-initials")).toBe("GI"));
   });
 
   it("deletes after a confirmation and undoes it, never losing focus", async () => {

@@ -39,7 +39,11 @@ export type CodeView = { id: string, issuer: string, name: string, kind: OtpKind
 /**
  * `#rrggbb` the user picked, or null for the colour made from the issuer.
  */
-color: string | null, pinned: boolean, 
+color: string | null, 
+/**
+ * The icon the user picked (`""`: none), or null for the one matched to the issuer.
+ */
+icon: string | null, pinned: boolean, 
 /**
  * Unix seconds a code was last copied.
  */
@@ -74,7 +78,11 @@ export type AccountEdit = { issuer: string, name: string, tags: Array<string>,
 /**
  * `#rrggbb`, or null for the colour made from the issuer.
  */
-color: string | null, pinned: boolean, };
+color: string | null, 
+/**
+ * The icon: null matched by the app, `""` none (the initials), a slug the one picked.
+ */
+icon: string | null, pinned: boolean, };
 
 export type SortOrder = "name" | "recent" | "manual";
 

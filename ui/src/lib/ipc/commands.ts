@@ -68,7 +68,7 @@ export const exportAccounts = (format: string, password: string | null) => invok
 export const exportGoogleQr = () => invoke<QrExport>("export_google_qr");
 /** Copies an account's current code (or the next one) to the clipboard, marked for clipboard managers to leave out of their history, and clears it after the user's delay if it is still there. Returns what was copied. */
 export const copyCode = (id: string, next: boolean) => invoke<CodeView>("copy_code", { id, next });
-/** Changes an account's issuer, name, tags, colour and pin. */
+/** Changes an account's issuer, name, tags, colour, icon and pin. */
 export const updateAccount = (id: string, edit: AccountEdit) => invoke<CodeView>("update_account", { id, edit });
 /** Moves an account to `index` in the user's order. */
 export const moveAccount = (id: string, index: number) => invoke<null>("move_account", { id, index });
