@@ -142,7 +142,7 @@ const screens = [
     expect: ["Login requested", "From Lyon, FR · 203.0.113.9", "Type the number shown on the website", "This wasn't me"],
   },
   // The system's language is followed: German and French systems (navigator.languages).
-  { name: "codes-de", scenario: "codes", locale: "de-DE", ready: "[data-code='287082']", expect: ["Bildschirm scannen", "Einstellungen", "Schlüssel von Hand eingeben"] },
+  { name: "codes-de", scenario: "codes", locale: "de-DE", ready: "[data-icon='github']", expect: ["Bildschirm scannen", "Einstellungen", "Schlüssel von Hand eingeben"] },
   {
     name: "settings-fr", scenario: "codes", locale: "fr-FR", ready: "[data-code]",
     act: (p) => p.click("button[aria-label='Réglages']"),
