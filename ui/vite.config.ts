@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { svelte, vitePreprocess } from "@sveltejs/vite-plugin-svelte";
-import { brandIcons } from "./build/brand-icons";
+import { brandIcons } from "./build/brand-icons.ts";
 
 export default defineConfig({
   plugins: [svelte({ preprocess: vitePreprocess() }), brandIcons()],

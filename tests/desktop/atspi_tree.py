@@ -18,7 +18,9 @@ from gi.repository import Atspi  # noqa: E402
 # Roles a user acts on: each needs a name, or a screen reader says only "button".
 CONTROLS = {"push button", "toggle button", "check box", "radio button", "combo box", "entry",
             "password text", "spin button", "link", "menu item", "slider"}
-ROW = re.compile(r"^.+, .+, \d{3,4} \d{3,4}(, \d{1,2} seconds? left)?$")
+# "Issuer, name, code[, N seconds left]": the name is left out when there is none, a code is
+# digits in two groups or Steam's five characters.
+ROW = re.compile(r"^[^,]+(, [^,]+)?, (\d{3,4} \d{3,4}|[0-9A-Z]{5})(, \d{1,2} seconds? left)?$")
 
 
 def walk(acc, depth=0):
@@ -109,7 +111,8 @@ def check_codes(doc, problems):
     time.sleep(2.5)
     for button, before in rows:
         after = name(button)
-        same_code = before.split(", ")[2] == (after.split(", ")[2] if after.count(", ") >= 2 else "")
+        code = lambda label: (re.search(r", (\d{3,4} \d{3,4}|[0-9A-Z]{5})(,|$)", label) or [None, None])[1]  # noqa: E731
+        same_code = code(before) == code(after)
         if same_code and after != before:
             problems.append(f"a row's name changed with the clock: {before!r} → {after!r}")
     if not [a for a in walk(doc) if role(a) == "entry" and name(a) == "Search accounts"]:

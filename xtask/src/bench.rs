@@ -425,6 +425,9 @@ fn desktop() -> Result<String> {
     let me = std::env::current_exe().context("finding the xtask binary")?;
     let out = Command::new("keyctl")
         .args(["session", "-", "dbus-run-session", "--"])
+        // Settings written inside the session (accessibility turned on for the AT-SPI
+        // check) stay there, never in the user's own dconf database.
+        .env("GSETTINGS_BACKEND", "memory")
         .arg(me)
         .arg("__bench-desktop-in-session")
         .env("DISPLAY", &display.1)

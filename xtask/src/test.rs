@@ -73,6 +73,9 @@ pub fn test(args: &[String]) -> Result<()> {
     let me = std::env::current_exe().context("finding the xtask binary")?;
     let mut cmd = Command::new("keyctl");
     cmd.args(["session", "-", "dbus-run-session", "--"])
+        // Settings written inside the session (accessibility turned on for the AT-SPI
+        // check) stay there, never in the user's own dconf database.
+        .env("GSETTINGS_BACKEND", "memory")
         .arg(&me)
         .arg("__test-in-session")
         .args(args)
@@ -178,6 +181,9 @@ pub fn desktop_e2e() -> Result<()> {
     shell::run(
         Command::new("keyctl")
             .args(["session", "-", "dbus-run-session", "--"])
+            // Settings written inside the session (accessibility turned on for the AT-SPI
+            // check) stay there, never in the user's own dconf database.
+            .env("GSETTINGS_BACKEND", "memory")
             .arg(me)
             .arg("__desktop-e2e-in-session")
             .env("TWOFOLD_XTASK_VENV", &venv)

@@ -77,6 +77,14 @@ describe("CodeList", () => {
     expect(target.querySelector(".left")?.getAttribute("aria-hidden")).toBe("true");
   });
 
+  it("says an account with only an issuer, or only a name, once", async () => {
+    backend.listCodes.mockResolvedValue([{ ...github, id: "z", name: "" }, { ...yubi, issuer: "" }]);
+    await render();
+    const labels = [...target.querySelectorAll<HTMLButtonElement>("button.row")].map((r) => r.getAttribute("aria-label"));
+    expect(labels).toContainEqual(expect.stringMatching(/^GitHub, 287 082, \d+ seconds? left$/));
+    expect(labels).toContain("key, 755 224");
+  });
+
   it("filters as you type", async () => {
     await render();
     const search = target.querySelector<HTMLInputElement>("input[type=search]")!;
