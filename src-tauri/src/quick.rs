@@ -80,6 +80,22 @@ pub fn pinned() -> Vec<(String, String)> {
     PINNED.lock().map(|p| p.clone()).unwrap_or_default()
 }
 
+/// The tray's entries for the pinned accounts among `accounts`: id and "Issuer (name)".
+pub fn pinned_of(accounts: &[twofold_core::account::Account]) -> Vec<(String, String)> {
+    accounts
+        .iter()
+        .filter(|a| a.pinned)
+        .map(|a| {
+            let label = match (a.issuer.is_empty(), a.name.is_empty()) {
+                (false, false) => format!("{} ({})", a.issuer, a.name),
+                (false, true) => a.issuer.clone(),
+                _ => a.name.clone(),
+            };
+            (a.id.to_string(), label)
+        })
+        .collect()
+}
+
 /// Updates the tray's pinned accounts (the tray is rebuilt only when they changed).
 pub fn show_pinned<R: Runtime>(app: &AppHandle<R>, now: Vec<(String, String)>) {
     let changed = PINNED
@@ -113,6 +129,39 @@ pub fn copy_pinned<R: Runtime>(app: &AppHandle<R>, id: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tray_lists_only_pinned_accounts_each_by_what_it_has() {
+        use twofold_core::account::{Account, AccountDraft};
+        use twofold_core::otp::{Algorithm, Method, OtpParams};
+        use twofold_core::secret::Secret;
+        let make = |id: &str, issuer: &str, name: &str, pinned: bool| {
+            let draft = AccountDraft {
+                issuer: issuer.into(),
+                name: name.into(),
+                secret: Secret::from_slice(b"12345678901234567890"),
+                params: OtpParams::new(Method::Totp { period: 30 }, Algorithm::Sha1, 6).unwrap(),
+                extra: Vec::new(),
+            };
+            let mut a = Account::from_draft(draft, AccountId::from_string(id.into()), 0);
+            a.pinned = pinned;
+            a
+        };
+        let accounts = [
+            make("a", "GitHub", "octocat", true),
+            make("b", "Google", "alice", false),
+            make("c", "Bank", "", true),
+            make("d", "", "bob@example.com", true),
+        ];
+        assert_eq!(
+            pinned_of(&accounts),
+            [
+                ("a".to_owned(), "GitHub (octocat)".to_owned()),
+                ("c".to_owned(), "Bank".to_owned()),
+                ("d".to_owned(), "bob@example.com".to_owned()),
+            ]
+        );
+    }
 
     #[test]
     fn shortcuts_parse_with_a_modifier_and_say_why_not() {

@@ -232,6 +232,18 @@ def wait_for_code(d, secret):
     raise AssertionError(f"shown {codes(d)}, pyotp says {totp.now()}")
 
 
+# A tray host on the session bus (what a desktop's panel is), started before the app makes its
+# tray icon, so the icon registers and its menu can be read and clicked as a panel would.
+SNI = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sni_host.py")
+tray_host = subprocess.Popen(["/usr/bin/python3", SNI, "watch"], stdout=subprocess.PIPE, text=True)
+assert tray_host.stdout.readline().strip() == "watching", "the test tray host did not start"
+
+
+def tray_items():
+    out = subprocess.run(["/usr/bin/python3", SNI, "items"], capture_output=True, text=True, timeout=30)
+    return out.stdout.splitlines() if out.returncode == 0 else []
+
+
 d = session()
 try:
     def first_run():
@@ -942,6 +954,30 @@ try:
         assert "Ctrl, Alt, Shift or Super" in problem.text, problem.text
         form.find_element(By.XPATH, ".//button[text()='Close']").click()
 
+    def the_tray_lists_pinned_accounts_and_copies_their_code():
+        # Pin an account: the tray's menu lists it while the vault is open.
+        # (The account the keyboard journey added: the only one with its name.)
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Manage Keyboard kim@work']").click()
+        editor = wait(d, By.CSS_SELECTOR, "section.editor")
+        box = editor.find_element(By.XPATH, ".//label[contains(normalize-space(.), 'Pin to the top')]/input")
+        if not box.is_selected():
+            box.click()
+        editor.find_element(By.XPATH, ".//button[text()='Save']").click()
+        WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "section.editor"))
+        item = "Copy the code of Keyboard (kim@work)"
+        WebDriverWait(d, 15).until(lambda _: item in tray_items())
+        assert "Show Twofold" in tray_items() and "Quit" in tray_items(), tray_items()
+        # Picked from the menu as a panel does: the code is on the clipboard.
+        subprocess.run(["/usr/bin/python3", SNI, "click", item], check=True, timeout=30)
+        totp = pyotp.TOTP(KEYBOARD_SECRET)
+        WebDriverWait(d, 5).until(lambda _: clipboard() in {totp.at(time.time()), totp.at(time.time() - 2)})
+        # Locked, the menu names no account.
+        d.find_element(By.CSS_SELECTOR, "button[aria-label='Lock the vault']").click()
+        WebDriverWait(d, 15).until(lambda _: not any(i.startswith("Copy the code") for i in tray_items()))
+        wait(d, By.XPATH, "//button[text()='Unlock']").click()
+        wait(d, By.CSS_SELECTOR, "input[aria-label='Search accounts']")
+        WebDriverWait(d, 15).until(lambda _: item in tray_items())
+
     check(f"[{MODE}] first run creates the vault", first_run)
     check(f"[{MODE}] add by image file, through the preview", add_by_image_file)
     check(f"[{MODE}] add by pasted otpauth link, through the preview", add_by_pasted_uri)
@@ -966,6 +1002,7 @@ try:
         check(f"[{MODE}] push: \"This wasn't me\" denies and reports", this_wasnt_me)
         check(f"[{MODE}] keyboard only: add by link, find, copy, edit, delete, undo, settings, lock, unlock, approve", keyboard_only_journey)
         check(f"[{MODE}] AT-SPI: names and roles as a screen reader reads them (list, rows, settings, the modal dialog)", the_screen_reader_tree)
+        check(f"[{MODE}] tray: the pinned accounts in its menu (read over D-Bus as a panel does); picking one copies its code", the_tray_lists_pinned_accounts_and_copies_their_code)
         check(f"[{MODE}] start with the session (autostart entry, in the background)", start_with_the_session)
         check(f"[{MODE}] clock: the push server's clock a minute ahead shows a warning, on time none", the_clock_warning_follows_the_push_server)
         check(f"[{MODE}] push: remove the device in the settings (revoked at the server)", remove_the_device_in_settings)
@@ -981,6 +1018,7 @@ finally:
     if "second" in push:
         push["second"].close()
     d.quit()
+    tray_host.kill()
     if "server" in push:
         push["server"].stop()
     if "dunst" in push:

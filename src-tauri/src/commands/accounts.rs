@@ -82,20 +82,7 @@ pub async fn list_codes<R: tauri::Runtime>(
     let contents = session.with_vault(|vault| Ok(vault.read()?))?;
     let t = session.now();
     // The tray lists the pinned accounts for a copy without the window.
-    let pinned = contents
-        .accounts
-        .iter()
-        .filter(|a| a.pinned)
-        .map(|a| {
-            let label = if a.issuer.is_empty() {
-                a.name.clone()
-            } else {
-                format!("{} ({})", a.issuer, a.name)
-            };
-            (a.id.to_string(), label)
-        })
-        .collect();
-    crate::quick::show_pinned(&app, pinned);
+    crate::quick::show_pinned(&app, crate::quick::pinned_of(&contents.accounts));
     Ok(contents.accounts.iter().map(|a| view(a, t)).collect())
 }
 

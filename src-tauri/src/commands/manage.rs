@@ -89,7 +89,8 @@ pub struct AccountEdit {
 
 /// Changes an account's issuer, name, tags, colour, icon and pin.
 #[tauri::command]
-pub async fn update_account(
+pub async fn update_account<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     session: State<'_, AppSession>,
     id: String,
     edit: AccountEdit,
@@ -106,11 +107,14 @@ pub async fn update_account(
     .map_err(IpcError::fields)?;
     let id = AccountId::from_string(id);
     let t = session.now();
-    with_contents(&session, |c| {
+    let (shown, pinned) = with_contents(&session, |c| {
         let a = c.get_mut(&id).ok_or_else(not_found)?;
         labels.apply_to(a);
-        Ok(view(a, t))
-    })
+        Ok((view(a, t), crate::quick::pinned_of(&c.accounts)))
+    })?;
+    // A pin or a new name shows in the tray at once.
+    crate::quick::show_pinned(&app, pinned);
+    Ok(shown)
 }
 
 /// Moves an account to `index` in the user's order.
@@ -133,13 +137,19 @@ pub async fn move_account(
 /// Deletes an account. The app keeps it in memory (never on disk) until the next delete or lock,
 /// so `undo_delete` can put it back where it was.
 #[tauri::command]
-pub async fn delete_account(session: State<'_, AppSession>, id: String) -> Result<(), IpcError> {
+pub async fn delete_account<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    session: State<'_, AppSession>,
+    id: String,
+) -> Result<(), IpcError> {
     let id = AccountId::from_string(id);
-    let removed = with_contents(&session, |c| {
+    let (removed, pinned) = with_contents(&session, |c| {
         let at = index_of(c, &id)?;
-        Ok((at, c.accounts.remove(at)))
+        let removed = (at, c.accounts.remove(at));
+        Ok((removed, crate::quick::pinned_of(&c.accounts)))
     })?;
     *session.trash.lock().map_err(poisoned)? = Some(removed);
+    crate::quick::show_pinned(&app, pinned);
     Ok(())
 }
 
