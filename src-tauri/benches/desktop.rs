@@ -89,8 +89,15 @@ fn sample(binary: &Path, vault: &Path, data_home: &Path) -> Sample {
         .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = mpsc::channel();
+    let steps = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = steps.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(step) = line.strip_prefix("twofold: at ")
+                && let Ok(mut s) = seen.lock()
+            {
+                s.push(format!("{} {step}", started.elapsed().as_millis()));
+            }
             if line.starts_with("twofold: ready") {
                 let _ = tx.send(());
             }
@@ -102,9 +109,28 @@ fn sample(binary: &Path, vault: &Path, data_home: &Path) -> Sample {
     }
     let ready = started.elapsed();
     std::thread::sleep(SETTLE);
-    let pss_kib = process_tree(child.id()).into_iter().map(pss_kib).sum();
+    let tree = process_tree(child.id());
+    let total: u64 = tree.iter().copied().map(pss_kib).sum();
+    // Where the time and the memory went, for whoever reads the log.
+    let steps = steps.lock().map(|s| s.join(", ")).unwrap_or_default();
+    let parts: Vec<String> = tree
+        .iter()
+        .map(|&pid| {
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            format!("{} {} MiB", name.trim(), pss_kib(pid) / 1024)
+        })
+        .collect();
+    eprintln!(
+        "{}: ready at {} ms [{steps}]; {}",
+        binary.file_name().unwrap_or_default().to_string_lossy(),
+        ready.as_millis(),
+        parts.join(", ")
+    );
     kill_tree(&mut child);
-    Sample { ready, pss_kib }
+    Sample {
+        ready,
+        pss_kib: total,
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

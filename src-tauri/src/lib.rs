@@ -141,6 +141,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
 /// `TWOFOLD_VAULT` names another. One instance runs at a time: a second launch (say, an
 /// `otpauth://` link opened in the browser) shows the first and hands it the link.
 pub fn run() {
+    commands::vault::report("at main");
     let app = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             if argv.iter().any(|a| a == quick::QUICK_ARG) {
@@ -158,6 +159,7 @@ pub fn run() {
             Some(vec![desktop::BACKGROUND_ARG]),
         ))
         .setup(|app| {
+            commands::vault::report("at setup");
             let path = match std::env::var_os("TWOFOLD_VAULT") {
                 Some(p) => p.into(),
                 // The CLI's vault, in a directory private to the user.
@@ -201,6 +203,7 @@ pub fn run() {
             if args.iter().any(|a| a == quick::QUICK_ARG) {
                 quick::quick(app.handle());
             }
+            commands::vault::report("at setup done");
             Ok(())
         })
         .on_window_event(desktop::on_window_event)

@@ -187,6 +187,7 @@ impl AppSession {
             return;
         }
         if let Ok((vault, _)) = Vault::open(&self.path, self.keystore.as_ref(), None) {
+            crate::commands::vault::report("at vault open");
             *slot = Some(vault);
             // A daily backup may be due; the other computers' changes come in.
             self.backups.changed();

@@ -78,6 +78,7 @@ pub async fn list_codes<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
     session: State<'_, AppSession>,
 ) -> Result<Vec<CodeView>, IpcError> {
+    crate::commands::vault::report("at list_codes");
     // Re-read: the CLI may have changed the vault since.
     let contents = session.with_vault(|vault| Ok(vault.read()?))?;
     let t = session.now();

@@ -120,10 +120,16 @@ pub fn lock<R: tauri::Runtime>(
 /// (the start-up benchmark), the moment is printed on stdout.
 #[tauri::command]
 pub fn ui_ready(what: String) {
+    report(&format!("ready {what}"));
+}
+
+/// With `TWOFOLD_REPORT_READY` set (the start-up benchmark), prints `twofold: <what>` on
+/// stdout: the moments the benchmark times (`ready …` ends a start; `at …` marks a step).
+pub fn report(what: &str) {
     if std::env::var_os("TWOFOLD_REPORT_READY").is_some() {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "twofold: ready {what}");
+        let _ = writeln!(out, "twofold: {what}");
         let _ = out.flush();
     }
 }
