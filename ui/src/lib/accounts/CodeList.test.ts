@@ -18,6 +18,8 @@ const backend = vi.hoisted(() => ({
   onFilesDropped: vi.fn(),
   onLinksOpened: vi.fn(),
   onSyncChanged: vi.fn(),
+  onQuick: vi.fn(),
+  hideWindow: vi.fn(),
   previewOpenedLinks: vi.fn(),
   uiReady: vi.fn(),
   copyCode: vi.fn(),
@@ -54,6 +56,8 @@ beforeEach(() => {
   backend.onFilesDropped.mockResolvedValue(() => {});
   backend.onLinksOpened.mockResolvedValue(() => {});
   backend.onSyncChanged.mockResolvedValue(() => {});
+  backend.onQuick.mockResolvedValue(() => {});
+  backend.hideWindow.mockResolvedValue(null);
   backend.previewOpenedLinks.mockResolvedValue(null);
   backend.uiReady.mockResolvedValue(null);
   backend.cancelAdd.mockResolvedValue(null);
@@ -109,6 +113,29 @@ describe("CodeList", () => {
     const row = target.querySelector<HTMLButtonElement>("button.row")!;
     row.dispatchEvent(new KeyboardEvent("keydown", { key: "n", bubbles: true }));
     await vi.waitFor(() => expect(backend.copyCode).toHaveBeenCalledWith("a", true));
+  });
+
+  it("after the global shortcut: the search has focus, Enter copies the match and hides the window", async () => {
+    backend.copyCode.mockImplementation(async (id: string) => [github, google, yubi].find((c) => c.id === id));
+    await render();
+    const quick = backend.onQuick.mock.calls[0][0] as () => void;
+    const search = target.querySelector<HTMLInputElement>("input[type=search]")!;
+    search.blur();
+    quick();
+    expect(document.activeElement).toBe(search);
+    search.value = "yubi";
+    search.dispatchEvent(new Event("input"));
+    flushSync();
+    search.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    await vi.waitFor(() => expect(backend.copyCode).toHaveBeenCalledWith("c", false));
+    await vi.waitFor(() => expect(backend.hideWindow).toHaveBeenCalledTimes(1));
+    // An ordinary copy afterwards leaves the window where it is; Escape after the shortcut hides it.
+    target.querySelector<HTMLButtonElement>("button.row")!.click();
+    await vi.waitFor(() => expect(backend.copyCode).toHaveBeenCalledTimes(2));
+    expect(backend.hideWindow).toHaveBeenCalledTimes(1);
+    quick();
+    search.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(backend.hideWindow).toHaveBeenCalledTimes(2);
   });
 
   it("moves between rows with the arrows and back to the search field", async () => {
