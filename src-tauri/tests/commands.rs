@@ -10,6 +10,16 @@ mod common;
 use common::App;
 
 /// Unix seconds now, on the system clock.
+/// The fields an `invalid_fields` error names, in order.
+fn fields_of(error: &Value) -> Vec<&str> {
+    error["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect()
+}
+
 fn now() -> u64 {
     twofold_core::clock::Clock::unix_seconds(&twofold_core::clock::SystemClock)
 }
@@ -245,12 +255,7 @@ fn edit_move_delete_undo_and_export() {
         )
         .unwrap_err();
     assert_eq!(bad["code"], "invalid_fields");
-    let fields: Vec<&str> = bad["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = fields_of(&bad);
     // One rule set for labels (twofold_core::account::Labels): "issuer or name needed" is
     // reported on the issuer, the first of the two, as in manual entry.
     assert_eq!(fields, ["issuer", "tags", "color"], "{bad}");
@@ -325,12 +330,7 @@ fn settings_are_checked_and_kept_beside_the_vault() {
             json!({"settings": {"auto_lock_minutes": 100000, "clipboard_clear_seconds": 5000, "sort": "name", "close_to_tray": true, "language": "xx", "global_shortcut": "K"}}),
         )
         .unwrap_err();
-    let fields: Vec<&str> = bad["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = fields_of(&bad);
     assert_eq!(
         fields,
         [
@@ -479,12 +479,7 @@ fn manual_entry_reports_every_field_and_adds_when_valid() {
     let bad = json!({"entry": {"issuer": "", "name": "", "secret": "0000", "kind": "totp", "algorithm": "SHA1", "digits": "12", "period": "30", "counter": ""}});
     let err = app.call("add_manual", bad).unwrap_err();
     assert_eq!(err["code"], "invalid_fields");
-    let fields: Vec<&str> = err["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = fields_of(&err);
     assert_eq!(fields, ["issuer", "secret", "digits"]);
     let good = json!({"entry": {"issuer": "Bank", "name": "me", "secret": "gezd gnbv gy3t qojq gezd gnbv gy3t qojq", "kind": "hotp", "algorithm": "SHA1", "digits": "6", "period": "", "counter": "1"}});
     let id = app.call("add_manual", good).unwrap();

@@ -917,14 +917,19 @@ try:
         out = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Twofold$"], capture_output=True, text=True, timeout=10)
         return out.stdout.split()
 
-    def the_global_shortcut_brings_up_the_search_and_a_copy_hides_it():
-        # The user picks a shortcut in the settings (none by default).
+    def save_shortcut(text):
+        """Types `text` as the global shortcut in the settings and saves; returns the form."""
         d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
         form = wait(d, By.CSS_SELECTOR, "form[aria-label='Settings']")
         field = form.find_element(By.XPATH, ".//label[starts-with(normalize-space(.), 'Global shortcut')]/input")
         field.send_keys(Keys.CONTROL, "a")
-        field.send_keys("Ctrl+Alt+K")
+        field.send_keys(text)
         form.find_element(By.XPATH, ".//button[text()='Save']").click()
+        return form
+
+    def the_global_shortcut_brings_up_the_search_and_a_copy_hides_it():
+        # The user picks a shortcut in the settings (none by default).
+        save_shortcut("Ctrl+Alt+K")
         WebDriverWait(d, 5, ignored_exceptions=STALE).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "form[aria-label='Settings']"))
         assert visible_windows(), "the window should be on screen"
         # The key pressed on the X server (XTest), as a keyboard would: the search has focus;
@@ -944,12 +949,7 @@ try:
         subprocess.run(["xdotool", "key", "ctrl+alt+k"], check=True, timeout=10)
         WebDriverWait(d, 10).until(lambda _: visible_windows())
         # A shortcut the system cannot take is refused in the settings, beside its field.
-        d.find_element(By.CSS_SELECTOR, "button[aria-label='Settings']").click()
-        form = wait(d, By.CSS_SELECTOR, "form[aria-label='Settings']")
-        field = form.find_element(By.XPATH, ".//label[starts-with(normalize-space(.), 'Global shortcut')]/input")
-        field.send_keys(Keys.CONTROL, "a")
-        field.send_keys("K")
-        form.find_element(By.XPATH, ".//button[text()='Save']").click()
+        form = save_shortcut("K")
         problem = wait(d, By.CSS_SELECTOR, "[data-field='global_shortcut']")
         assert "Ctrl, Alt, Shift or Super" in problem.text, problem.text
         form.find_element(By.XPATH, ".//button[text()='Close']").click()

@@ -44,6 +44,14 @@ let component: ReturnType<typeof mount> | undefined;
 const errors: unknown[] = [];
 onError((e) => errors.push(e));
 
+/** Chooses how the editor's icon is picked: matched, none, or by name. */
+function iconMode(editor: HTMLElement, mode: "auto" | "none" | "pick") {
+  const select = [...editor.querySelectorAll("select")].find((s) => s.querySelector("option[value='pick']"))!;
+  select.value = mode;
+  select.dispatchEvent(new Event("change"));
+  flushSync();
+}
+
 async function render(sort: "name" | "recent" | "manual" = "name") {
   component = mount(CodeList, { target, props: { sort } });
   await vi.waitFor(() => expect(target.querySelectorAll("[data-code]").length).toBeGreaterThan(0));
@@ -219,10 +227,7 @@ describe("CodeList", () => {
     target.querySelector<HTMLButtonElement>("button[aria-label='Manage GitHub octocat']")!.click();
     flushSync();
     const editor = target.querySelector<HTMLElement>("section.editor")!;
-    const mode = [...editor.querySelectorAll("select")].find((s) => s.querySelector("option[value='pick']"))!;
-    mode.value = "pick";
-    mode.dispatchEvent(new Event("change"));
-    flushSync();
+    iconMode(editor, "pick");
     const name = editor.querySelector<HTMLInputElement>("input[list='brand-icons']")!;
     name.value = "Nope Brand";
     name.dispatchEvent(new Event("input"));
@@ -242,10 +247,7 @@ describe("CodeList", () => {
     target.querySelector<HTMLButtonElement>("button[aria-label='Manage GitHub octocat']")!.click();
     flushSync();
     const again = target.querySelector<HTMLElement>("section.editor")!;
-    const mode2 = [...again.querySelectorAll("select")].find((s) => s.querySelector("option[value='pick']"))!;
-    mode2.value = "none";
-    mode2.dispatchEvent(new Event("change"));
-    flushSync();
+    iconMode(again, "none");
     again.querySelector<HTMLFormElement>("form")!.requestSubmit();
     await vi.waitFor(() => expect(target.querySelector("li[data-id='a'] .icon")?.getAttribute("data-initials")).toBe("GI"));
   });
