@@ -182,12 +182,13 @@ const DESKTOP_NOTES: &str = "\nNotes:\n\n\
     loads), reads it, computes every code, and puts the first screenful of rows on the page (more \
     come as the list scrolls). Memory is the sum of PSS (`/proc/*/smaps_rollup`) over the process and its \
     children (WebKit's web and network processes).\n\
-    - The run's log shows, per start, where the time and the memory go (the app prints its steps \
-    with `TWOFOLD_REPORT_READY`). On 2026-12-08: `main` at ~70 ms, Tauri's `setup` at ~200 ms \
-    (the empty window has no plugins: single instance, deep link, window state, autostart, \
-    global shortcut), the vault open at ~220 ms, the page's `list_codes` at ~420 ms and the first \
-    codes at ~540 ms; the web process holds ~200 MiB against the empty page's ~140 MiB, the \
-    app's own process ~93 MiB against ~80 MiB. The goals (1.2×, 1.1×) are not met yet.\n";
+    - The run's log shows, per start, where the time and the memory go (both programs print \
+    their steps with `TWOFOLD_REPORT_READY`). On 2026-12-08 both reach Tauri's `setup` at \
+    ~200–230 ms (the plugins cost nothing measurable); Twofold's vault is open ~20 ms later, the \
+    page asks for the codes (`list_codes`) at ~450–510 ms and shows them ~120–200 ms after that, \
+    where the empty page has painted at ~410 ms: the gap is the page's own start and the first \
+    list. The web process holds ~197 MiB against the empty page's ~140 MiB, the app's own \
+    process ~93 MiB against ~80 MiB. The goals (1.2×, 1.1×) are not met yet.\n";
 
 const SYNC_NOTES: &str = "\nNotes:\n\n\
     - The real `twofold-server` binary (release, SQLite file, `--sync open`) in its own process; \
