@@ -139,7 +139,14 @@ class SecondComputer:
                 break
             except OSError:
                 time.sleep(0.1)
-        self.drv = session(f"http://127.0.0.1:{port}")
+        try:
+            self.drv = session(f"http://127.0.0.1:{port}")
+        except Exception:
+            # No session: nothing else would stop this computer's driver and bus (its keyring
+            # leaves with the bus).
+            os.killpg(self.driver.pid, 15)
+            os.kill(self.bus_pid, 15)
+            raise
 
     def close(self):
         try:
