@@ -104,16 +104,20 @@ static WAITING: AtomicUsize = AtomicUsize::new(0);
 /// The last automatic backup failed.
 static BACKUP_FAILING: AtomicBool = AtomicBool::new(false);
 
-/// The tray's tooltip: what needs the user first.
-fn tray_tooltip() -> String {
-    let waiting = match WAITING.load(Ordering::SeqCst) {
+/// "N logins waiting for approval", when any are.
+fn waiting_label() -> Option<String> {
+    match WAITING.load(Ordering::SeqCst) {
         0 => None,
         n => Some(tr1("tray-waiting", "count", n)),
-    };
+    }
+}
+
+/// The tray's tooltip: what needs the user first.
+fn tray_tooltip() -> String {
     let backups = BACKUP_FAILING
         .load(Ordering::SeqCst)
         .then(|| tr("tray-backups-failing", None));
-    let status = match (waiting, backups) {
+    let status = match (waiting_label(), backups) {
         (Some(first), Some(second)) => {
             let mut args = FluentArgs::new();
             args.set("first", first);
@@ -128,62 +132,30 @@ fn tray_tooltip() -> String {
     }
 }
 
-/// The tray menu: waiting approval requests and a failing backup first, then the usual items.
+/// The tray menu: waiting approval requests and a failing backup first, then the pinned
+/// accounts (a click copies the current code), then the usual items.
 fn tray_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
-    let mut items: Vec<MenuItem<R>> = Vec::new();
-    let label = match WAITING.load(Ordering::SeqCst) {
-        0 => None,
-        n => Some(tr1("tray-waiting", "count", n)),
-    };
-    if let Some(label) = label {
-        items.push(MenuItem::with_id(
-            app,
-            "approvals",
-            label,
-            true,
-            None::<&str>,
-        )?);
+    let mut entries: Vec<(String, String)> = Vec::new();
+    if let Some(label) = waiting_label() {
+        entries.push(("approvals".into(), label));
     }
     if BACKUP_FAILING.load(Ordering::SeqCst) {
-        items.push(MenuItem::with_id(
-            app,
-            "backups",
-            tr("tray-backups-item", None),
-            true,
-            None::<&str>,
-        )?);
+        entries.push(("backups".into(), tr("tray-backups-item", None)));
     }
-    // The pinned accounts: a click copies the current code.
     for (id, label) in crate::quick::pinned() {
-        items.push(MenuItem::with_id(
-            app,
-            format!("{COPY_PREFIX}{id}"),
-            tr1("tray-copy", "who", label),
-            true,
-            None::<&str>,
-        )?);
+        entries.push((format!("{COPY_PREFIX}{id}"), tr1("tray-copy", "who", label)));
     }
-    items.push(MenuItem::with_id(
-        app,
-        "show",
-        tr("tray-show", None),
-        true,
-        None::<&str>,
-    )?);
-    items.push(MenuItem::with_id(
-        app,
-        "lock",
-        tr("tray-lock", None),
-        true,
-        None::<&str>,
-    )?);
-    items.push(MenuItem::with_id(
-        app,
-        "quit",
-        tr("tray-quit", None),
-        true,
-        None::<&str>,
-    )?);
+    for (id, message) in [
+        ("show", "tray-show"),
+        ("lock", "tray-lock"),
+        ("quit", "tray-quit"),
+    ] {
+        entries.push((id.into(), tr(message, None)));
+    }
+    let items = entries
+        .into_iter()
+        .map(|(id, label)| MenuItem::with_id(app, id, label, true, None::<&str>))
+        .collect::<tauri::Result<Vec<_>>>()?;
     let refs: Vec<&dyn IsMenuItem<R>> = items.iter().map(|i| i as &dyn IsMenuItem<R>).collect();
     Menu::with_items(app, &refs)
 }

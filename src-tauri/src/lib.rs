@@ -190,14 +190,17 @@ pub fn run() {
                 let _ = window.hide();
             }
             desktop::open_links(app.handle(), desktop::links_in(&args));
-            // The user's global shortcut, if any (a refusal is said in the settings on save).
-            let shortcut = app
+            // The settings' language (or the system's) for what Rust shows, and the user's global
+            // shortcut, if any (a refusal is said in the settings on save).
+            let settings = app
                 .state::<AppSession>()
                 .settings
                 .lock()
-                .ok()
-                .and_then(|s| s.global_shortcut.clone());
-            if let Err(why) = quick::set_shortcut(app.handle(), shortcut.as_deref()) {
+                .map(|s| s.clone())
+                .unwrap_or_default();
+            i18n::set_language(settings.language.as_deref());
+            if let Err(why) = quick::set_shortcut(app.handle(), settings.global_shortcut.as_deref())
+            {
                 eprintln!("twofold-desktop: no global shortcut: {why}");
             }
             if args.iter().any(|a| a == quick::QUICK_ARG) {

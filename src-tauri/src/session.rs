@@ -205,7 +205,7 @@ impl AppSession {
             pending: Mutex::new(None),
             staged_import: Mutex::new(None),
             trash: Mutex::new(None),
-            settings: Mutex::new(with_language(Settings::load(&settings::path_beside(&path)))),
+            settings: Mutex::new(Settings::load(&settings::path_beside(&path))),
             clipboard: Arc::default(),
             opened_links: Mutex::default(),
             pending_recovery: Mutex::new(None),
@@ -216,10 +216,4 @@ impl AppSession {
             path,
         }
     }
-}
-
-/// Puts the settings' language (or the system's) in use for what Rust shows.
-fn with_language(settings: Settings) -> Settings {
-    crate::i18n::set_language(settings.language.as_deref());
-    settings
 }

@@ -3,6 +3,7 @@
 // system's, with English behind any gap. Numbers, dates and plurals follow that language.
 import { FluentBundle, FluentResource, type FluentVariable } from "@fluent/bundle";
 import { negotiateLanguages } from "@fluent/langneg";
+import { isIpcError } from "../ipc";
 
 const files = import.meta.glob("../../locales/*.ftl", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 
@@ -95,9 +96,8 @@ const SELF_EXPLAINED = new Set(["no_vault", "locked", "passphrase_required", "wr
  * Anything else reported (already translated by whoever reported it) is the headline.
  */
 export function errorText(e: unknown): { headline: string; detail: string | null } {
-  if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
-    const { code, message } = e as { code: string; message: string };
-    return { headline: t(`error-${code}`), detail: SELF_EXPLAINED.has(code) ? null : message };
+  if (isIpcError(e)) {
+    return { headline: t(`error-${e.code}`), detail: SELF_EXPLAINED.has(e.code) ? null : e.message };
   }
   return { headline: String(e), detail: null };
 }
