@@ -658,6 +658,14 @@ fn one_part(verb: &str, name: &str) -> Result<()> {
             state["processes"][name] = json!(pid);
             record(&dir(), &state)?;
             wait_ready(&part, Duration::from_secs(90))?;
+            // A replica is back when HAProxy sends it calls again: a rolling restart moves on
+            // to the next one only then.
+            let server = format!("replicas/{name}");
+            if name.starts_with("twofold") && proxy_states().contains_key(&server) {
+                wait_for("HAProxy to it", Duration::from_secs(30), || {
+                    proxy_states().get(&server).map(String::as_str) == Some("UP")
+                })?;
+            }
         }
     }
     Ok(())

@@ -4,7 +4,8 @@
 //! request; the PyPI `authy` client as the website (`python/cluster_e2e.py`: verifies and
 //! OneTouch requests from three threads, callbacks checked by the library). Meanwhile: a replica
 //! killed with SIGKILL and started again, the PostgreSQL primary killed (Patroni promotes the
-//! standby) and started again, then a rolling restart of the three replicas. Then: every request
+//! standby) and started again, then a rolling restart of the three replicas (eight more devices
+//! keeping long polls in flight all through it). Then: every request
 //! created reached its device exactly once as new; every acknowledged verify left its claim in
 //! the database (checked within seconds, before the minute's pruning); every acknowledged
 //! approval is stored approved and its callback arrived with a signature the library accepts;
@@ -298,6 +299,7 @@ async fn the_cluster_survives_its_faults() {
     // 120 users, each with an authenticator seed and a device on the stream.
     let seen = Arc::new(Mutex::new(Devices::default()));
     let mut users = Vec::new();
+    let mut pollers = Vec::new();
     for i in 0..120 {
         let body = call(
             &http,
@@ -335,6 +337,9 @@ async fn the_cluster_survives_its_faults() {
             key,
             twofold_core::clock::SystemClock::shared(),
         );
+        if i % 15 == 0 {
+            pollers.push(device.clone());
+        }
         listen(device, seen.clone(), i);
         users.push(serde_json::json!({"id": id, "seed": secret["secret"]}));
     }
@@ -439,11 +444,43 @@ async fn the_cluster_survives_its_faults() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // The rolling restart, with eight devices more synchronised to keep long polls (1 s) in
+    // flight all through it, so that calls are under way on each replica as it is taken out.
+    let bursting = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let start_line = Arc::new(tokio::sync::Barrier::new(pollers.len() + 1));
+    let mut burst = Vec::new();
+    for device in pollers.clone() {
+        let (bursting, start_line) = (bursting.clone(), start_line.clone());
+        burst.push(tokio::spawn(async move {
+            let (mut after, mut calls, mut failed) = (0, 0usize, Vec::new());
+            start_line.wait().await;
+            while bursting.load(std::sync::atomic::Ordering::Relaxed) {
+                calls += 1;
+                match device.poll(after, 1).await {
+                    Ok(r) => after = r.last,
+                    Err(e) => failed.push(format!("a device's long poll: {e}")),
+                }
+            }
+            (calls, failed)
+        }));
+    }
+    start_line.wait().await;
     let rolling = unix_now();
     for replica in ["twofold1", "twofold2", "twofold3"] {
         c.xtask(&["restart", replica]);
     }
     let rolled = unix_now();
+    bursting.store(false, std::sync::atomic::Ordering::Relaxed);
+    let (mut burst_calls, mut burst_failed) = (0, Vec::new());
+    for client in burst {
+        let (calls, failed) = client.await.unwrap();
+        burst_calls += calls;
+        burst_failed.extend(failed);
+    }
+    eprintln!(
+        "rolling restart: {burst_calls} long polls, {} failed",
+        burst_failed.len()
+    );
     let during_rolling = ops(&ops_path)
         .iter()
         .filter(|o| o["kind"] == "verify")
@@ -533,6 +570,14 @@ async fn the_cluster_survives_its_faults() {
     }
 
     let mut problems = Vec::new();
+    if burst_calls < 40 {
+        problems.push(format!(
+            "only {burst_calls} long polls in the rolling restart"
+        ));
+    }
+    for failure in burst_failed.iter().take(5) {
+        problems.push(format!("failed during the rolling restart: {failure}"));
+    }
     for o in &calls {
         if o["end"].is_null() {
             problems.push(format!("a call hung: {o}"));
