@@ -1,6 +1,8 @@
 //! IPC errors: `{code, message}` with a closed set of codes, mirrored in `ui/src/lib/ipc`.
 
 use serde::Serialize;
+
+use crate::i18n::tr;
 use twofold_core::keychain::KeyStoreError;
 use twofold_core::vault::{AddError, VaultError};
 
@@ -95,7 +97,7 @@ impl IpcError {
                 .into_iter()
                 .map(|p| FieldProblem {
                     field: p.field.to_owned(),
-                    message: p.message,
+                    message: crate::i18n::problem(&p.problem),
                 })
                 .collect(),
         }
@@ -121,10 +123,7 @@ impl From<VaultError> for IpcError {
             VaultError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             VaultError::NoRecoveryKey => ErrorCode::NoRecoveryKey,
             VaultError::WrongRecoveryKey => {
-                return Self::problems(vec![FieldProblem {
-                    field: "recovery_key".into(),
-                    message: e.to_string(),
-                }]);
+                return Self::field("recovery_key", tr("problem-recovery-key-wrong", None));
             }
             VaultError::Io { .. } | VaultError::NoDataDirectory => ErrorCode::Io,
             _ => ErrorCode::Internal,

@@ -4,7 +4,8 @@
 
 use std::sync::{OnceLock, RwLock};
 
-use fluent_bundle::{FluentArgs, FluentResource, concurrent::FluentBundle};
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentBundle};
+use twofold_core::account::{Problem, Value};
 use unic_langid::LanguageIdentifier;
 
 /// The shipped languages (a test checks they are the catalogue's files).
@@ -73,6 +74,11 @@ pub fn set_language(choice: Option<&str>) -> &'static str {
 /// when no catalogue has it).
 pub fn tr(id: &str, args: Option<&FluentArgs>) -> String {
     let lang = CURRENT.read().map(|l| *l).unwrap_or("en");
+    tr_in(lang, id, args)
+}
+
+/// The message `id` in `lang` (English when that one lacks it; the id when none has it).
+fn tr_in(lang: &str, id: &str, args: Option<&FluentArgs>) -> String {
     let all = bundles();
     let chosen = all.iter().find(|(l, _)| *l == lang);
     let english = all.iter().find(|(l, _)| *l == "en");
@@ -88,41 +94,146 @@ pub fn tr(id: &str, args: Option<&FluentArgs>) -> String {
 }
 
 /// `tr` with one argument.
-pub fn tr1(id: &str, name: &str, value: impl Into<fluent_bundle::FluentValue<'static>>) -> String {
+pub fn tr1(id: &str, name: &str, value: impl Into<FluentValue<'static>>) -> String {
+    trn(id, [(name, value.into())])
+}
+
+/// `tr` with its arguments by name.
+pub fn trn<'a>(
+    id: &str,
+    values: impl IntoIterator<Item = (&'a str, FluentValue<'static>)>,
+) -> String {
+    tr(id, Some(&args_of(values)))
+}
+
+fn args_of<'a>(
+    values: impl IntoIterator<Item = (&'a str, FluentValue<'static>)>,
+) -> FluentArgs<'static> {
     let mut args = FluentArgs::new();
-    args.set(name.to_owned(), value.into());
-    tr(id, Some(&args))
+    for (name, value) in values {
+        args.set(name.to_owned(), value);
+    }
+    args
+}
+
+/// What is wrong with a field, as core names it, in the language in use (`problem-<code>`).
+pub fn problem(p: &Problem) -> String {
+    let lang = CURRENT.read().map(|l| *l).unwrap_or("en");
+    problem_in(lang, p)
+}
+
+fn problem_in(lang: &str, p: &Problem) -> String {
+    let values = p.values().into_iter().map(|(name, value)| {
+        let value = match value {
+            Value::Number(n) => FluentValue::from(n),
+            Value::Text(t) => FluentValue::from(t),
+        };
+        (name, value)
+    });
+    tr_in(
+        lang,
+        &format!("problem-{}", p.code()),
+        Some(&args_of(values)),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The messages Rust shows: every language has each of them.
-    const USED: &[&str] = &[
-        "app-name",
-        "tray-tooltip-status",
-        "tray-waiting",
-        "tray-backups-failing",
-        "tray-status-join",
-        "tray-backups-item",
-        "tray-show",
-        "tray-copy",
-        "tray-lock",
-        "tray-quit",
-        "notify-summary",
-    ];
+    /// Every message id this crate's sources name: string literals that look like one
+    /// (`"tray-copy"`, `"problem-passphrase-needed"`), wherever they are passed from.
+    fn ids_in_sources() -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") || path.ends_with("i18n.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for literal in text.split('"').skip(1).step_by(2) {
+                    let prefixed = ["app-", "tray-", "notify-", "problem-"]
+                        .iter()
+                        .any(|p| literal.starts_with(p));
+                    if prefixed
+                        && literal
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    {
+                        ids.push(literal.to_owned());
+                    }
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// The `$variables` of message `id` in a catalogue's text.
+    fn variables(text: &str, id: &str) -> Vec<String> {
+        let start = text
+            .find(&format!("\n{id} ="))
+            .unwrap_or_else(|| panic!("no {id}"));
+        let body: String = text[start + 1..]
+            .lines()
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || l.starts_with(' '))
+            .map(|(_, l)| l)
+            .collect();
+        let mut vars: Vec<String> = body
+            .split('$')
+            .skip(1)
+            .map(|v| {
+                v.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect()
+            })
+            .collect();
+        vars.sort();
+        vars.dedup();
+        vars
+    }
 
     #[test]
     fn every_catalogue_parses_and_has_what_rust_shows() {
+        let used = ids_in_sources();
+        assert!(used.len() > 30, "the scan found only {used:?}");
+        assert!(used.contains(&"tray-copy".to_owned()) && used.contains(&"app-name".to_owned()));
         for (lang, text) in SOURCES {
             let resource = FluentResource::try_new(text.to_owned());
             assert!(resource.is_ok(), "{lang}.ftl does not parse");
             let bundle = &bundles().iter().find(|(l, _)| *l == lang).unwrap().1;
-            for id in USED {
+            for id in &used {
                 assert!(bundle.has_message(id), "{lang}.ftl lacks {id}");
             }
         }
+    }
+
+    #[test]
+    fn every_field_problem_of_core_has_its_words_with_its_values() {
+        for p in Problem::examples() {
+            let id = format!("problem-{}", p.code());
+            let mut named: Vec<String> = p.values().iter().map(|(n, _)| (*n).to_owned()).collect();
+            named.sort();
+            for (lang, text) in SOURCES {
+                assert_eq!(variables(text, &id), named, "{lang}.ftl: {id}");
+                assert_ne!(problem_in(lang, &p), id, "{lang}: {id}");
+            }
+        }
+        let long = Problem::TooLong { max: 64 };
+        assert_eq!(problem_in("en", &long), "At most 64 characters.");
+        assert_eq!(problem_in("de", &long), "Höchstens 64 Zeichen.");
+        let value = Problem::NotANumber {
+            value: "zehn".into(),
+        };
+        assert_eq!(problem_in("de", &value), "„zehn“ ist keine ganze Zahl.");
     }
 
     #[test]

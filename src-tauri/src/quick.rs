@@ -9,6 +9,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
 use twofold_core::account::AccountId;
 
+use crate::i18n::{tr, tr1};
 use crate::session::AppSession;
 
 /// Sent to the page when the shortcut or `--quick` brings the window up: it focuses the
@@ -26,9 +27,9 @@ pub fn quick<R: Runtime>(app: &AppHandle<R>) {
 /// Whether `text` is a shortcut the plugin understands ("Ctrl+Alt+K"), with why not.
 pub fn parse(text: &str) -> Result<Shortcut, String> {
     let shortcut = Shortcut::from_str(text.trim())
-        .map_err(|e| format!("not a shortcut ({e}); write it like Ctrl+Alt+K or Super+Shift+2"))?;
+        .map_err(|e| tr1("problem-shortcut-invalid", "reason", e.to_string()))?;
     if shortcut.mods.is_empty() {
-        return Err("needs Ctrl, Alt, Shift or Super with the key".into());
+        return Err(tr("problem-shortcut-modifier", None));
     }
     Ok(shortcut)
 }
@@ -50,9 +51,10 @@ pub fn set_shortcut<R: Runtime>(app: &AppHandle<R>, wanted: Option<&str>) -> Res
     };
     let shortcut = parse(text)?;
     if on_wayland() {
-        return Err(format!(
-            "this Wayland desktop does not let an app take a key for itself: add a shortcut in \
-             your desktop's keyboard settings that runs `twofold-desktop {QUICK_ARG}`"
+        return Err(tr1(
+            "problem-shortcut-wayland",
+            "command",
+            format!("twofold-desktop {QUICK_ARG}"),
         ));
     }
     app.global_shortcut()
@@ -61,7 +63,7 @@ pub fn set_shortcut<R: Runtime>(app: &AppHandle<R>, wanted: Option<&str>) -> Res
                 quick(app);
             }
         })
-        .map_err(|e| format!("the system refused it (another program may hold it): {e}"))
+        .map_err(|e| tr1("problem-shortcut-refused", "reason", e.to_string()))
 }
 
 /// The page asks to hide the window (a quick copy is done, or Escape).
@@ -172,6 +174,6 @@ mod tests {
                 .unwrap_err()
                 .contains("Ctrl, Alt, Shift or Super")
         );
-        assert!(parse("Ctrl+Nope").unwrap_err().contains("not a shortcut"));
+        assert!(parse("Ctrl+Nope").unwrap_err().contains("Not a shortcut"));
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FieldProblem, IpcError};
+use crate::i18n::tr1;
 
 /// How the code list is ordered (pinned accounts always come first).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, ts_rs::TS)]
@@ -70,13 +71,13 @@ impl Settings {
         if self.auto_lock_minutes > MAX_AUTO_LOCK_MINUTES {
             problems.push(FieldProblem {
                 field: "auto_lock_minutes".into(),
-                message: format!("at most {MAX_AUTO_LOCK_MINUTES} minutes (0 turns it off)"),
+                message: tr1("problem-auto-lock-max", "max", MAX_AUTO_LOCK_MINUTES),
             });
         }
         if self.clipboard_clear_seconds > MAX_CLIPBOARD_SECONDS {
             problems.push(FieldProblem {
                 field: "clipboard_clear_seconds".into(),
-                message: format!("at most {MAX_CLIPBOARD_SECONDS} seconds (0 turns it off)"),
+                message: tr1("problem-clipboard-max", "max", MAX_CLIPBOARD_SECONDS),
             });
         }
         if let Some(lang) = &self.language
@@ -84,9 +85,10 @@ impl Settings {
         {
             problems.push(FieldProblem {
                 field: "language".into(),
-                message: format!(
-                    "not a language Twofold speaks: {}",
-                    crate::i18n::LANGUAGES.join(", ")
+                message: tr1(
+                    "problem-language-unknown",
+                    "languages",
+                    crate::i18n::LANGUAGES.join(", "),
                 ),
             });
         }

@@ -429,7 +429,7 @@ fn without_a_keychain_recovery_asks_for_a_passphrase() {
             json!({"recoveryKey": key, "passphrase": null}),
         )
         .unwrap_err();
-    assert!(field_error(&err, "passphrase").contains("no system keychain"));
+    assert!(field_error(&err, "passphrase").contains("No system keychain"));
     let status = app
         .call(
             "recover_vault",

@@ -188,24 +188,178 @@ pub fn display_name(issuer: &str, name: &str) -> String {
 pub struct FieldError {
     /// The field.
     pub field: &'static str,
-    /// What is wrong, for the user.
-    pub message: String,
+    /// What is wrong.
+    pub problem: Problem,
 }
 
 impl FieldError {
-    /// A problem with `field`.
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
+    /// `problem` with `field`.
+    pub fn new(field: &'static str, problem: Problem) -> Self {
+        Self { field, problem }
+    }
+
+    /// What is wrong, in English (a shell in another language translates [`Problem::code`]).
+    pub fn message(&self) -> String {
+        self.problem.to_string()
     }
 }
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        write!(f, "{}: {}", self.field, self.problem)
     }
+}
+
+/// What can be wrong with a typed field: a stable code and its values for a shell's message
+/// catalogue (`field-<code>`), and English words as `Display`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// Neither an issuer nor a name.
+    #[error("give the account an issuer or a name")]
+    NameNeeded,
+    /// Longer than `max` characters.
+    #[error("at most {max} characters")]
+    TooLong { max: usize },
+    /// A control character (a line break, a tab…).
+    #[error("no control characters")]
+    ControlCharacters,
+    /// One tag longer than `max` characters.
+    #[error("`{tag}`: a tag has at most {max} characters")]
+    TagTooLong { tag: String, max: usize },
+    /// More than `max` tags.
+    #[error("at most {max} tags")]
+    TooManyTags { max: usize },
+    /// Not a colour like `#3a7bd5`.
+    #[error("`{value}` is not a colour like #3a7bd5")]
+    NotAColour { value: String },
+    /// Not an icon name.
+    #[error("`{value}` is not an icon name (lower-case letters and digits, at most {max})")]
+    NotAnIcon { value: String, max: usize },
+    /// No secret.
+    #[error("the secret is required")]
+    SecretNeeded,
+    /// A character of the secret outside base32's.
+    #[error("`{character}` at position {position} is not a base32 character (A–Z, 2–7)")]
+    NotBase32 { character: char, position: usize },
+    /// Digits outside 4 to 10.
+    #[error("digits must be from 4 to 10")]
+    DigitsRange,
+    /// A period of zero seconds.
+    #[error("the period must be at least 1 second")]
+    PeriodZero,
+    /// Not SHA1, SHA256 or SHA512.
+    #[error("`{value}` is not SHA1, SHA256 or SHA512")]
+    NotAnAlgorithm { value: String },
+    /// Not a whole number.
+    #[error("`{value}` is not a whole number")]
+    NotANumber { value: String },
+    /// Not totp, hotp or steam.
+    #[error("`{value}` is not totp, hotp or steam")]
+    NotAKind { value: String },
+    /// No server name.
+    #[error("enter a server name, like pool.ntp.org")]
+    ServerNeeded,
+    /// A character no host name or address has.
+    #[error("`{character}` cannot be in a server name")]
+    NotInServerName { character: char },
+}
+
+impl Problem {
+    /// One of each kind, for a shell to check its catalogue against.
+    pub fn examples() -> Vec<Self> {
+        vec![
+            Self::NameNeeded,
+            Self::TooLong { max: 1 },
+            Self::ControlCharacters,
+            Self::TagTooLong {
+                tag: "t".into(),
+                max: 1,
+            },
+            Self::TooManyTags { max: 1 },
+            Self::NotAColour { value: "c".into() },
+            Self::NotAnIcon {
+                value: "i".into(),
+                max: 1,
+            },
+            Self::SecretNeeded,
+            Self::NotBase32 {
+                character: '!',
+                position: 1,
+            },
+            Self::DigitsRange,
+            Self::PeriodZero,
+            Self::NotAnAlgorithm { value: "a".into() },
+            Self::NotANumber { value: "n".into() },
+            Self::NotAKind { value: "k".into() },
+            Self::ServerNeeded,
+            Self::NotInServerName { character: ' ' },
+        ]
+    }
+
+    /// The stable code of this kind of problem (`name-needed`, `too-long`…).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NameNeeded => "name-needed",
+            Self::TooLong { .. } => "too-long",
+            Self::ControlCharacters => "control-characters",
+            Self::TagTooLong { .. } => "tag-too-long",
+            Self::TooManyTags { .. } => "too-many-tags",
+            Self::NotAColour { .. } => "not-a-colour",
+            Self::NotAnIcon { .. } => "not-an-icon",
+            Self::SecretNeeded => "secret-needed",
+            Self::NotBase32 { .. } => "not-base32",
+            Self::DigitsRange => "digits-range",
+            Self::PeriodZero => "period-zero",
+            Self::NotAnAlgorithm { .. } => "not-an-algorithm",
+            Self::NotANumber { .. } => "not-a-number",
+            Self::NotAKind { .. } => "not-a-kind",
+            Self::ServerNeeded => "server-needed",
+            Self::NotInServerName { .. } => "not-in-server-name",
+        }
+    }
+
+    /// The values the words name, by name (`max`, `value`, `tag`, `character`, `position`).
+    pub fn values(&self) -> Vec<(&'static str, Value)> {
+        match self {
+            Self::TooLong { max } | Self::TooManyTags { max } => vec![("max", Value::Number(*max))],
+            Self::TagTooLong { tag, max } => vec![
+                ("tag", Value::Text(tag.clone())),
+                ("max", Value::Number(*max)),
+            ],
+            Self::NotAnIcon { value, max } => vec![
+                ("value", Value::Text(value.clone())),
+                ("max", Value::Number(*max)),
+            ],
+            Self::NotAColour { value }
+            | Self::NotAnAlgorithm { value }
+            | Self::NotANumber { value }
+            | Self::NotAKind { value } => vec![("value", Value::Text(value.clone()))],
+            Self::NotBase32 {
+                character,
+                position,
+            } => vec![
+                ("character", Value::Text(character.to_string())),
+                ("position", Value::Number(*position)),
+            ],
+            Self::NotInServerName { character } => {
+                vec![("character", Value::Text(character.to_string()))]
+            }
+            Self::NameNeeded
+            | Self::ControlCharacters
+            | Self::SecretNeeded
+            | Self::DigitsRange
+            | Self::PeriodZero
+            | Self::ServerNeeded => Vec::new(),
+        }
+    }
+}
+
+/// A value a [`Problem`]'s words name: a number (formatted and pluralised per language) or text
+/// (as typed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Number(usize),
+    Text(String),
 }
 
 /// The labels a person gives an account: who issued it, its name, tags, colour and pin. Every
@@ -262,7 +416,10 @@ impl Labels {
             if tag.chars().count() > Self::MAX_TAG {
                 problems.push(FieldError::new(
                     "tags",
-                    format!("`{tag}`: a tag has at most {} characters", Self::MAX_TAG),
+                    Problem::TagTooLong {
+                        tag: tag.to_owned(),
+                        max: Self::MAX_TAG,
+                    },
                 ));
             } else if !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
                 tags.push(tag.to_owned());
@@ -271,7 +428,9 @@ impl Labels {
         if tags.len() > Self::MAX_TAGS {
             problems.push(FieldError::new(
                 "tags",
-                format!("at most {} tags", Self::MAX_TAGS),
+                Problem::TooManyTags {
+                    max: Self::MAX_TAGS,
+                },
             ));
         }
         let color = match self.color.as_deref().map(str::trim) {
@@ -286,7 +445,9 @@ impl Labels {
             Some(c) => {
                 problems.push(FieldError::new(
                     "color",
-                    format!("`{c}` is not a colour like #3a7bd5"),
+                    Problem::NotAColour {
+                        value: c.to_owned(),
+                    },
                 ));
                 None
             }
@@ -303,10 +464,10 @@ impl Labels {
             Some(i) => {
                 problems.push(FieldError::new(
                     "icon",
-                    format!(
-                        "`{i}` is not an icon name (lower-case letters and digits, at most {})",
-                        Self::MAX_ICON
-                    ),
+                    Problem::NotAnIcon {
+                        value: i.to_owned(),
+                        max: Self::MAX_ICON,
+                    },
                 ));
                 None
             }
@@ -346,20 +507,19 @@ pub(crate) fn check_names(
     let issuer = issuer.trim().to_owned();
     let name = name.trim().to_owned();
     if issuer.is_empty() && name.is_empty() {
-        problems.push(FieldError::new(
-            "issuer",
-            "give the account an issuer or a name",
-        ));
+        problems.push(FieldError::new("issuer", Problem::NameNeeded));
     }
     for (field, value) in [("issuer", &issuer), ("name", &name)] {
         if value.chars().count() > Labels::MAX_LABEL {
             problems.push(FieldError::new(
                 field,
-                format!("at most {} characters", Labels::MAX_LABEL),
+                Problem::TooLong {
+                    max: Labels::MAX_LABEL,
+                },
             ));
         }
         if value.chars().any(char::is_control) {
-            problems.push(FieldError::new(field, "no control characters"));
+            problems.push(FieldError::new(field, Problem::ControlCharacters));
         }
     }
     (issuer, name)
@@ -453,7 +613,7 @@ mod tests {
             .check()
             .unwrap_err();
         assert_eq!(fields(&bad), ["issuer", "tags", "color"]);
-        assert_eq!(bad[0].message, "give the account an issuer or a name");
+        assert_eq!(bad[0].message(), "give the account an issuer or a name");
 
         let long = "é".repeat(Labels::MAX_LABEL + 1);
         let bad = labels(&long, "a\u{7}b", &[], Some("#12345g"))
@@ -461,7 +621,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(fields(&bad), ["issuer", "name", "color"]);
         assert_eq!(bad[0].to_string(), "issuer: at most 200 characters");
-        assert_eq!(bad[1].message, "no control characters");
+        assert_eq!(bad[1].message(), "no control characters");
         // Exactly at the limits is fine (characters, not bytes).
         let edge = "é".repeat(Labels::MAX_LABEL);
         let tags: Vec<String> = (0..Labels::MAX_TAGS).map(|i| format!("{i:0>40}")).collect();
@@ -471,6 +631,10 @@ mod tests {
         let many: Vec<String> = (0..=Labels::MAX_TAGS).map(|i| format!("t{i}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
         let bad = labels("Acme", "", &many, None).check().unwrap_err();
-        assert_eq!(bad, [FieldError::new("tags", "at most 20 tags")]);
+        assert_eq!(
+            bad,
+            [FieldError::new("tags", Problem::TooManyTags { max: 20 })]
+        );
+        assert_eq!(bad[0].message(), "at most 20 tags");
     }
 }

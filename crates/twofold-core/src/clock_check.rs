@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::account::Problem;
 use crate::vault::{self, VaultError};
 
 /// How far off the clock may be before the user is told: half a 30-second step.
@@ -138,19 +139,19 @@ impl ClockRecord {
 }
 
 /// Checks an NTP server name typed by the user: a host name or address, with an optional port.
-pub fn check_ntp_server(text: &str) -> Result<String, String> {
+pub fn check_ntp_server(text: &str) -> Result<String, Problem> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("enter a server name, like pool.ntp.org".into());
+        return Err(Problem::ServerNeeded);
     }
     if t.len() > 253 {
-        return Err("at most 253 characters".into());
+        return Err(Problem::TooLong { max: 253 });
     }
     if let Some(c) = t
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')))
     {
-        return Err(format!("`{c}` cannot be in a server name"));
+        return Err(Problem::NotInServerName { character: c });
     }
     Ok(t.to_owned())
 }
@@ -246,7 +247,10 @@ mod tests {
         assert_eq!(check_ntp_server(" pool.ntp.org ").unwrap(), "pool.ntp.org");
         assert_eq!(check_ntp_server("10.0.0.1:123").unwrap(), "10.0.0.1:123");
         assert!(check_ntp_server("").is_err());
-        assert!(check_ntp_server("a b").unwrap_err().contains("` `"));
+        assert_eq!(
+            check_ntp_server("a b").unwrap_err().to_string(),
+            "` ` cannot be in a server name"
+        );
         assert!(check_ntp_server(&"a".repeat(300)).is_err());
     }
 }

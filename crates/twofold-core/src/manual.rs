@@ -1,9 +1,9 @@
 //! Manual entry: an account typed field by field, validated all at once so a form can show every
 //! problem next to its field.
 
-pub use crate::account::FieldError;
 use crate::account::{AccountDraft, check_names};
-use crate::base32;
+pub use crate::account::{FieldError, Problem};
+use crate::base32::{self, Base32Error};
 use crate::otp::{Algorithm, Method, OtpParams, ParamsError};
 use crate::secret::Secret;
 
@@ -28,8 +28,8 @@ pub struct ManualFields {
     pub counter: String,
 }
 
-fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError::new(field, message)
+fn err(field: &'static str, problem: Problem) -> FieldError {
+    FieldError::new(field, problem)
 }
 
 /// An account whose parameters arrive typed (the CLI's flags): only the labels and the secret
@@ -73,13 +73,26 @@ fn labels_and_secret(
 ) -> (String, String, Option<Secret>) {
     let (issuer, name) = check_names(issuer, name, errors);
     let secret = if secret.trim().is_empty() {
-        errors.push(err("secret", "the secret is required"));
+        errors.push(err("secret", Problem::SecretNeeded));
         None
     } else {
         match base32::decode_lenient(secret) {
             Ok(s) => Some(s),
-            Err(e) => {
-                errors.push(err("secret", e.to_string()));
+            Err(Base32Error::Empty) => {
+                errors.push(err("secret", Problem::SecretNeeded));
+                None
+            }
+            Err(Base32Error::InvalidCharacter {
+                character,
+                position,
+            }) => {
+                errors.push(err(
+                    "secret",
+                    Problem::NotBase32 {
+                        character,
+                        position,
+                    },
+                ));
                 None
             }
         }
@@ -98,11 +111,11 @@ fn params(
     match OtpParams::new(m, a, u8::try_from(d).unwrap_or(u8::MAX)) {
         Ok(p) => Some(p),
         Err(ParamsError::Digits { .. }) => {
-            errors.push(err("digits", "digits must be from 4 to 10"));
+            errors.push(err("digits", Problem::DigitsRange));
             None
         }
         Err(ParamsError::ZeroPeriod) => {
-            errors.push(err("period", "the period must be at least 1 second"));
+            errors.push(err("period", Problem::PeriodZero));
             None
         }
     }
@@ -136,7 +149,9 @@ pub fn validate(f: &ManualFields) -> Result<AccountDraft, Vec<FieldError>> {
         a => Algorithm::parse(a).or_else(|| {
             errors.push(err(
                 "algorithm",
-                format!("`{a}` is not SHA1, SHA256 or SHA512"),
+                Problem::NotAnAlgorithm {
+                    value: a.to_owned(),
+                },
             ));
             None
         }),
@@ -149,7 +164,12 @@ pub fn validate(f: &ManualFields) -> Result<AccountDraft, Vec<FieldError>> {
         match text.trim() {
             "" => Some(default),
             t => t.parse::<u64>().ok().or_else(|| {
-                errors.push(err(field, format!("`{t}` is not a whole number")));
+                errors.push(err(
+                    field,
+                    Problem::NotANumber {
+                        value: t.to_owned(),
+                    },
+                ));
                 None
             }),
         }
@@ -166,7 +186,12 @@ pub fn validate(f: &ManualFields) -> Result<AccountDraft, Vec<FieldError>> {
         }),
         "hotp" => counter.map(|counter| Method::Hotp { counter }),
         other => {
-            errors.push(err("kind", format!("`{other}` is not totp, hotp or steam")));
+            errors.push(err(
+                "kind",
+                Problem::NotAKind {
+                    value: other.to_owned(),
+                },
+            ));
             None
         }
     };

@@ -583,7 +583,7 @@ fn entry_of(account: &Account) -> Result<Entry, EntryProblem> {
             EntryProblem {
                 entry: account.display_name(),
                 field: first.field,
-                problem: first.message,
+                problem: first.message(),
             }
         })?;
     Ok(Entry {

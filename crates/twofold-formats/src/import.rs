@@ -611,7 +611,7 @@ pub(crate) fn entry_from_draft(
         EntryProblem {
             entry: who,
             field: first.field,
-            problem: first.message,
+            problem: first.message(),
         }
     })?;
     draft.issuer.clone_from(&labels.issuer);

@@ -174,11 +174,13 @@ async fn count_and_render(State(state): State<AppState>, mut req: Request, next:
     let uri = req.uri().clone();
     let started = std::time::Instant::now();
     let response = next.run(req).await;
-    if !response.status().is_success() {
+    // A draining server's 503 on /readyz is the answer asked for, not a failure.
+    let failed = !response.status().is_success() && uri.path() != "/readyz";
+    if failed {
         Metrics::add(&state.metrics.errors);
     }
     let route = redacted_path(uri.path());
-    if response.status().is_server_error() {
+    if failed && response.status().is_server_error() {
         // The one place a server-side failure is logged, with its route (the body says only
         // what the client may know).
         let detail = response

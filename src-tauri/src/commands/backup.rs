@@ -10,6 +10,7 @@ use twofold_core::vault::{self, KdfParams, Vault};
 use twofold_formats::autobackup::{self, BackupError, Record};
 
 use crate::error::{ErrorCode, IpcError};
+use crate::i18n::{tr, tr1};
 use crate::session::AppSession;
 
 /// The last backup that was written and read back.
@@ -106,10 +107,17 @@ pub async fn set_backup_folder(
         Some(f) => {
             let path = PathBuf::from(&f);
             if !path.is_absolute() {
-                return Err(IpcError::field("folder", "a full path, starting with /"));
+                return Err(IpcError::field(
+                    "folder",
+                    tr("problem-folder-absolute", None),
+                ));
             }
-            vault::create_private_dir(&path)
-                .map_err(|e| IpcError::field("folder", format!("cannot be used: {e}")))?;
+            vault::create_private_dir(&path).map_err(|e| {
+                IpcError::field(
+                    "folder",
+                    tr1("problem-folder-unusable", "reason", e.to_string()),
+                )
+            })?;
             Some(path)
         }
     };

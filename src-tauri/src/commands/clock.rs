@@ -78,7 +78,7 @@ pub async fn set_clock_ntp<R: Runtime>(
         None => None,
         Some(s) => Some(
             clock_check::check_ntp_server(&s)
-                .map_err(|message| IpcError::field("ntp_server", message))?,
+                .map_err(|p| IpcError::field("ntp_server", crate::i18n::problem(&p)))?,
         ),
     };
     let mut record = ClockRecord::load(&session.path);

@@ -13,6 +13,7 @@ use twofold_formats::{ImportError, import::MAX_FILE_BYTES};
 
 use super::vault::{VaultStatus, poisoned, status_of};
 use crate::error::{ErrorCode, FieldProblem, IpcError};
+use crate::i18n::{tr, tr1, trn};
 use crate::session::{AppSession, PendingRecoveryKey};
 
 /// How many groups of the key the user types back.
@@ -107,7 +108,7 @@ pub async fn confirm_recovery_key(
         })
         .map(|(_, g)| FieldProblem {
             field: format!("group_{g}"),
-            message: format!("this is not group {g} of the key shown"),
+            message: tr1("problem-recovery-group-wrong", "group", g),
         })
         .collect();
     if !problems.is_empty() {
@@ -148,12 +149,33 @@ fn protection<'a>(
 fn no_keychain(reason: &str) -> IpcError {
     IpcError::field(
         "passphrase",
-        format!("no system keychain is available ({reason}): choose a passphrase for the vault"),
+        tr1(
+            "problem-no-keychain-passphrase",
+            "reason",
+            reason.to_owned(),
+        ),
     )
 }
 
 fn recovery_key_problem(e: &RecoveryKeyError) -> IpcError {
-    IpcError::field("recovery_key", e.to_string())
+    let message = match e {
+        RecoveryKeyError::Length { found } => trn(
+            "problem-recovery-key-length",
+            [
+                ("expected", twofold_core::recovery::TEXT_CHARS.into()),
+                ("found", (*found).into()),
+            ],
+        ),
+        RecoveryKeyError::Character { character, group } => trn(
+            "problem-recovery-key-character",
+            [
+                ("character", character.to_string().into()),
+                ("group", (*group).into()),
+            ],
+        ),
+        RecoveryKeyError::Checksum => tr("problem-recovery-key-checksum", None),
+    };
+    IpcError::field("recovery_key", message)
 }
 
 /// Opens the vault with its recovery key and gives it a new key: in this computer's keychain,
@@ -279,10 +301,9 @@ pub async fn restore_backup(
             .as_ref()
             .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "pick the backup file first"))?;
         backup::open_with(bytes, Unlock::Typed(&typed)).map_err(|e| match e {
-            ImportError::WrongPassword { .. } | ImportError::PasswordRequired { .. } => IpcError::field(
-                "password",
-                "neither the recovery key nor a passphrase of this backup: check what you typed",
-            ),
+            ImportError::WrongPassword { .. } | ImportError::PasswordRequired { .. } => {
+                IpcError::field("password", tr("problem-backup-password-wrong", None))
+            }
             other => IpcError::new(ErrorCode::InvalidFile, other.to_string()),
         })?
     };

@@ -9,6 +9,7 @@ use twofold_push::sync::SyncError;
 use twofold_push::sync_protocol::SyncLink;
 
 use crate::error::{ErrorCode, IpcError};
+use crate::i18n::{tr, tr1};
 use crate::session::AppSession;
 use crate::sync::{SyncState, run_pass, sync_of};
 
@@ -113,31 +114,36 @@ pub async fn sync_join<R: Runtime>(
     }
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(IpcError::field("name", "must be 1 to 64 characters"));
+        return Err(IpcError::field(
+            "name",
+            tr("problem-computer-name-length", None),
+        ));
     }
     let how = match (
         link.filter(|l| !l.trim().is_empty()),
         server.filter(|s| !s.trim().is_empty()),
     ) {
-        (Some(link), None) => twofold_push::sync::JoinBy::Link(
-            SyncLink::parse(&link).map_err(|e| IpcError::field("link", e.to_string()))?,
-        ),
+        (Some(link), None) => {
+            twofold_push::sync::JoinBy::Link(SyncLink::parse(&link).map_err(|e| {
+                IpcError::field(
+                    "link",
+                    tr1("problem-sync-link-invalid", "reason", e.to_string()),
+                )
+            })?)
+        }
         (None, Some(server)) => {
             let url = url::Url::parse(server.trim())
-                .map_err(|_| IpcError::field("server", "is not a URL (https://…)"))?;
+                .map_err(|_| IpcError::field("server", tr("problem-server-not-url", None)))?;
             if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(IpcError::field("server", "must be an http or https URL"));
+                return Err(IpcError::field("server", tr("problem-server-scheme", None)));
             }
             twofold_push::sync::JoinBy::Open(server.trim().to_owned())
         }
         (Some(_), Some(_)) => {
-            return Err(IpcError::field("link", "give a link or a server, not both"));
+            return Err(IpcError::field("link", tr("problem-link-or-server", None)));
         }
         (None, None) => {
-            return Err(IpcError::field(
-                "link",
-                "paste the link another computer shows",
-            ));
+            return Err(IpcError::field("link", tr("problem-link-needed", None)));
         }
     };
     sync_of(&session)

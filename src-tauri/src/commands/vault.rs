@@ -9,6 +9,7 @@ use twofold_core::{OsEntropy, Secret};
 
 use crate::commands::accounts::locked;
 use crate::error::IpcError;
+use crate::i18n::tr;
 use crate::session::AppSession;
 
 /// What the UI shows before the code list.
@@ -168,7 +169,10 @@ pub async fn protect_with_passphrase(
     passphrase: String,
 ) -> Result<VaultStatus, IpcError> {
     let Some(pass) = secret(Some(passphrase)) else {
-        return Err(IpcError::field("passphrase", "enter a passphrase"));
+        return Err(IpcError::field(
+            "passphrase",
+            tr("problem-passphrase-needed", None),
+        ));
     };
     session.with_vault(|vault| {
         Ok(vault.set_passphrase(
