@@ -10,6 +10,7 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             twofold_desktop::commands::vault::ui_ready
         ])
+        .on_page_load(|_, p| report(&format!("at page load {:?}", p.event())))
         .setup(|_| {
             report("at setup");
             Ok(())

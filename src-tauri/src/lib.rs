@@ -209,6 +209,7 @@ pub fn run() {
             commands::vault::report("at setup done");
             Ok(())
         })
+        .on_page_load(|_, p| commands::vault::report(&format!("at page load {:?}", p.event())))
         .on_window_event(desktop::on_window_event)
         .run(tauri::generate_context!());
     if let Err(e) = app {

@@ -183,12 +183,16 @@ const DESKTOP_NOTES: &str = "\nNotes:\n\n\
     come as the list scrolls). Memory is the sum of PSS (`/proc/*/smaps_rollup`) over the process and its \
     children (WebKit's web and network processes).\n\
     - The run's log shows, per start, where the time and the memory go (both programs print \
-    their steps with `TWOFOLD_REPORT_READY`). On 2026-12-08 both reach Tauri's `setup` at \
-    ~200–230 ms (the plugins cost nothing measurable); Twofold's vault is open ~20 ms later, the \
-    page asks for the codes (`list_codes`) at ~450–510 ms and shows them ~120–200 ms after that, \
-    where the empty page has painted at ~410 ms: the gap is the page's own start and the first \
-    list. The web process holds ~197 MiB against the empty page's ~140 MiB, the app's own \
-    process ~93 MiB against ~80 MiB. The goals (1.2×, 1.1×) are not met yet.\n";
+    their steps with `TWOFOLD_REPORT_READY`, Tauri's page load events among them). On \
+    2026-12-08 both take ~100–125 ms from Tauri's `setup` to the page's load starting (the \
+    window, the webview, the plugins: no difference), and the empty page paints ~15 ms after \
+    that; Twofold's page takes ~150–170 ms: the script (240 KB) runs and mounts the app (~45 \
+    ms), the first codes arrive (the status and the codes are asked for at the top of the \
+    script, so Rust answers while it mounts), the rows are built (~15–40 ms) and the first \
+    frame is laid out and painted (~40–90 ms). In about one start in four, Twofold's page load \
+    starts ~550 ms late (after a slower `setup`); the median does not show it. The web process \
+    holds ~197 MiB against the empty page's ~140 MiB, the app's own process ~93 MiB against \
+    ~80 MiB. The goals (1.2×, 1.1×) are not met yet.\n";
 
 const SYNC_NOTES: &str = "\nNotes:\n\n\
     - The real `twofold-server` binary (release, SQLite file, `--sync open`) in its own process; \

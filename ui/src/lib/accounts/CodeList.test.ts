@@ -6,6 +6,8 @@ import type { CodeView, Preview } from "../ipc";
 
 const backend = vi.hoisted(() => ({
   listCodes: vi.fn(),
+  // The first list without a head start (as when nothing asked early): a list like any other.
+  firstCodes: () => backend.listCodes(),
   nextHotp: vi.fn(),
   previewLink: vi.fn(),
   scanImage: vi.fn(),

@@ -1,6 +1,7 @@
 // The one module that talks to Rust. Components import these functions, never @tauri-apps/api.
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { listCodes, vaultStatus } from "./commands";
 
 import type {
   AnswerView,
@@ -78,4 +79,33 @@ export async function onFilesDropped(handler: (paths: string[]) => void): Promis
   return getCurrentWebview().onDragDropEvent((event) => {
     if (event.payload.type === "drop" && event.payload.paths.length > 0) handler(event.payload.paths);
   });
+}
+
+
+// The first two questions leave before the page is built (`startEarly`, at the top of main.ts):
+// Rust answers them while the script mounts the app, instead of one after the other once the
+// shell, then the code list, are on the page.
+let earlyStatus: Promise<VaultStatus> | null = null;
+let earlyCodes: Promise<CodeView[]> | null = null;
+
+/** Asks for the vault's state and its codes at once (a locked vault's refusal is kept quiet). */
+export function startEarly(): void {
+  earlyStatus = vaultStatus();
+  earlyCodes = listCodes();
+  earlyCodes.catch(() => {});
+}
+
+/** The vault's state: the answer asked for by `startEarly` the first time, then a new one. */
+export function firstVaultStatus(): Promise<VaultStatus> {
+  const early = earlyStatus;
+  earlyStatus = null;
+  return early ?? vaultStatus();
+}
+
+/** The codes: those asked for by `startEarly` the first time (asked again if the vault was
+ *  locked then), then new ones. */
+export function firstCodes(): Promise<CodeView[]> {
+  const early = earlyCodes;
+  earlyCodes = null;
+  return early ? early.catch(() => listCodes()) : listCodes();
 }
