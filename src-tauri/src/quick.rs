@@ -4,6 +4,7 @@
 
 use std::str::FromStr;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
@@ -40,13 +41,23 @@ fn on_wayland() -> bool {
         && std::env::var("GDK_BACKEND").map_or(true, |b| !b.starts_with("x11"))
 }
 
+/// Whether this app holds a global shortcut now.
+static HELD: AtomicBool = AtomicBool::new(false);
+
 /// Makes `wanted` the global shortcut (none: no shortcut). Says why when the system refuses.
 pub fn set_shortcut<R: Runtime>(app: &AppHandle<R>, wanted: Option<&str>) -> Result<(), String> {
+    let wanted = wanted.filter(|t| !t.trim().is_empty());
+    // Nothing held and nothing wanted (most starts): the shortcut manager is not asked anything,
+    // as asking it waits on its X11 thread on the start-up path (10–40 ms measured).
+    if wanted.is_none() && !HELD.load(Ordering::SeqCst) {
+        return Ok(());
+    }
     let Some(plugin) = app.try_state::<tauri_plugin_global_shortcut::GlobalShortcut<R>>() else {
         return Ok(());
     };
     let _ = plugin.unregister_all();
-    let Some(text) = wanted.filter(|t| !t.trim().is_empty()) else {
+    HELD.store(false, Ordering::SeqCst);
+    let Some(text) = wanted else {
         return Ok(());
     };
     let shortcut = parse(text)?;
@@ -63,7 +74,9 @@ pub fn set_shortcut<R: Runtime>(app: &AppHandle<R>, wanted: Option<&str>) -> Res
                 quick(app);
             }
         })
-        .map_err(|e| tr1("problem-shortcut-refused", "reason", e.to_string()))
+        .map_err(|e| tr1("problem-shortcut-refused", "reason", e.to_string()))?;
+    HELD.store(true, Ordering::SeqCst);
+    Ok(())
 }
 
 /// The page asks to hide the window (a quick copy is done, or Escape).

@@ -189,8 +189,10 @@ const DESKTOP_NOTES: &str = "\nNotes:\n\n\
     that; Twofold's page takes ~150–170 ms: the script (240 KB) runs and mounts the app (~45 \
     ms), the first codes arrive (the status and the codes are asked for at the top of the \
     script, so Rust answers while it mounts), the rows are built (~15–40 ms) and the first \
-    frame is laid out and painted (~40–90 ms). In about one start in four, Twofold's page load \
-    starts ~550 ms late (after a slower `setup`); the median does not show it. The web process \
+    frame is laid out and painted (~40–90 ms). Twofold's `setup` no longer asks the \
+    global-shortcut manager anything when no shortcut is set (that waited 10–40 ms on its X11 \
+    thread); before that, about one start in four began its page load ~550 ms late, and none \
+    did in the 14 starts since (not proof it is gone). The web process \
     holds ~197 MiB against the empty page's ~140 MiB, the app's own process ~93 MiB against \
     ~80 MiB. The goals (1.2×, 1.1×) are not met yet.\n";
 
