@@ -60,6 +60,23 @@ async fn new_user(http: &reqwest::Client, base: &str, tag: &str) -> Result<i64, 
         .ok_or_else(|| format!("users/new: {b}"))
 }
 
+/// `verify` of `token` for user `id` (forced, as the load and the check both ask).
+async fn verify(
+    http: &reqwest::Client,
+    base: &str,
+    id: i64,
+    token: &str,
+) -> Result<(u16, Value), reqwest::Error> {
+    try_call(
+        http,
+        base,
+        "GET",
+        &format!("/protected/json/verify/{token}/{id}?force=true"),
+        json!({}),
+    )
+    .await
+}
+
 /// One verify client: a new user, its authenticator seed, a code — until the server dies.
 async fn verify_load(base: String, worker: usize, ledger: Shared) {
     let http = reqwest::Client::new();
@@ -82,15 +99,7 @@ async fn verify_load(base: String, worker: usize, ledger: Shared) {
         };
         let seed = support::secret_seed(&b);
         let token = totp(&seed, 6, 0);
-        match try_call(
-            &http,
-            &base,
-            "GET",
-            &format!("/protected/json/verify/{token}/{id}?force=true"),
-            json!({}),
-        )
-        .await
-        {
+        match verify(&http, &base, id, &token).await {
             Ok((200, _)) => ledger.lock().unwrap().verified.push((id, token)),
             Ok((s, b)) => panic!("a fresh code was refused: {s} {b}"),
             Err(_) => return,
@@ -254,15 +263,7 @@ async fn check(
         lookups.spawn(async move {
             let http = reqwest::Client::new();
             for (id, token) in &verified {
-                let (s, b) = try_call(
-                    &http,
-                    &base,
-                    "GET",
-                    &format!("/protected/json/verify/{token}/{id}?force=true"),
-                    json!({}),
-                )
-                .await
-                .unwrap();
+                let (s, b) = verify(&http, &base, *id, token).await.unwrap();
                 assert_eq!(
                     (s, b["error_code"].as_str()),
                     (401, Some("60020")),
