@@ -11,9 +11,8 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, WindowEvent};
 
 use twofold_core::scan;
 
-use crate::i18n::{tr, tr1};
+use crate::i18n::{tr, tr1, trn};
 use crate::session::AppSession;
-use fluent_bundle::FluentArgs;
 
 /// The tray menu id of a pinned account's copy item: this prefix and the account's id.
 const COPY_PREFIX: &str = "copy:";
@@ -118,12 +117,10 @@ fn tray_tooltip() -> String {
         .load(Ordering::SeqCst)
         .then(|| tr("tray-backups-failing", None));
     let status = match (waiting_label(), backups) {
-        (Some(first), Some(second)) => {
-            let mut args = FluentArgs::new();
-            args.set("first", first);
-            args.set("second", second);
-            Some(tr("tray-status-join", Some(&args)))
-        }
+        (Some(first), Some(second)) => Some(trn(
+            "tray-status-join",
+            [("first", first.into()), ("second", second.into())],
+        )),
         (one, other) => one.or(other),
     };
     match status {

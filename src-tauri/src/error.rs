@@ -1,10 +1,10 @@
 //! IPC errors: `{code, message}` with a closed set of codes, mirrored in `ui/src/lib/ipc`.
 
 use serde::Serialize;
-
-use crate::i18n::tr;
 use twofold_core::keychain::KeyStoreError;
 use twofold_core::vault::{AddError, VaultError};
+
+use crate::i18n::tr;
 
 /// What the UI can branch on.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]

@@ -73,8 +73,12 @@ pub fn set_language(choice: Option<&str>) -> &'static str {
 /// The message `id` in the language in use (English when that one lacks it; the id itself
 /// when no catalogue has it).
 pub fn tr(id: &str, args: Option<&FluentArgs>) -> String {
-    let lang = CURRENT.read().map(|l| *l).unwrap_or("en");
-    tr_in(lang, id, args)
+    tr_in(current(), id, args)
+}
+
+/// The language in use.
+fn current() -> &'static str {
+    CURRENT.read().map(|l| *l).unwrap_or("en")
 }
 
 /// The message `id` in `lang` (English when that one lacks it; the id when none has it).
@@ -118,8 +122,7 @@ fn args_of<'a>(
 
 /// What is wrong with a field, as core names it, in the language in use (`problem-<code>`).
 pub fn problem(p: &Problem) -> String {
-    let lang = CURRENT.read().map(|l| *l).unwrap_or("en");
-    problem_in(lang, p)
+    problem_in(current(), p)
 }
 
 fn problem_in(lang: &str, p: &Problem) -> String {

@@ -211,7 +211,7 @@ impl fmt::Display for FieldError {
 }
 
 /// What can be wrong with a typed field: a stable code and its values for a shell's message
-/// catalogue (`field-<code>`), and English words as `Display`.
+/// catalogue (`problem-<code>`), and English words as `Display`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
     /// Neither an issuer nor a name.

@@ -81,7 +81,6 @@ export async function onFilesDropped(handler: (paths: string[]) => void): Promis
   });
 }
 
-
 // The first two questions leave before the page is built (`startEarly`, at the top of main.ts):
 // Rust answers them while the script mounts the app, instead of one after the other once the
 // shell, then the code list, are on the page.
